@@ -58,8 +58,13 @@ export interface PacketView {
   /** Offset of the transport header in `buf`, -1 if none. */
   l4Offset: number;
 
+  /** ICMP / ICMPv6 type and code, -1 when not ICMP. */
+  icmpType: number;
+  icmpCode: number;
+
   /** True when a TCP header was decoded (complete fixed header and data offset within caplen). */
   isTcp: boolean;
+  /** Ports of TCP, UDP or SCTP (for Community ID); -1 when absent. */
   srcPort: number;
   dstPort: number;
   /** Raw 32-bit sequence and acknowledgement numbers (unsigned, as on the wire). */
