@@ -52,6 +52,7 @@ export interface PacketView {
   dontFragment: boolean;
   /** True if this is a fragment (MF set or offset > 0, or an IPv6 fragment header); transport not decoded unless offset 0. */
   isFragment: boolean;
+  /** Fragment offset in bytes (the header field times 8); 0 when not a fragment. */
   fragOffset: number;
   /** IPv4 header length in bytes including options (IPv6: 40 + extension headers). */
   ipHeaderLength: number;
@@ -62,7 +63,12 @@ export interface PacketView {
   icmpType: number;
   icmpCode: number;
 
-  /** True when a TCP header was decoded (complete fixed header and data offset within caplen). */
+  /**
+   * True when a TCP header was decoded: the fixed 20 bytes were captured and the data offset is valid (at
+   * least 20, within the segment's on-wire length). Options cut off by the snap length are read as far as
+   * captured and set `truncated`. With a bad data offset, ports, seq, ack, flags, window and
+   * `tcpHeaderLength` are still filled (as tshark shows them) but `isTcp` stays false.
+   */
   isTcp: boolean;
   /** Ports of TCP, UDP or SCTP (for Community ID); -1 when absent. */
   srcPort: number;

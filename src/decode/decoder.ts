@@ -1,0 +1,55 @@
+/**
+ * The decode stage's entry point: one `Decoder` per input, reusing a single `PacketView` (see types.ts).
+ */
+
+import type { PacketRecord } from '../capture/types.js';
+import { AnomalyLog } from '../common/anomaly.js';
+import { UNSUPPORTED_LINKTYPE } from './anomalies.js';
+import { linkDecoder } from './registry.js';
+import type { DecodeState } from './state.js';
+import type { PacketView } from './types.js';
+import { createView, resetLayers } from './view.js';
+
+export class Decoder {
+  readonly view: PacketView;
+  private readonly state: DecodeState;
+
+  constructor(readonly anomalies: AnomalyLog = new AnomalyLog()) {
+    this.view = createView();
+    this.state = { view: this.view, anomalies, buf: this.view.buf, start: 0, end: 0, wireEnd: 0, ipDepth: 0 };
+  }
+
+  /** Fills and returns the reused view; valid until the next call (and while `rec.buf` is unchanged). */
+  decode(rec: PacketRecord): PacketView {
+    const v = this.view;
+    v.index = rec.index;
+    v.tsSec = rec.tsSec;
+    v.tsNsec = rec.tsNsec;
+    v.caplen = rec.caplen;
+    v.len = rec.len;
+    v.interfaceId = rec.interfaceId;
+    v.linktype = rec.linktype;
+    v.buf = rec.buf;
+    resetLayers(v);
+
+    // The record's bounds are trusted only as far as the buffer really reaches.
+    const s = this.state;
+    const bufLength = rec.buf.length;
+    const start = rec.offset >= 0 && rec.offset <= bufLength ? rec.offset : bufLength;
+    const caplen = Math.max(rec.caplen, 0);
+    s.buf = rec.buf;
+    s.start = start;
+    s.end = Math.min(start + caplen, bufLength);
+    s.wireEnd = Math.max(s.end, start + Math.max(rec.len, 0));
+    s.ipDepth = 0;
+
+    const decodeLink = linkDecoder(rec.linktype);
+    if (decodeLink === undefined) {
+      this.anomalies.add(UNSUPPORTED_LINKTYPE, { packet: rec.index, detail: `link type ${rec.linktype}` });
+      return v;
+    }
+    v.linkDecoded = true;
+    decodeLink(s, start);
+    return v;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What every layer decoder shares while one packet is decoded, and the byte readers they use. Decoders are
+ * plain functions `(state, offset) => void` kept in dispatch tables (link type, EtherType, IP protocol),
+ * so adding a protocol is adding a table entry, not another branch.
+ */
+import type { AnomalyLog } from '../common/anomaly.js';
+import type { PacketView } from './types.js';
+
+export interface DecodeState {
+  readonly view: PacketView;
+  readonly anomalies: AnomalyLog;
+  /** The packet's bytes (`view.buf`). */
+  buf: Uint8Array;
+  /** Offset of the frame's first byte in `buf`. */
+  start: number;
+  /** End of the captured bytes in `buf` (exclusive): nothing at or after it may be read. */
+  end: number;
+  /** Where the frame ends on the wire (start + original length, never before `end`); may lie beyond `buf`. */
+  wireEnd: number;
+  /** IP headers entered so far in this packet: bounds IP-in-IP nesting. */
+  ipDepth: number;
+}
+
+/** A decoder for one layer, starting at `off` in `state.buf`. Must never read at or past `state.end`. */
+export type LayerDecoder = (state: DecodeState, off: number) => void;
+
+/** Counts an anomaly for the current packet, with where in the frame it was seen. */
+export function report(s: DecodeState, id: string, off: number, detail: string): void {
+  s.anomalies.add(id, { packet: s.view.index, detail: `${detail} (frame byte ${off - s.start})` });
+}
+
+// Byte readers. Callers check bounds against `state.end` first; these only assemble big-endian values.
+// Plain functions over the Uint8Array are inlined by V8 and avoid a DataView per packet.
+
+export function be16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function be32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+export function le32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}

@@ -1,0 +1,155 @@
+/**
+ * TCP header (RFC 9293) and options. Sequence numbers stay raw and unsigned; the 12 flag bits include
+ * ECE/CWR, AE (formerly NS, RFC 3540) and the 3 reserved bits. Options are walked defensively: a length
+ * that does not fit ends the walk with an anomaly, never an exception.
+ */
+import {
+  BAD_TCP_DATA_OFFSET,
+  BAD_TCP_OPTION_LENGTH,
+  TCP_OPTION_WRONG_SIZE,
+  TRUNCATED_PAYLOAD,
+  TRUNCATED_TCP_HEADER,
+  TRUNCATED_TCP_OPTIONS,
+} from './anomalies.js';
+import { be16, be32, type DecodeState, report } from './state.js';
+import { MAX_OPTION_KINDS, MAX_SACK_BLOCKS } from './view.js';
+
+const MIN_HEADER = 20;
+
+export const TCPOPT_EOL = 0;
+export const TCPOPT_NOP = 1;
+export const TCPOPT_MSS = 2;
+export const TCPOPT_WSCALE = 3;
+export const TCPOPT_SACK_PERM = 4;
+export const TCPOPT_SACK = 5;
+export const TCPOPT_TIMESTAMPS = 8;
+export const TCPOPT_MPTCP = 30;
+export const TCPOPT_TFO = 34;
+/** RFC 6994 experimental kinds; TFO used 254 with ExID 0xF989 before kind 34 was assigned (RFC 7413). */
+export const TCPOPT_EXPERIMENTAL_1 = 253;
+export const TCPOPT_EXPERIMENTAL_2 = 254;
+const TFO_EXPERIMENT_ID = 0xf989;
+
+export function decodeTcp(s: DecodeState, off: number): void {
+  const b = s.buf;
+  const v = s.view;
+  // Ports first: a header cut short still identifies its flow (Community ID), as tshark shows it.
+  if (off + 4 <= s.end) {
+    v.srcPort = be16(b, off);
+    v.dstPort = be16(b, off + 2);
+  }
+  if (off + MIN_HEADER > s.end) {
+    v.truncated = true;
+    report(s, TRUNCATED_TCP_HEADER, off, `${Math.max(0, s.end - off)} of 20 bytes`);
+    return;
+  }
+  v.seq = be32(b, off + 4);
+  v.ack = be32(b, off + 8);
+  const headerLength = (b[off + 12]! >> 4) * 4;
+  v.flags = ((b[off + 12]! & 0x0f) << 8) | b[off + 13]!;
+  v.window = be16(b, off + 14);
+  v.urgent = be16(b, off + 18);
+  v.tcpHeaderLength = headerLength;
+  const segmentLength = s.wireEnd - off;
+  if (headerLength < MIN_HEADER || headerLength > segmentLength) {
+    report(s, BAD_TCP_DATA_OFFSET, off, `header length ${headerLength}, segment ${segmentLength} bytes`);
+    return;
+  }
+  v.isTcp = true;
+  const payloadOffset = off + headerLength;
+  v.payloadOffset = payloadOffset;
+  v.payloadLength = segmentLength - headerLength;
+  const captured = s.end - payloadOffset;
+  v.payloadCaptured = captured < 0 ? 0 : Math.min(captured, v.payloadLength);
+  if (v.payloadCaptured < v.payloadLength) {
+    v.truncated = true;
+    report(s, TRUNCATED_PAYLOAD, off, `${v.payloadCaptured} of ${v.payloadLength} payload bytes captured`);
+  }
+  if (headerLength > MIN_HEADER) {
+    let optionsEnd = payloadOffset;
+    if (optionsEnd > s.end) {
+      v.truncated = true;
+      report(s, TRUNCATED_TCP_OPTIONS, off, `${s.end - off} of ${headerLength} header bytes captured`);
+      optionsEnd = s.end;
+    }
+    walkOptions(s, off + MIN_HEADER, optionsEnd);
+  }
+}
+
+/** Reads the options in [p, end). Every kind seen is recorded in order, known ones are decoded. */
+function walkOptions(s: DecodeState, p: number, end: number): void {
+  const b = s.buf;
+  const v = s.view;
+  while (p < end) {
+    const kind = b[p]!;
+    if (v.optionCount < MAX_OPTION_KINDS) v.optionKinds[v.optionCount++] = kind;
+    if (kind === TCPOPT_EOL) return;
+    if (kind === TCPOPT_NOP) {
+      p++;
+      continue;
+    }
+    if (p + 2 > end) {
+      report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} has no length byte`);
+      return;
+    }
+    const len = b[p + 1]!;
+    if (len < 2 || p + len > end) {
+      report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} length ${len}, ${end - p} bytes left`);
+      return;
+    }
+    if (!decodeOption(s, kind, p, len)) report(s, TCP_OPTION_WRONG_SIZE, p, `option ${kind} length ${len}`);
+    p += len;
+  }
+}
+
+/** Decodes one option of `len` bytes at `p` (bounds already checked); false if its length is wrong for its kind. */
+function decodeOption(s: DecodeState, kind: number, p: number, len: number): boolean {
+  const b = s.buf;
+  const v = s.view;
+  switch (kind) {
+    case TCPOPT_MSS:
+      if (len !== 4) return false;
+      v.mss = be16(b, p + 2);
+      return true;
+    case TCPOPT_WSCALE:
+      if (len !== 3) return false;
+      v.wscale = b[p + 2]!;
+      return true;
+    case TCPOPT_SACK_PERM:
+      if (len !== 2) return false;
+      v.sackPerm = true;
+      return true;
+    case TCPOPT_SACK: {
+      if ((len - 2) % 8 !== 0 || len === 2) return false;
+      const blocks = Math.min((len - 2) / 8, MAX_SACK_BLOCKS);
+      for (let i = 0; i < blocks; i++) {
+        v.sack[2 * i] = be32(b, p + 2 + 8 * i);
+        v.sack[2 * i + 1] = be32(b, p + 6 + 8 * i);
+      }
+      v.sackCount = blocks;
+      return true;
+    }
+    case TCPOPT_TIMESTAMPS:
+      if (len !== 10) return false;
+      v.hasTimestamps = true;
+      v.tsval = be32(b, p + 2);
+      v.tsecr = be32(b, p + 6);
+      return true;
+    case TCPOPT_TFO:
+      v.tfo = true;
+      v.tfoCookieLength = len - 2;
+      return true;
+    case TCPOPT_EXPERIMENTAL_1:
+    case TCPOPT_EXPERIMENTAL_2:
+      if (len >= 4 && be16(b, p + 2) === TFO_EXPERIMENT_ID) {
+        v.tfo = true;
+        v.tfoCookieLength = len - 4;
+      }
+      return true;
+    case TCPOPT_MPTCP:
+      v.mptcp = true;
+      return true;
+    default:
+      return true;
+  }
+}
