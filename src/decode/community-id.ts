@@ -7,7 +7,8 @@
  * The endpoints are ordered so both directions hash alike: the smaller (address, port) goes first. ICMP and
  * ICMPv6 have no ports: type and code stand in, and request/reply types map to each other so both
  * directions agree; ICMP types without a counterpart are one-way and never swapped. Other IP protocols hash
- * without ports.
+ * without ports, and so do IP fragments (even the first): every fragment of a datagram then gets the same ID,
+ * which is also what tshark reports for fragments it has not reassembled.
  */
 import { createHash } from 'node:crypto';
 import type { PacketView } from './types.js';
@@ -80,7 +81,9 @@ export function communityId(v: PacketView, seed = 0): string | null {
   let srcPort = 0;
   let dstPort = 0;
   let oneWay = false;
-  if (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) {
+  if (v.isFragment) {
+    // No ports: see the module comment.
+  } else if (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) {
     if (v.srcPort < 0 || v.dstPort < 0) return null;
     hasPorts = true;
     srcPort = v.srcPort;
