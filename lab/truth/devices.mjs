@@ -1,0 +1,58 @@
+// What each scenario's device is, from its configuration. Behaviours listed in `always` follow from the
+// configuration alone; those in `whenSeen` are only listed when independent evidence shows them in this
+// run (see evidence.mjs), because a verdict must not claim what the captures cannot show.
+const unchanged = { c2s: 'unchanged', s2c: 'unchanged' };
+const independent = { c2s: 'independent', s2c: 'independent' };
+const noRewrites = { srcAddress: false, dstAddress: false, srcPort: false, dstPort: false, seq: unchanged, options: [], payload: false };
+const proxyLegs = { srcAddress: true, dstAddress: true, srcPort: true, dstPort: true, seq: independent, options: [], payload: false };
+
+export const DEVICES = {
+  routed: {
+    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
+    always: ['forwards-packets'],
+    whenSeen: ['decrements-ttl'],
+  },
+  nat: {
+    device: {
+      kind: 'nat',
+      terminatesTcp: false,
+      rewrites: { ...noRewrites, srcAddress: true, dstAddress: true, srcPort: true, dstPort: true },
+    },
+    always: ['forwards-packets', 'rewrites-source-address', 'rewrites-destination-address', 'rewrites-destination-port'],
+    whenSeen: ['decrements-ttl', 'rewrites-source-port'],
+  },
+  'haproxy-tcp': {
+    device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
+    always: ['terminates-tcp'],
+    whenSeen: ['resegments'],
+  },
+  'nginx-pool': {
+    device: { kind: 'l7-proxy', terminatesTcp: true, rewrites: { ...proxyLegs, payload: true } },
+    always: ['terminates-tcp', 'modifies-payload'],
+    whenSeen: ['pools-connections', 'delays-server-connect'],
+  },
+  synproxy: {
+    device: {
+      kind: 'syn-proxy',
+      terminatesTcp: false,
+      rewrites: { ...noRewrites, seq: { c2s: 'unchanged', s2c: 'offset' }, options: ['timestamp'] },
+    },
+    always: ['forwards-packets', 'answers-syn', 'splices-after-handshake', 'delays-server-connect', 'rewrites-sequence'],
+    whenSeen: ['decrements-ttl', 'rewrites-options', 'ignores-handshake-ack'],
+  },
+  'seed-wrong-synack': {
+    device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
+    always: ['terminates-tcp'],
+    whenSeen: ['bogus-syn-ack', 'resegments'],
+  },
+  'seed-synack-retransmit': {
+    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
+    always: ['forwards-packets'],
+    whenSeen: ['decrements-ttl', 'ignores-handshake-ack'],
+  },
+  drop: {
+    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
+    always: ['forwards-packets'],
+    whenSeen: ['decrements-ttl', 'drops-packets'],
+  },
+};
