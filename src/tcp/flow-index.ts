@@ -1,0 +1,164 @@
+/**
+ * Address/port pair -> latest session, without string keys: a commutative 32-bit hash of both endpoints
+ * (the same for either direction) into an open-addressing table of session indices, with the tuple stored
+ * in a flat typed array to confirm a match (hash collisions are expected with 100,000s of flows).
+ * Following gopacket's FastHash, the two endpoint hashes are combined with + and *, not ^, so A->A flows
+ * do not all collide at 0.
+ */
+import type { PacketView } from '../decode/types.js';
+
+const TUPLE_WORDS = 10;
+
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(port ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ w0, 0xcc9e2d51);
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593) ^ w1;
+  h = Math.imul((h << 13) | (h >>> 19), 0xe6546b64) ^ w2;
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593) ^ w3;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+/** Direction-independent hash of a packet's addresses, ports and IP version. */
+export function flowHash(v: PacketView): number {
+  const s = v.src;
+  const d = v.dst;
+  const hs = endpointHash(s[0]!, s[1]!, s[2]!, s[3]!, v.srcPort);
+  const hd = endpointHash(d[0]!, d[1]!, d[2]!, d[3]!, v.dstPort);
+  let h = ((hs + hd) | 0) ^ Math.imul(hs, hd) ^ v.ipVersion;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h | 0;
+}
+
+export class FlowIndex {
+  /** Slot -> session index + 1 (0 = empty). */
+  private slots: Int32Array;
+  private mask: number;
+  private used = 0;
+  /** Per session: [a0..a3, b0..b3, ipVersion << 16 | aPort, bPort] and its hash. */
+  private tuples: Uint32Array;
+  private hashes: Int32Array;
+  private sessions = 0;
+
+  constructor(initialSessions = 1024) {
+    let cap = 16;
+    while (cap < initialSessions * 2) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.tuples = new Uint32Array(initialSessions * TUPLE_WORDS);
+    this.hashes = new Int32Array(initialSessions);
+  }
+
+  /**
+   * The latest session of this packet's address/port pair, or -1. `fromA` tells the direction: true when
+   * the packet's source is the session's first-packet source.
+   */
+  find(v: PacketView, hash: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const entry = slots[i]!;
+      if (entry === 0) return -1;
+      const idx = entry - 1;
+      if (this.hashes[idx] === hash && this.matches(idx, v) !== 0) return idx;
+    }
+  }
+
+  /** 1 if the packet goes a->b in session `idx`, 2 if b->a, 0 if the tuple differs. */
+  matches(idx: number, v: PacketView): number {
+    const t = this.tuples;
+    const o = idx * TUPLE_WORDS;
+    const s = v.src;
+    const d = v.dst;
+    const verA = (v.ipVersion << 16) | v.srcPort;
+    if (
+      t[o + 8] === verA &&
+      t[o + 9] === v.dstPort &&
+      t[o] === s[0] &&
+      t[o + 1] === s[1] &&
+      t[o + 2] === s[2] &&
+      t[o + 3] === s[3] &&
+      t[o + 4] === d[0] &&
+      t[o + 5] === d[1] &&
+      t[o + 6] === d[2] &&
+      t[o + 7] === d[3]
+    ) {
+      return 1;
+    }
+    if (
+      t[o + 8] === ((v.ipVersion << 16) | v.dstPort) &&
+      t[o + 9] === v.srcPort &&
+      t[o] === d[0] &&
+      t[o + 1] === d[1] &&
+      t[o + 2] === d[2] &&
+      t[o + 3] === d[3] &&
+      t[o + 4] === s[0] &&
+      t[o + 5] === s[1] &&
+      t[o + 6] === s[2] &&
+      t[o + 7] === s[3]
+    ) {
+      return 2;
+    }
+    return 0;
+  }
+
+  /**
+   * Register session `idx` (indices are dense and increasing) for this packet's tuple, with the packet's
+   * source as endpoint a. Replaces `previous` (>= 0) as the latest session of the pair.
+   */
+  add(idx: number, v: PacketView, hash: number, previous: number): void {
+    if (idx >= this.hashes.length) this.growTuples(idx + 1);
+    const t = this.tuples;
+    const o = idx * TUPLE_WORDS;
+    t.set(v.src.subarray(0, 4), o);
+    t.set(v.dst.subarray(0, 4), o + 4);
+    t[o + 8] = (v.ipVersion << 16) | v.srcPort;
+    t[o + 9] = v.dstPort;
+    this.hashes[idx] = hash;
+    this.sessions = Math.max(this.sessions, idx + 1);
+    if (previous >= 0) {
+      const slots = this.slots;
+      for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+        if (slots[i] === previous + 1) {
+          slots[i] = idx + 1;
+          return;
+        }
+      }
+    }
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.insert(idx, hash);
+    this.used++;
+  }
+
+  private insert(idx: number, hash: number): void {
+    const slots = this.slots;
+    let i = hash & this.mask;
+    while (slots[i] !== 0) i = (i + 1) & this.mask;
+    slots[i] = idx + 1;
+  }
+
+  private rehash(cap: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let i = 0; i < old.length; i++) {
+      const entry = old[i]!;
+      if (entry !== 0) this.insert(entry - 1, this.hashes[entry - 1]!);
+    }
+  }
+
+  private growTuples(min: number): void {
+    let n = this.hashes.length * 2;
+    while (n < min) n *= 2;
+    const tuples = new Uint32Array(n * TUPLE_WORDS);
+    tuples.set(this.tuples);
+    this.tuples = tuples;
+    const hashes = new Int32Array(n);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+  }
+}

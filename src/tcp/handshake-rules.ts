@@ -1,0 +1,141 @@
+/**
+ * Handshake rules Wireshark lacks, each one function stating its rule. They come from field cases where a
+ * middlebox answered a SYN with a SYN-ACK acknowledging the wrong number, or a server kept re-sending its
+ * SYN-ACK although the handshake ACK was on the wire. Each finding keeps its evidence (packet numbers and
+ * the values seen, sequence numbers in hex as absolute values).
+ */
+import type { PacketView } from '../decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { FLAG_IDS, H_RST_AFTER_SYNACK, H_SYNACK_BAD_ACK, H_SYNACK_RETRANSMITTED_AFTER_ACK } from './flags.js';
+import type { HandshakePacket, Session } from './session.js';
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(3)} ms`;
+}
+
+function addFinding(session: Session, bit: number, packet: number, detail: string, max: number): void {
+  if (session.findings.length < max) {
+    session.findings.push({ id: FLAG_IDS[31 - Math.clz32(bit)]!, packet, detail });
+  }
+}
+
+/**
+ * SYNACK BAD ACK: a SYN-ACK, or any other ACK-bearing reply from the responder before a SYN-ACK, answering a
+ * SYN, whose ack number is not that SYN's ISN + 1 (nor ISN + 1 + the SYN's data length with TCP Fast Open).
+ */
+export function isSynAckBadAck(session: Session, v: PacketView, dir: 0 | 1): boolean {
+  if (dir !== 1 || session.syn === null || (v.flags & TCP_ACK) === 0) return false;
+  const isSynAck = (v.flags & TCP_SYN) !== 0;
+  if (!isSynAck && (session.synAck !== null || session.established)) return false;
+  const expected = (session.lastSynSeq + 1) >>> 0;
+  if (v.ack === expected) return false;
+  return !(isSynAck && session.synDataLength > 0 && v.ack === (expected + session.synDataLength) >>> 0);
+}
+
+/** SYNACK RETRANSMITTED AFTER ACK: a SYN-ACK captured after the ACK that completed the handshake. */
+export function isSynAckAfterAck(session: Session, v: PacketView): boolean {
+  return (v.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && session.established;
+}
+
+/** RST AFTER SYNACK: a RST (either side) after a SYN-ACK and before the handshake ACK was captured. */
+export function isRstAfterSynAck(session: Session, v: PacketView): boolean {
+  return (v.flags & TCP_RST) !== 0 && session.synAck !== null && !session.established;
+}
+
+/**
+ * Apply the handshake rules to one packet and record the handshake packets (first SYN, first SYN-ACK, the
+ * handshake ACK). Returns the H_ bits for this packet; evidence goes to `session.findings` (bounded).
+ */
+export function checkHandshake(
+  session: Session,
+  v: PacketView,
+  dir: 0 | 1,
+  relNs: number,
+  maxFindings: number,
+): number {
+  const flags = v.flags;
+  let found = 0;
+  if (isSynAckBadAck(session, v, dir)) {
+    found |= H_SYNACK_BAD_ACK;
+    const syn = session.syn!;
+    const what = flags & TCP_SYN ? 'SYN-ACK' : 'reply';
+    addFinding(
+      session,
+      H_SYNACK_BAD_ACK,
+      v.index,
+      `${what} ${v.index} acks ${hex(v.ack)}, expected ${hex(session.lastSynSeq + 1)} (SYN ${syn.packet} seq ${hex(session.lastSynSeq)})`,
+      maxFindings,
+    );
+  }
+  if (isSynAckAfterAck(session, v)) {
+    found |= H_SYNACK_RETRANSMITTED_AFTER_ACK;
+    const ack = session.handshakeAck!;
+    addFinding(
+      session,
+      H_SYNACK_RETRANSMITTED_AFTER_ACK,
+      v.index,
+      `SYN-ACK ${v.index} (seq ${hex(v.seq)}) re-sent ${ms(relNs - ack.relNs)} after handshake ACK ${ack.packet}`,
+      maxFindings,
+    );
+  }
+  if (isRstAfterSynAck(session, v)) {
+    found |= H_RST_AFTER_SYNACK;
+    const synAck = session.synAck!;
+    addFinding(
+      session,
+      H_RST_AFTER_SYNACK,
+      v.index,
+      `RST ${v.index} from the ${dir === 0 ? 'initiator' : 'responder'} ${ms(relNs - synAck.relNs)} after SYN-ACK ${synAck.packet}, before any handshake ACK`,
+      maxFindings,
+    );
+  }
+
+  if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+    session.synCount++;
+    session.lastSynSeq = v.seq;
+    if (session.syn === null) {
+      session.syn = handshakePacket(v, relNs);
+      session.synDataLength = Math.max(v.payloadLength, 0);
+    }
+  } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+    session.synAckCount++;
+    if (session.synAck === null) session.synAck = handshakePacket(v, relNs);
+  } else if (
+    dir === 0 &&
+    (flags & (TCP_ACK | TCP_RST | TCP_FIN)) === TCP_ACK &&
+    session.synAck !== null &&
+    !session.established &&
+    v.ack === (session.synAck.seq + 1) >>> 0
+  ) {
+    session.handshakeAck = handshakePacket(v, relNs);
+    session.established = true;
+  }
+  return found;
+}
+
+/** Copy a handshake packet's fields out of the reused view. */
+export function handshakePacket(v: PacketView, relNs: number): HandshakePacket {
+  return {
+    packet: v.index,
+    sec: v.tsSec,
+    nsec: v.tsNsec,
+    relNs,
+    seq: v.seq,
+    ack: v.ack,
+    window: v.window,
+    ttl: v.ttl,
+    ipId: v.ipId,
+    mss: v.mss,
+    wscale: v.wscale,
+    sackPerm: v.sackPerm,
+    hasTimestamps: v.hasTimestamps,
+    tsval: v.tsval,
+    tsecr: v.tsecr,
+    tfo: v.tfo,
+    optionKinds: Array.from(v.optionKinds.subarray(0, v.optionCount)),
+  };
+}

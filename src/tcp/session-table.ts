@@ -1,0 +1,544 @@
+/**
+ * The TCP stage's engine: fed decoded packets one at a time, it finds or creates the session (tshark's
+ * tcp.stream numbering and port-reuse rule), runs Wireshark's sequence analysis and the handshake rules,
+ * reconstructs each direction's bytes into fingerprinted messages, and streams one result per TCP packet
+ * through a callback. Nothing is kept per packet: memory grows with sessions and messages only.
+ */
+import type { PacketView } from '../decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { ContentFingerprint, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
+import {
+  A_FAST_RETRANSMISSION,
+  A_RETRANSMISSION,
+  A_REUSED_PORTS,
+  A_SPURIOUS_RETRANSMISSION,
+  A_TFO_ACK,
+  A_TFO_IGNORED,
+  A_TFO_SYN,
+  A_ZERO_WINDOW,
+  H_SYN_UNANSWERED,
+} from './flags.js';
+import { WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
+import { FlowIndex, flowHash } from './flow-index.js';
+import { checkHandshake } from './handshake-rules.js';
+import {
+  H_ACK,
+  H_DATA,
+  H_FIN,
+  H_GAP,
+  H_INCONSISTENT,
+  H_MULTI_FLAG,
+  H_RETRANSMIT,
+  H_RST,
+  H_SYN,
+  H_SYNACK,
+  H_ZERO_WINDOW,
+} from './history.js';
+import { analyzeSegment, Segment } from './rules.js';
+import { seqGt } from './seq.js';
+import { type CloseInfo, type Endpoint, type Message, Session } from './session.js';
+import type { StreamSink } from './stream.js';
+
+/** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
+export class TcpPacketResult {
+  packet = 0;
+  /** Session index (tshark's tcp.stream). */
+  session = 0;
+  /** 0 = from the initiator, 1 = from the responder. */
+  dir: 0 | 1 = 0;
+  /** True when the packet goes from endpoint a to b (tshark's first-packet order). */
+  fromA = true;
+  /** Analysis bits (flags.ts); a fast or spurious retransmission also carries A_RETRANSMISSION. */
+  analysis = 0;
+  /** False when the segment length is unknown (no analysis, raw numbers below). */
+  analysed = true;
+  /** Relative sequence number, ack (relative when the ACK flag is set, else raw) and next seq. */
+  seq = 0;
+  ack = 0;
+  nxtSeq = 0;
+  len = 0;
+  tcpFlags = 0;
+  /** Window after scaling, and tshark's scale factor: 1 << shift, -1 unknown, -2 none, null on SYNs. */
+  window = 0;
+  windowScaleFactor: number | null = null;
+  /** Duplicate ACK number and the frame it duplicates (0 when not a duplicate ACK). */
+  dupAckNum = 0;
+  dupAckFrame = 0;
+  /** ns from the table's base second. */
+  relNs = 0;
+}
+
+export interface SessionTableOptions {
+  /** Called once per TCP packet with the reused result object. */
+  onPacket?: (result: TcpPacketResult, session: Session) => void;
+  /** Reconstructed payload, in stream order per direction: `buf[start..end)` at stream `offset`. */
+  onStreamData?: (
+    session: Session,
+    dir: 0 | 1,
+    offset: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ) => void;
+  /** Bytes missing from the capture in a direction's stream. */
+  onStreamGap?: (session: Session, dir: 0 | 1, offset: number, missing: number) => void;
+  /** Community ID of a packet (the decoder's `communityId`), computed once per session. */
+  communityId?: (view: PacketView) => string;
+  /** Messages kept per session (default 4096); later ones are counted in `messagesDropped`. */
+  maxMessagesPerSession?: number;
+  /** Content-defined chunks kept per message (default 64) and per session (default 2048). */
+  maxChunksPerMessage?: number;
+  maxChunksPerSession?: number;
+  /** Findings kept per session (default 32). */
+  maxFindingsPerSession?: number;
+  /** Expected number of sessions, to size the index. */
+  expectedSessions?: number;
+}
+
+const SYN_FIN = TCP_SYN | TCP_FIN;
+const ANY_RETRANSMISSION = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
+
+export class SessionTable implements StreamSink {
+  readonly sessions: Session[] = [];
+  /** Base second for relative times (first packet's second), and the epoch in those units. */
+  baseSec = 0;
+  private absZeroNs = 0;
+  private started = false;
+  private finished = false;
+  packets = 0;
+  private readonly index: FlowIndex;
+  private readonly seg = new Segment();
+  private readonly result = new TcpPacketResult();
+  /** Session and packet whose stream data is being delivered (the sink callbacks need them). */
+  private sinkSession: Session | null = null;
+  private readonly maxMessages: number;
+  private readonly maxChunksPerMessage: number;
+  private readonly maxChunksPerSession: number;
+  private readonly maxFindings: number;
+
+  constructor(private readonly options: SessionTableOptions = {}) {
+    this.index = new FlowIndex(options.expectedSessions ?? 1024);
+    this.maxMessages = options.maxMessagesPerSession ?? 4096;
+    this.maxChunksPerMessage = options.maxChunksPerMessage ?? 64;
+    this.maxChunksPerSession = options.maxChunksPerSession ?? 2048;
+    this.maxFindings = options.maxFindingsPerSession ?? 32;
+  }
+
+  /** Feed one decoded packet; non-TCP packets are ignored. */
+  onPacket(v: PacketView): void {
+    if (!v.isTcp) return;
+    if (!this.started) {
+      this.started = true;
+      this.baseSec = v.tsSec;
+      this.absZeroNs = -v.tsSec * 1e9;
+    }
+    this.packets++;
+    const timeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec;
+    const flags = v.flags;
+    const hash = flowHash(v);
+    let idx = this.index.find(v, hash);
+    let session: Session;
+    let fromA: boolean;
+    let preFlags = 0;
+    if (idx < 0) {
+      session = this.createSession(v, hash, timeNs, -1);
+      fromA = true;
+    } else {
+      session = this.sessions[idx]!;
+      fromA = this.index.matches(idx, v) === 1;
+      const fwd = session.flows[fromA ? 0 : 1];
+      if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
+        if (v.seq !== fwd.baseSeq) {
+          // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
+          session = this.createSession(v, hash, timeNs, idx);
+          fromA = true;
+        } else {
+          // Same ISN: a repeated SYN. Wireshark restores nextseq (a RST may have moved it) and marks it.
+          fwd.nextSeq = fwd.maxSeqToBeAcked;
+        }
+        preFlags = A_REUSED_PORTS;
+      } else if (
+        (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
+        fwd.baseSeqSet &&
+        v.seq !== fwd.baseSeq
+      ) {
+        // A SYN-ACK with a new ISN re-bases the responder's relative numbers.
+        fwd.baseSeq = v.seq;
+        preFlags = A_REUSED_PORTS;
+      }
+    }
+    idx = session.index;
+    const fwd = session.flows[fromA ? 0 : 1];
+    const rev = session.flows[fromA ? 1 : 0];
+    const dir: 0 | 1 = fromA === (session.initiator === 'a') ? 0 : 1;
+
+    const r = this.result;
+    r.packet = v.index;
+    r.session = idx;
+    r.dir = dir;
+    r.fromA = fromA;
+    r.tcpFlags = flags;
+    r.relNs = timeNs;
+    r.dupAckNum = 0;
+    r.dupAckFrame = 0;
+    const len = v.payloadLength;
+    let found = preFlags;
+    if (len >= 0) {
+      const s = this.seg;
+      s.fwd = fwd;
+      s.rev = rev;
+      s.frame = v.index;
+      s.seq = v.seq;
+      s.ack = v.ack;
+      s.len = len;
+      s.flags = flags;
+      s.window = v.window;
+      s.timeNs = timeNs;
+      s.firstRttNs = session.firstRttNs;
+      s.found = found;
+      found = analyzeSegment(s);
+      if (found & (A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) found |= A_RETRANSMISSION;
+      r.dupAckNum = s.dupAckNum;
+      r.dupAckFrame = s.dupAckFrame;
+      r.analysed = true;
+      r.len = len;
+      r.seq = (v.seq - fwd.baseSeq) >>> 0;
+      r.ack = flags & TCP_ACK ? (v.ack - rev.baseSeq) >>> 0 : v.ack;
+      r.nxtSeq = (r.seq + len + (flags & SYN_FIN ? 1 : 0)) >>> 0;
+    } else {
+      r.analysed = false;
+      r.len = 0;
+      r.seq = v.seq;
+      r.ack = v.ack;
+      r.nxtSeq = v.seq;
+    }
+    if (flags & TCP_SYN) {
+      r.window = v.window;
+      r.windowScaleFactor = null;
+    } else if (fwd.winScale >= 0) {
+      r.window = v.window << fwd.winScale;
+      r.windowScaleFactor = 1 << fwd.winScale;
+    } else {
+      r.window = v.window;
+      r.windowScaleFactor = fwd.winScale;
+    }
+    this.afterAnalysis(session, v, fwd, rev, timeNs);
+
+    found |= this.tfoFlags(session, v, dir, len);
+    found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
+    r.analysis = found;
+    if (found !== 0) {
+      const counts = (session.flagCounts ??= new Uint32Array(24));
+      for (let bits = found; bits !== 0; bits &= bits - 1) counts[31 - Math.clz32(bits & -bits)]!++;
+    }
+
+    this.updateSession(session, v, dir, timeNs, len, found);
+    this.options.onPacket?.(r, session);
+  }
+
+  /** Wireshark's bookkeeping after the analysis: SYN timing, first RTT, window scale negotiation. */
+  private afterAnalysis(
+    session: Session,
+    v: PacketView,
+    fwd: Session['flows'][0],
+    rev: Session['flows'][0],
+    timeNs: number,
+  ): void {
+    const flags = v.flags;
+    if (flags & TCP_SYN) {
+      if (!(flags & TCP_ACK)) {
+        // Wireshark keeps absolute times and reads a zero time (the epoch) as "unset".
+        session.mruSynNs = v.tsSec === 0 && v.tsNsec === 0 ? Number.NaN : timeNs;
+      }
+      fwd.isFirstAck = true;
+    }
+    if ((flags & (TCP_SYN | TCP_ACK)) === TCP_ACK) {
+      if (!Number.isNaN(session.mruSynNs) && session.firstRttNs === 0) {
+        const rtt = timeNs - session.mruSynNs;
+        // A negative delta is a huge unsigned threshold in Wireshark: out-of-order then always matches time.
+        session.firstRttNs = rtt < 0 ? Number.POSITIVE_INFINITY : rtt;
+      }
+      fwd.isFirstAck = false;
+    }
+    if (v.wscale >= 0) fwd.winScale = v.wscale > 14 ? 14 : v.wscale;
+    if (flags & TCP_SYN) {
+      // Scaling is used only if both SYNs carried the option.
+      if (fwd.winScale === WSCALE_UNKNOWN) {
+        fwd.winScale = WSCALE_NONE;
+        rev.winScale = WSCALE_NONE;
+      } else if (flags & TCP_ACK && rev.winScale === WSCALE_NONE) {
+        fwd.winScale = WSCALE_NONE;
+      }
+    }
+  }
+
+  /**
+   * TFO SYN: a SYN carrying data and a Fast Open option. TFO ACK / TFO IGNORED: the SYN-ACK answering such
+   * a SYN acknowledges its data / only the SYN.
+   */
+  private tfoFlags(session: Session, v: PacketView, dir: 0 | 1, len: number): number {
+    const flags = v.flags;
+    if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return len > 0 && v.tfo ? A_TFO_SYN : 0;
+    if ((flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || dir !== 1) return 0;
+    const syn = session.syn;
+    if (syn === null || session.synDataLength <= 0) return 0;
+    if (v.ack === (syn.seq + 1 + session.synDataLength) >>> 0) return A_TFO_ACK;
+    if (v.ack === (syn.seq + 1) >>> 0) return A_TFO_IGNORED;
+    return 0;
+  }
+
+  private createSession(v: PacketView, hash: number, timeNs: number, previous: number): Session {
+    const idx = this.sessions.length;
+    const a: Endpoint = { ipVersion: v.ipVersion === 6 ? 6 : 4, addr: v.src.slice(0, 4), port: v.srcPort };
+    const b: Endpoint = { ipVersion: v.ipVersion === 6 ? 6 : 4, addr: v.dst.slice(0, 4), port: v.dstPort };
+    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession);
+    const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
+    if (v.flags & TCP_SYN) {
+      session.initiator = synAck ? 'b' : 'a';
+      session.initiatorBy = synAck ? 'synack' : 'syn';
+      if (synAck) session.history.flipped();
+    } else if (v.srcPort < 1024 && v.dstPort >= 1024) {
+      session.initiator = 'b';
+      session.initiatorBy = 'port';
+    }
+    session.firstPacket = v.index;
+    session.startSec = v.tsSec;
+    session.startNsec = v.tsNsec;
+    session.startRelNs = timeNs;
+    if (this.options.communityId) session.communityId = this.options.communityId(v);
+    if (previous >= 0) {
+      const prev = this.sessions[previous]!;
+      session.previousIndex = previous;
+      session.sincePreviousNs = timeNs - prev.endRelNs;
+    }
+    this.sessions.push(session);
+    this.index.add(idx, v, hash, previous);
+    return session;
+  }
+
+  private updateSession(
+    session: Session,
+    v: PacketView,
+    dir: 0 | 1,
+    timeNs: number,
+    len: number,
+    found: number,
+  ): void {
+    const flags = v.flags;
+    session.packets++;
+    session.lastPacket = v.index;
+    session.endSec = v.tsSec;
+    session.endNsec = v.tsNsec;
+    session.endRelNs = timeNs;
+    const ds = session.dirs[dir];
+    ds.packets++;
+    if (len > 0) ds.payloadBytes += len;
+    if (!ds.firstSeqSet) {
+      ds.firstSeqSet = true;
+      ds.isn = v.seq;
+    }
+    const h = session.history;
+    if (flags & TCP_SYN) {
+      if (flags & TCP_ACK) {
+        ds.synAck++;
+        h.add(dir, H_SYNACK);
+      } else {
+        ds.syn++;
+        h.add(dir, H_SYN);
+      }
+      if (!ds.isnKnown) {
+        ds.isnKnown = true;
+        ds.isn = v.seq;
+      }
+      if (flags & (TCP_FIN | TCP_RST)) h.add(dir, H_MULTI_FLAG);
+      const stream = session.streams[dir];
+      if (!stream.started) stream.start((v.seq + 1) >>> 0);
+    }
+    if ((flags & (TCP_FIN | TCP_RST)) === (TCP_FIN | TCP_RST)) h.add(dir, H_INCONSISTENT);
+    if (flags & TCP_FIN) {
+      ds.fin++;
+      h.add(dir, H_FIN);
+      if (session.fin === null) session.fin = closeInfo(v, dir, timeNs);
+    }
+    if (flags & TCP_RST) {
+      ds.rst++;
+      h.add(dir, H_RST);
+      if (session.rst === null) session.rst = closeInfo(v, dir, timeNs);
+    }
+    if (flags & TCP_ACK && len <= 0 && !(flags & (TCP_SYN | TCP_FIN | TCP_RST))) h.add(dir, H_ACK);
+    if (len > 0) {
+      h.add(dir, H_DATA);
+      if (found & ANY_RETRANSMISSION) h.add(dir, H_RETRANSMIT);
+    }
+    if (found & A_ZERO_WINDOW) h.add(dir, H_ZERO_WINDOW);
+
+    this.sinkSession = session;
+    if (len > 0 && !(flags & TCP_RST && flags & TCP_SYN)) this.trackData(session, v, dir, timeNs, len);
+    if (flags & TCP_FIN)
+      session.streams[dir].finSeq = (v.seq + Math.max(len, 0) + (flags & TCP_SYN ? 1 : 0)) >>> 0;
+    if (flags & TCP_ACK) {
+      const other = session.streams[dir === 0 ? 1 : 0];
+      if (other.started && seqGt(v.ack, other.edgeSeq)) other.acked(v.ack, v.index, this);
+    }
+  }
+
+  /** New payload opens or extends a message; then the bytes go to the stream reassembler. */
+  private trackData(session: Session, v: PacketView, dir: 0 | 1, timeNs: number, len: number): void {
+    const stream = session.streams[dir];
+    if (!stream.started) stream.start(v.seq);
+    const ds = session.dirs[dir];
+    const start = stream.offsetOf(v.seq);
+    const end = start + len;
+    let m = session.currentMessage;
+    if (end > ds.maxEnd) {
+      if (m === null || m.dir !== dir) {
+        m = this.openMessage(session, v, dir, timeNs, ds.maxEnd, end);
+      } else {
+        m.end = end;
+      }
+      ds.maxEnd = end;
+    }
+    if (m !== null && m.dir === dir) {
+      m.lastPacket = v.index;
+      m.lastSec = v.tsSec;
+      m.lastNsec = v.tsNsec;
+      m.lastRelNs = timeNs;
+      m.packets++;
+    }
+    const captured = Math.min(v.payloadCaptured, len);
+    stream.segment(v.seq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
+  }
+
+  private openMessage(
+    session: Session,
+    v: PacketView,
+    dir: 0 | 1,
+    timeNs: number,
+    start: number,
+    end: number,
+  ): Message | null {
+    if (session.messages.length >= this.maxMessages) {
+      session.messagesDropped++;
+      session.currentMessage = null;
+      session.currentDir = dir;
+      return null;
+    }
+    const maxChunks = Math.min(this.maxChunksPerMessage, session.chunkBudget);
+    session.chunkBudget -= maxChunks;
+    const m: Message = {
+      dir,
+      firstPacket: v.index,
+      lastPacket: v.index,
+      firstSec: v.tsSec,
+      firstNsec: v.tsNsec,
+      lastSec: v.tsSec,
+      lastNsec: v.tsNsec,
+      firstRelNs: timeNs,
+      lastRelNs: timeNs,
+      start,
+      end,
+      packets: 0,
+      fingerprint: new ContentFingerprint(maxChunks),
+    };
+    session.messages.push(m);
+    session.currentMessage = m;
+    session.currentDir = dir;
+    return m;
+  }
+
+  /** StreamSink: reconstructed bytes -> the direction's head hash and the fingerprints of their messages. */
+  data(dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void {
+    const session = this.sinkSession!;
+    this.options.onStreamData?.(session, dir, offset, buf, start, end);
+    const ds = session.dirs[dir];
+    if (ds.headBytes < HEAD_BYTES) {
+      if (ds.headBytes === 0) ds.headHash = FNV_OFFSET;
+      const take = Math.min(end - start, HEAD_BYTES - ds.headBytes);
+      ds.headHash = fnv1a(buf, start, start + take, ds.headHash);
+      ds.headBytes += take;
+    }
+    const messages = session.messages;
+    while (start < end) {
+      const i = this.messageAt(session, dir, offset);
+      if (i < 0) return;
+      const m = messages[i]!;
+      if (offset >= m.end) return;
+      const take = Math.min(end - start, m.end - offset);
+      m.fingerprint.feed(buf, start, start + take);
+      start += take;
+      offset += take;
+    }
+  }
+
+  /** StreamSink: a hole in a direction's bytes. */
+  gap(dir: 0 | 1, offset: number, missing: number): void {
+    const session = this.sinkSession!;
+    session.history.add(dir, H_GAP);
+    this.options.onStreamGap?.(session, dir, offset, missing);
+    const i = this.messageAt(session, dir, offset);
+    if (i >= 0) session.messages[i]!.fingerprint.finish();
+  }
+
+  /**
+   * Index of the message of direction `dir` holding stream `offset` (the last one starting at or before it),
+   * moving the direction's cursor forward; fingerprints of messages left behind are closed.
+   */
+  private messageAt(session: Session, dir: 0 | 1, offset: number): number {
+    const messages = session.messages;
+    let cur = session.fpCursor[dir];
+    if (cur < 0) {
+      cur = nextOfDir(messages, dir, 0);
+      if (cur < 0) return -1;
+    }
+    for (;;) {
+      const next = nextOfDir(messages, dir, cur + 1);
+      if (next < 0 || messages[next]!.start > offset) break;
+      this.closeFingerprint(session, messages[cur]!);
+      cur = next;
+    }
+    session.fpCursor[dir] = cur;
+    return messages[cur]!.start <= offset ? cur : -1;
+  }
+
+  private closeFingerprint(session: Session, m: Message): void {
+    const fp = m.fingerprint;
+    fp.finish();
+    session.chunkBudget += fp.maxChunks - fp.hashes.length;
+  }
+
+  /**
+   * End of input: flush out-of-order buffers (declaring the holes before them), close fingerprints, and
+   * record sessions whose SYN was never answered. Idempotent.
+   */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const session of this.sessions) {
+      this.sinkSession = session;
+      session.streams[0].flush(session.lastPacket, this);
+      session.streams[1].flush(session.lastPacket, this);
+      for (const m of session.messages) m.fingerprint.finish();
+      if (session.syn !== null && session.synAck === null && session.dirs[1].packets === 0) {
+        const counts = (session.flagCounts ??= new Uint32Array(24));
+        counts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
+        if (session.findings.length < this.maxFindings) {
+          session.findings.push({
+            id: 'tcp.handshake.syn_unanswered',
+            packet: session.syn.packet,
+            detail: `${session.synCount} SYN(s) from packet ${session.syn.packet}, no SYN-ACK or other reply captured`,
+          });
+        }
+      }
+    }
+    this.sinkSession = null;
+  }
+}
+
+function nextOfDir(messages: Message[], dir: 0 | 1, from: number): number {
+  for (let i = from; i < messages.length; i++) if (messages[i]!.dir === dir) return i;
+  return -1;
+}
+
+function closeInfo(v: PacketView, dir: 0 | 1, relNs: number): CloseInfo {
+  return { dir, packet: v.index, sec: v.tsSec, nsec: v.tsNsec, relNs };
+}

@@ -1,0 +1,222 @@
+/**
+ * What the TCP stage knows about one connection, kept in memory for the whole capture: memory grows with
+ * sessions and messages, never with packets per connection. The correlation stage reads these objects.
+ *
+ * Directions: 0 = from the initiator (client) to the responder (server), 1 = back. `a`/`b` are the source
+ * and destination of the session's first packet (tshark's endpoint order), which is not always the client.
+ */
+import type { ContentFingerprint } from './fingerprint.js';
+import { FlowState } from './flow.js';
+import { History } from './history.js';
+import { StreamReassembler } from './stream.js';
+
+/** An endpoint: IPv4 in word [3] with words [0..2] = 0, IPv6 as four big-endian 32-bit words. */
+export interface Endpoint {
+  ipVersion: 4 | 6;
+  addr: Uint32Array;
+  port: number;
+}
+
+/** A handshake packet (SYN, SYN-ACK or the handshake ACK) with what middleboxes tend to rewrite. */
+export interface HandshakePacket {
+  packet: number;
+  sec: number;
+  nsec: number;
+  /** Nanoseconds from the table's base second. */
+  relNs: number;
+  /** Raw sequence and acknowledgement numbers. */
+  seq: number;
+  ack: number;
+  /** Raw window field. */
+  window: number;
+  ttl: number;
+  /** IPv4 identification (-1 for IPv6 without a fragment header). */
+  ipId: number;
+  /** TCP options: -1 / false when absent. */
+  mss: number;
+  wscale: number;
+  sackPerm: boolean;
+  hasTimestamps: boolean;
+  tsval: number;
+  tsecr: number;
+  tfo: boolean;
+  /** Option kinds in header order (NOP/EOL included): shows option rewriting. */
+  optionKinds: number[];
+}
+
+/**
+ * An application message: a run of new payload in one direction, ended by new payload in the other
+ * direction (request/response). Byte range in stream offsets of its direction.
+ */
+export interface Message {
+  dir: 0 | 1;
+  firstPacket: number;
+  lastPacket: number;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+  firstRelNs: number;
+  lastRelNs: number;
+  /** Stream offsets [start, end): every new byte after the previous message of this direction. */
+  start: number;
+  end: number;
+  /** Packets of this direction while the message was current (retransmissions included). */
+  packets: number;
+  /**
+   * Fingerprint of the bytes reconstructed for this message: head hash of the first 64 bytes, content-
+   * defined chunk hashes and lengths (bounded), bytes seen. Absent content (header-only capture, gaps)
+   * leaves it partial: compare `end - start` and timing then.
+   */
+  fingerprint: ContentFingerprint;
+}
+
+/** A finding with its evidence (handshake rules and other per-session observations). */
+export interface Finding {
+  id: string;
+  packet: number;
+  detail: string;
+}
+
+export interface CloseInfo {
+  /** Which direction sent it first (0 initiator, 1 responder), its packet number and time. */
+  dir: 0 | 1;
+  packet: number;
+  sec: number;
+  nsec: number;
+  relNs: number;
+}
+
+/** Per-direction counters and stream facts. */
+export class DirectionStats {
+  packets = 0;
+  /** Sum of TCP payload lengths (retransmissions included, as tshark's tcp.len). */
+  payloadBytes = 0;
+  syn = 0;
+  synAck = 0;
+  fin = 0;
+  rst = 0;
+  /** ISN (raw) if a SYN was seen in this direction, else the first raw seq seen; `isnKnown` says which. */
+  isn = 0;
+  isnKnown = false;
+  firstSeqSet = false;
+  /** Highest stream offset of new payload seen (end of the last new byte). */
+  maxEnd = 0;
+  /** Fingerprint of the direction's first bytes (head hash only; chunks live in messages). */
+  headHash = 0;
+  headBytes = 0;
+}
+
+export class Session {
+  /** Index in the table, in order of first packet: equals tshark's tcp.stream numbering. */
+  readonly index: number;
+  /** Source and destination of the first packet (tshark's endpoint_a / endpoint_b). */
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+  /** Which of a/b initiated: 'a' unless the first packet was a SYN-ACK or a reply from a well-known port. */
+  initiator: 'a' | 'b' = 'a';
+  /** How the initiator was determined. */
+  initiatorBy: 'syn' | 'synack' | 'port' | 'first-packet' = 'first-packet';
+  /** Community ID v1 (seed 0), when the table was given a function for it. */
+  communityId: string | null = null;
+
+  /** First and last packet: numbers, exact times, and ns relative to the table's base second. */
+  firstPacket = 0;
+  lastPacket = 0;
+  startSec = 0;
+  startNsec = 0;
+  endSec = 0;
+  endNsec = 0;
+  startRelNs = 0;
+  endRelNs = 0;
+  packets = 0;
+
+  /** Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. */
+  syn: HandshakePacket | null = null;
+  synAck: HandshakePacket | null = null;
+  handshakeAck: HandshakePacket | null = null;
+  /** Number of SYNs / SYN-ACKs seen (retransmissions included). */
+  synCount = 0;
+  synAckCount = 0;
+
+  /** First FIN and first RST (who closed first, when). */
+  fin: CloseInfo | null = null;
+  rst: CloseInfo | null = null;
+
+  /** Per direction: [from initiator, from responder]. */
+  readonly dirs: [DirectionStats, DirectionStats] = [new DirectionStats(), new DirectionStats()];
+  /** Zeek-style history string (upper case = initiator). */
+  readonly history = new History();
+  /** Application messages in time order (bounded by the table's maxMessagesPerSession). */
+  readonly messages: Message[] = [];
+  /** Messages not kept because of the bound. */
+  messagesDropped = 0;
+  /** Counts of each analysis bit seen (index = bit number), allocated on the first flag. */
+  flagCounts: Uint32Array | null = null;
+  /** Handshake findings with evidence (bounded). */
+  readonly findings: Finding[] = [];
+
+  /** Previous session on the same address/port pair, and ns from its last packet to this one's first. */
+  previousIndex = -1;
+  sincePreviousNs = -1;
+
+  /** @internal analysis state per tshark flow, indexed by direction relative to `a`: [a->b, b->a]. */
+  readonly flows: [FlowState, FlowState];
+  /** @internal stream reconstruction per direction relative to the initiator. */
+  readonly streams: [StreamReassembler, StreamReassembler] = [
+    new StreamReassembler(0),
+    new StreamReassembler(1),
+  ];
+  /** @internal */
+  firstRttNs = 0;
+  /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
+  mruSynNs = Number.NaN;
+  /** @internal message currently receiving packets, and per-direction fingerprint cursors. */
+  currentMessage: Message | null = null;
+  fpCursor: [number, number] = [-1, -1];
+  chunkBudget: number;
+  /** @internal the handshake ACK has been seen (for synack_retransmitted_after_ack). */
+  established = false;
+  /** @internal raw seq of the latest SYN and payload length of the first SYN (TCP Fast Open). */
+  lastSynSeq = 0;
+  synDataLength = 0;
+  /** @internal direction of the current message even when it was not kept (-1: none yet). */
+  currentDir = -1;
+
+  constructor(index: number, a: Endpoint, b: Endpoint, absZeroNs: number, chunkBudget: number) {
+    this.index = index;
+    this.a = a;
+    this.b = b;
+    this.flows = [new FlowState(absZeroNs), new FlowState(absZeroNs)];
+    this.chunkBudget = chunkBudget;
+  }
+
+  /** Client endpoint (the initiator) and server endpoint. */
+  get client(): Endpoint {
+    return this.initiator === 'a' ? this.a : this.b;
+  }
+  get server(): Endpoint {
+    return this.initiator === 'a' ? this.b : this.a;
+  }
+
+  /** Relative ISN-based numbers: the raw ISN of each direction (initiator first), when a SYN was seen. */
+  get clientIsn(): number | null {
+    return this.dirs[0].isnKnown ? this.dirs[0].isn : null;
+  }
+  get serverIsn(): number | null {
+    return this.dirs[1].isnKnown ? this.dirs[1].isn : null;
+  }
+
+  /** Handshake durations in ns (SYN -> SYN-ACK, SYN-ACK -> ACK), or null when a packet is missing. */
+  get synToSynAckNs(): number | null {
+    return this.syn && this.synAck ? this.synAck.relNs - this.syn.relNs : null;
+  }
+  get synAckToAckNs(): number | null {
+    return this.synAck && this.handshakeAck ? this.handshakeAck.relNs - this.synAck.relNs : null;
+  }
+
+  /** How many packets carried analysis bit `bit` (a flags.ts constant). */
+  count(bit: number): number {
+    return this.flagCounts ? this.flagCounts[31 - Math.clz32(bit)]! : 0;
+  }
+}

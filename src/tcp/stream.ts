@@ -1,0 +1,160 @@
+/**
+ * Byte-stream reconstruction of one direction, bounded: bytes are delivered in stream order to a sink (which
+ * fingerprints them) and then forgotten. Retransmitted and overlapping bytes are delivered once (the first
+ * copy wins, as in Wireshark's follow). Segments that arrive ahead of a hole are copied into a small
+ * out-of-order buffer; when the buffer would exceed MAX_OOO_SEGMENTS or MAX_OOO_BYTES, or the other side
+ * acknowledges bytes that never appeared, the hole is declared a gap (recorded with its offset and size)
+ * and delivery continues after it.
+ *
+ * Offsets are stream offsets: 0 is the first byte after the SYN (or the first byte seen when the connection
+ * began before the capture), counted without wrapping, so they can exceed 2^32.
+ */
+import { seqDiff } from './seq.js';
+
+export const MAX_OOO_SEGMENTS = 64;
+export const MAX_OOO_BYTES = 256 * 1024;
+/** Gaps kept per direction with their positions; beyond this only `gapCount`/`gapBytes` grow. */
+export const MAX_GAPS_KEPT = 64;
+
+export interface StreamGap {
+  /** Stream offset where bytes are missing. */
+  at: number;
+  missing: number;
+  /** Packet being processed when the gap was declared. */
+  packet: number;
+}
+
+export interface StreamSink {
+  data(dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void;
+  gap(dir: 0 | 1, offset: number, missing: number): void;
+}
+
+interface PendingSegment {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+export class StreamReassembler {
+  started = false;
+  /** Raw sequence number of the next byte to deliver, and its stream offset. */
+  edgeSeq = 0;
+  edgeOffset = 0;
+  /** Raw sequence number of a FIN seen in this direction (-1 = none): acks up to it imply no missing data. */
+  finSeq = -1;
+  private pending: PendingSegment[] = [];
+  private pendingBytes = 0;
+  readonly gaps: StreamGap[] = [];
+  gapCount = 0;
+  gapBytes = 0;
+  /** Bytes delivered (excluding gaps). */
+  delivered = 0;
+  /** Out-of-order segments that had to be buffered, and times the buffer overflowed into a gap. */
+  buffered = 0;
+  overflows = 0;
+
+  constructor(readonly dir: 0 | 1) {}
+
+  /** Start the stream at raw sequence `seq` (ISN + 1 after a SYN, else the first data byte seen). */
+  start(seq: number): void {
+    this.started = true;
+    this.edgeSeq = seq >>> 0;
+  }
+
+  /** Stream offset of raw sequence number `seq` (relative to the current edge, wrap-safe). */
+  offsetOf(seq: number): number {
+    return this.edgeOffset + seqDiff(seq, this.edgeSeq);
+  }
+
+  /**
+   * A segment of `len` bytes at raw `seq`, of which `captured` are in `buf[start..)` (fewer with a snap
+   * length): the uncaptured tail is a gap once it reaches the edge.
+   */
+  segment(
+    seq: number,
+    buf: Uint8Array,
+    start: number,
+    len: number,
+    captured: number,
+    packet: number,
+    sink: StreamSink,
+  ): void {
+    if (!this.started) this.start(seq);
+    const rel = seqDiff(seq, this.edgeSeq);
+    if (rel + len <= 0) return;
+    if (rel <= 0) {
+      const segEnd = this.edgeOffset + rel + len;
+      this.deliver(buf, start - rel, start + captured, sink);
+      if (captured < len) this.skipTo(segEnd, packet, sink);
+      this.drain(packet, sink);
+      return;
+    }
+    if (captured > 0) this.buffer(this.edgeOffset + rel, buf.slice(start, start + captured), packet, sink);
+  }
+
+  /** The other side acknowledged up to raw `ack`: bytes before it that never appeared are a gap. */
+  acked(ack: number, packet: number, sink: StreamSink): void {
+    if (!this.started) return;
+    let end = this.offsetOf(ack);
+    if (this.finSeq >= 0) end = Math.min(end, this.offsetOf(this.finSeq));
+    if (end <= this.edgeOffset) return;
+    const first = this.pending[0];
+    if (first !== undefined && first.offset < end) end = first.offset;
+    if (end > this.edgeOffset) this.skipTo(end, packet, sink);
+    this.drain(packet, sink);
+  }
+
+  /** End of capture: whatever is still buffered is delivered after declaring the holes before it. */
+  flush(packet: number, sink: StreamSink): void {
+    while (this.pending.length > 0) {
+      this.skipTo(this.pending[0]!.offset, packet, sink);
+      this.drain(packet, sink);
+    }
+  }
+
+  private deliver(buf: Uint8Array, from: number, to: number, sink: StreamSink): void {
+    const n = to - from;
+    if (n <= 0) return;
+    sink.data(this.dir, this.edgeOffset, buf, from, to);
+    this.edgeOffset += n;
+    this.edgeSeq = (this.edgeSeq + n) >>> 0;
+    this.delivered += n;
+  }
+
+  private buffer(offset: number, bytes: Uint8Array, packet: number, sink: StreamSink): void {
+    const list = this.pending;
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.offset > offset) i--;
+    list.splice(i, 0, { offset, bytes });
+    this.pendingBytes += bytes.length;
+    this.buffered++;
+    while (list.length > MAX_OOO_SEGMENTS || this.pendingBytes > MAX_OOO_BYTES) {
+      this.overflows++;
+      this.skipTo(list[0]!.offset, packet, sink);
+      this.drain(packet, sink);
+    }
+  }
+
+  /** Deliver buffered segments that now touch the edge; drop those entirely behind it. */
+  private drain(_packet: number, sink: StreamSink): void {
+    const list = this.pending;
+    while (list.length > 0) {
+      const seg = list[0]!;
+      if (seg.offset > this.edgeOffset) return;
+      list.shift();
+      this.pendingBytes -= seg.bytes.length;
+      const skip = this.edgeOffset - seg.offset;
+      if (skip < seg.bytes.length) this.deliver(seg.bytes, skip, seg.bytes.length, sink);
+    }
+  }
+
+  private skipTo(offset: number, packet: number, sink: StreamSink): void {
+    const missing = offset - this.edgeOffset;
+    if (missing <= 0) return;
+    this.gapCount++;
+    this.gapBytes += missing;
+    if (this.gaps.length < MAX_GAPS_KEPT) this.gaps.push({ at: this.edgeOffset, missing, packet });
+    sink.gap(this.dir, this.edgeOffset, missing);
+    this.edgeOffset = offset;
+    this.edgeSeq = (this.edgeSeq + missing) >>> 0;
+  }
+}
