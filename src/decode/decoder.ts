@@ -10,6 +10,19 @@ import type { DecodeState } from './state.js';
 import type { PacketView } from './types.js';
 import { createView, resetLayers } from './view.js';
 
+/** Larger than any frame (2^32 - 1, the widest length field of any capture format). */
+const MAX_WIRE_LENGTH = 0xffffffff;
+
+/**
+ * `x` as an integer within [lo, hi]; NaN and other non-numbers give `lo`. (Math.min/max would let NaN
+ * through, and every later bounds check against NaN is false.)
+ */
+function clampInteger(x: number, lo: number, hi: number): number {
+  if (!(x >= lo)) return lo;
+  if (x > hi) return hi;
+  return Math.floor(x);
+}
+
 export class Decoder {
   readonly view: PacketView;
   private readonly state: DecodeState;
@@ -35,12 +48,12 @@ export class Decoder {
     // The record's bounds are trusted only as far as the buffer really reaches.
     const s = this.state;
     const bufLength = rec.buf.length;
-    const start = rec.offset >= 0 && rec.offset <= bufLength ? rec.offset : bufLength;
-    const caplen = Math.max(rec.caplen, 0);
+    const start =
+      Number.isInteger(rec.offset) && rec.offset >= 0 && rec.offset <= bufLength ? rec.offset : bufLength;
     s.buf = rec.buf;
     s.start = start;
-    s.end = Math.min(start + caplen, bufLength);
-    s.wireEnd = Math.max(s.end, start + Math.max(rec.len, 0));
+    s.end = start + clampInteger(rec.caplen, 0, bufLength - start);
+    s.wireEnd = start + clampInteger(rec.len, s.end - start, MAX_WIRE_LENGTH);
     s.ipDepth = 0;
 
     const decodeLink = linkDecoder(rec.linktype);
