@@ -135,7 +135,6 @@ for (const { attempt, entry } of pairs) {
 
 // ---- behaviours confirmed by evidence
 const evidence = {};
-const next = (list, i) => list[i + 1]?.attempt.first ?? Number.POSITIVE_INFINITY;
 const clientAttempts = connections.map((c) => c.attempt);
 const nextOnTuple = (a) =>
   clientAttempts.find((b) => b.first > a.first && tupleKey(b.tuple) === tupleKey(a.tuple))?.first ??
@@ -143,7 +142,6 @@ const nextOnTuple = (a) =>
 const serverNextOnTuple = (a) =>
   serverAttempts.find((b) => b.first > a.first && tupleKey(b.tuple) === tupleKey(a.tuple))?.first ??
   Number.POSITIVE_INFINITY;
-void next;
 
 let ttlPairs = 0;
 let ttlDecremented = 0;
@@ -163,11 +161,18 @@ for (const { conn, attempt } of connections) {
         ttlPairs++;
         if (v.ttl === c.ttl - 1) ttlDecremented++;
       }
-      const cs = cp.find((p) => p.len > 0 && p.src !== attempt.tuple[0]);
-      const ss = sp.find((p) => p.len > 0 && p.src !== s.tuple[0]);
-      if (cs && ss) {
-        s.seqOffset = { s2c: (cs.seq - ss.seq + MOD) % MOD, c2s: 0 };
-        if (cs.tsval !== ss.tsval) tsTranslated++;
+      // Server-to-client numbering differs by the two SYN-ACKs' ISNs (SYNPROXY's cookie vs the server's).
+      if (conn.client.responderIsn != null && s.responderIsn != null) {
+        const offset = (conn.client.responderIsn - s.responderIsn + MOD) % MOD;
+        s.seqOffset = { c2s: 0, s2c: offset };
+        // Timestamps are translated when none of the server's data segments reaches the client side with
+        // its TSval unchanged (one surviving twin is enough: drops and retransmissions do not count).
+        const clientSide = new Set(
+          cp.filter((p) => p.len > 0 && p.src !== attempt.tuple[0]).map((p) => `${p.seq}|${p.len}|${p.tsval}`),
+        );
+        const serverData = sp.filter((p) => p.len > 0 && p.src !== s.tuple[0]);
+        if (serverData.length && !serverData.some((p) => clientSide.has(`${(p.seq + offset) % MOD}|${p.len}|${p.tsval}`)))
+          tsTranslated++;
       }
     } else if (conn.server.length === 1) {
       // Resegmentation: the same stream bytes cut into different segment sizes on the two legs.
@@ -220,6 +225,8 @@ const firstClientRequest = Math.min(...packets.client.filter((p) => p.len > 0).m
 const firstServerSyn = serverAttempts[0]?.first ?? Number.POSITIVE_INFINITY;
 const deviceLogs = crossCheckDeviceLogs(runDir, run, connections.map((c) => c.conn), originLog);
 evidence.deviceLogs = deviceLogs.summary;
+// X-Forwarded-For can only reach the origin if the device inserted it: the client never sends one.
+evidence.requestsWithXForwardedFor = originLog.filter((e) => e.xForwardedFor).length;
 
 const seen = {
   'decrements-ttl': ttlPairs > 0 && ttlDecremented === ttlPairs,
@@ -228,6 +235,7 @@ const seen = {
   'pools-connections': pooled > 0,
   'delays-server-connect': firstServerSyn > firstClientRequest,
   'rewrites-options': tsTranslated > 0,
+  'modifies-payload': evidence.requestsWithXForwardedFor > 0,
   'ignores-handshake-ack': anomalies.some((a) => a.side === 'server' && a.id === 'tcp.handshake.synack_retransmitted_after_ack'),
   'bogus-syn-ack': anomalies.some((a) => a.side === 'client' && a.id === 'tcp.handshake.synack_bad_ack'),
   'drops-packets': drops.c2s.length + drops.s2c.length > 0,

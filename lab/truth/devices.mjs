@@ -28,8 +28,8 @@ export const DEVICES = {
   },
   'nginx-pool': {
     device: { kind: 'l7-proxy', terminatesTcp: true, rewrites: { ...proxyLegs, payload: true } },
-    always: ['terminates-tcp', 'modifies-payload'],
-    whenSeen: ['pools-connections', 'delays-server-connect'],
+    always: ['terminates-tcp'],
+    whenSeen: ['modifies-payload', 'pools-connections', 'delays-server-connect'],
   },
   synproxy: {
     device: {

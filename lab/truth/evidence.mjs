@@ -30,7 +30,8 @@ export function segments(pkts, tuple, forward) {
  * - tcp.handshake.synack_bad_ack: the responder answers a SYN with an ACK (with or without SYN) whose ack
  *   number is not ISN + 1, before any correct SYN-ACK.
  * - tcp.handshake.synack_retransmitted_after_ack: a SYN-ACK is sent again with the same seq after the
- *   initiator's handshake ACK for it was captured on this side.
+ *   initiator's handshake ACK for it was captured on this side, unprovoked: no SYN retransmission arrived
+ *   since the previous SYN-ACK (a SYN-ACK answering a retransmitted SYN that crossed the ACK is normal).
  */
 export function handshakeAnomalies(side, packets, attempts) {
   const found = [];
@@ -48,8 +49,10 @@ export function handshakeAnomalies(side, packets, attempts) {
       let handshakeAck = null;
       const bad = [];
       const resent = [];
+      let synSinceSynAck = false;
       for (const p of pkts) {
         if (fromInitiator(p, a.tuple)) {
+          if (isSyn(p)) synSinceSynAck = true;
           if (goodSynAck && !handshakeAck && (p.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST)) === FLAG.ACK &&
             p.ack === (goodSynAck.seq + 1) % MOD) handshakeAck = p;
           continue;
@@ -58,9 +61,10 @@ export function handshakeAnomalies(side, packets, attempts) {
         if (!goodSynAck) {
           if (isSynAck(p) && p.ack === (a.isn + 1) % MOD) goodSynAck = p;
           else if (!(p.flags & FLAG.RST) && p.ack !== (a.isn + 1) % MOD) bad.push(p);
-        } else if (handshakeAck && isSynAck(p) && p.seq === goodSynAck.seq) {
+        } else if (handshakeAck && isSynAck(p) && p.seq === goodSynAck.seq && !synSinceSynAck) {
           resent.push(p);
         }
+        if (isSynAck(p)) synSinceSynAck = false;
       }
       const conn = { tuple: a.tuple, isn: a.isn };
       if (bad.length)
