@@ -145,31 +145,46 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   if (nF === 0 || nR === 0) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
   const uF = new Float64Array(nF);
   const uR = new Float64Array(nR);
-  for (let i = 0; i < nF; i++) uF[i] = fwd.y[i]! - alpha * fwd.x[i]!;
-  for (let j = 0; j < nR; j++) uR[j] = rev.y[j]! - alpha * rev.x[j]!;
-  // Forward ordered by u descending, reverse by u ascending, with cumulative weights.
-  const oF = argsort(uF, -1);
-  const oR = argsort(uR, 1);
+  let maxF = -Infinity;
+  let minR = Infinity;
+  let totF = 0;
+  let totR = 0;
+  for (let i = 0; i < nF; i++) {
+    uF[i] = fwd.y[i]! - alpha * fwd.x[i]!;
+    maxF = Math.max(maxF, uF[i]!);
+    totF += fwd.w[i]!;
+  }
+  for (let j = 0; j < nR; j++) {
+    uR[j] = rev.y[j]! - alpha * rev.x[j]!;
+    minR = Math.min(minR, uR[j]!);
+    totR += rev.w[j]!;
+  }
+  if (maxF <= minR + toleranceNs) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
+  // Only constraints in conflict with at least one of the other direction can be worth removing: forward
+  // ordered by u descending, reverse by u ascending, with cumulative weights.
+  const oF = argsortWhere(uF, -1, (u) => u > minR + toleranceNs);
+  const oR = argsortWhere(uR, 1, (u) => u < maxF - toleranceNs);
+  const cF = oF.length;
+  const cR = oR.length;
   const cumF = cumulative(fwd.w, oF);
   const cumR = cumulative(rev.w, oR);
-  const totF = cumF[nF]!;
-  const totR = cumR[nR]!;
-  const sortedR = new Float64Array(nR);
-  for (let j = 0; j < nR; j++) sortedR[j] = uR[oR[j]!]!;
+  const sortedR = new Float64Array(cR);
+  for (let j = 0; j < cR; j++) sortedR[j] = uR[oR[j]!]!;
 
   let bestA = 0;
   let bestB = 0;
   let bestCost = Infinity;
   let bestGap = -Infinity;
-  for (let a = 0; a <= nF; a++) {
+  for (let a = 0; a <= cF; a++) {
     // Removing the top `a` forward constraints is expressible as a threshold only between distinct values.
-    if (a > 0 && a < nF && uF[oF[a - 1]!] === uF[oF[a]!]) continue;
+    if (a > 0 && a < cF && uF[oF[a - 1]!] === uF[oF[a]!]) continue;
     const costF = cumF[a]! / totF;
     if (costF > bestCost + 1e-12) break;
-    const keptMax = a < nF ? uF[oF[a]!]! : -Infinity;
+    // Below the candidates the next forward value conflicts with nothing, so it never limits the gap.
+    const keptMax = a < cF ? uF[oF[a]!]! : minR + toleranceNs;
     const b = lowerBound(sortedR, keptMax - toleranceNs);
     const cost = costF + cumR[b]! / totR;
-    const keptMin = b < nR ? sortedR[b]! : Infinity;
+    const keptMin = b < cR ? sortedR[b]! : maxF - toleranceNs;
     const gap = keptMin - keptMax;
     if (cost < bestCost - 1e-12 || (cost <= bestCost + 1e-12 && gap > bestGap)) {
       bestCost = cost;
@@ -184,10 +199,13 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   return { keptFwd, keptRev, rejectedFwd: bestA, rejectedRev: bestB, cost: bestCost };
 }
 
-/** Indices ordering `u` ascending (dir 1) or descending (dir -1); ties by index, for determinism. */
-function argsort(u: Float64Array, dir: 1 | -1): Int32Array {
-  const o = new Int32Array(u.length);
-  for (let i = 0; i < o.length; i++) o[i] = i;
+/** Indices of the `u` passing `take`, ascending (dir 1) or descending (dir -1); ties by index. */
+function argsortWhere(u: Float64Array, dir: 1 | -1, take: (u: number) => boolean): Int32Array {
+  let n = 0;
+  for (let i = 0; i < u.length; i++) if (take(u[i]!)) n++;
+  const o = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < u.length; i++) if (take(u[i]!)) o[n++] = i;
   o.sort((p, q) => dir * (u[p]! - u[q]!) || p - q);
   return o;
 }
@@ -359,6 +377,17 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     hulls = hullsOf(pts, trim.keptFwd, trim.keptRev);
     sep = maxSeparation(hulls.up, hulls.low, lo, hi);
   }
+  // Isolated constraints inside the band: false matches that conflict with nothing but squeeze the band.
+  for (let round = 0; round < MAX_TRIM_ROUNDS; round++) {
+    const line = { theta: sep.theta, alpha: sep.alpha };
+    const outF = dropIsolated(pts.fwd, trim.keptFwd, line, 1, opt.resolutionNs);
+    const outR = dropIsolated(pts.rev, trim.keptRev, line, -1, opt.resolutionNs);
+    if (outF + outR === 0) break;
+    trim.rejectedFwd += outF;
+    trim.rejectedRev += outR;
+    hulls = hullsOf(pts, trim.keptFwd, trim.keptRev);
+    sep = maxSeparation(hulls.up, hulls.low, lo, hi);
+  }
   const { up, low } = hulls;
 
   // Skew is estimated when the span is long enough and the slope is pinned inside the prior; otherwise
@@ -397,6 +426,50 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     rejectedFwd: trim.rejectedFwd,
     rejectedRev: trim.rejectedRev,
   };
+}
+
+/** Order statistics compared: a gap must dwarf the spread of this many values above it. */
+const ISOLATION_SPAN = 8;
+const ISOLATION_RATIO = 3;
+
+/**
+ * ISOLATED CONSTRAINT: genuine one-way delays pile up at the minimum (the device's fastest path), so
+ * their smallest values are packed together. A false match landing inside the band shows as a delay
+ * below that pile with a gap more than ISOLATION_RATIO times the spread of the next ISOLATION_SPAN
+ * delays (and more than twice the timestamp resolution). At most 1% of a direction is dropped this way.
+ * `sign` is 1 for forward (delay = line - y), -1 for reverse. Returns how many were dropped.
+ */
+function dropIsolated(
+  side: SidePoints,
+  kept: Uint8Array,
+  line: { theta: number; alpha: number },
+  sign: 1 | -1,
+  resolutionNs: number,
+): number {
+  const n = side.x.length;
+  const delay = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (kept[i] === 1) delay[m++] = sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!);
+  }
+  const maxDrop = Math.floor(0.01 * m);
+  if (maxDrop < 1 || m < maxDrop + ISOLATION_SPAN + 1) return 0;
+  const s = delay.subarray(0, m).sort();
+  let drop = 0;
+  for (let k = 1; k <= maxDrop; k++) {
+    const gap = s[k]! - s[k - 1]!;
+    if (gap > 2 * resolutionNs && gap > ISOLATION_RATIO * (s[k + ISOLATION_SPAN]! - s[k]!)) drop = k;
+  }
+  if (drop === 0) return 0;
+  const threshold = s[drop]!;
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    if (kept[i] === 1 && sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!) < threshold) {
+      kept[i] = 0;
+      dropped++;
+    }
+  }
+  return dropped;
 }
 
 function sameMask(p: Uint8Array, q: Uint8Array): boolean {
