@@ -77,8 +77,18 @@ export function synAttempts(packets) {
     if (!isSyn(p)) continue;
     const key = `${tupleKey(tupleOf(p))}#${p.seq}`;
     const a = byKey.get(key);
-    if (a) a.synTimes.push(p.t);
-    else byKey.set(key, { tuple: tupleOf(p), isn: p.seq, first: p.t, firstTime: p.time, synTimes: [p.t], synFrame: p.n });
+    if (a) {
+      a.synTimes.push(p.t);
+      a.synTimeStrings.push(p.time);
+    } else
+      byKey.set(key, {
+        tuple: tupleOf(p),
+        isn: p.seq,
+        first: p.t,
+        synTimes: [p.t],
+        synTimeStrings: [p.time],
+        synFrame: p.n,
+      });
   }
   return [...byKey.values()].sort((a, b) => a.first - b.first);
 }

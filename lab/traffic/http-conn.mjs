@@ -47,6 +47,8 @@ export function runConnection(target, job) {
   return new Promise((resolve) => {
     const entry = {
       conn: job.conn,
+      boundPort: job.localPort ?? null,
+      note: job.note ?? null,
       localAddress: null,
       localPort: null,
       remoteAddress: target.host,

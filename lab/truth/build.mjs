@@ -119,7 +119,12 @@ for (const { attempt, entry } of pairs) {
     for (const { attempt: s } of servers.values())
       if (s.isn !== attempt.isn) throw new Error(`pass-through device but ISN ${attempt.isn} became ${s.isn}`);
   const conn = {
-    client: { tuple: attempt.tuple, isn: attempt.isn, responderIsn: responderIsn('client', attempt) },
+    client: {
+      tuple: attempt.tuple,
+      isn: attempt.isn,
+      responderIsn: responderIsn('client', attempt),
+      synTimes: attempt.synTimeStrings,
+    },
     server: [...servers.values()].map(({ attempt: s, requests }) => ({
       tuple: s.tuple,
       isn: s.isn,
@@ -130,6 +135,7 @@ for (const { attempt, entry } of pairs) {
     log: { conn: entry.conn, start: entry.start, connected: entry.connected, end: entry.end, error: entry.error },
   };
   if (entry.note) conn.note = entry.note;
+  if (entry.clientDropped) conn.clientDropped = entry.clientDropped;
   connections.push({ conn, attempt });
 }
 
