@@ -134,7 +134,8 @@ export interface TrimResult {
  * above reverse ones (or the reverse mirror), i.e. a negative round trip through the device. Remove the
  * top forward and bottom reverse constraints that minimise the removed fraction of each direction's
  * weight; on a tie, keep the wider gap (the removed point is the one that stands out from its own
- * direction). Exact, O(n log n).
+ * direction). Exact, O(n log n). A direction is never removed entirely; what is left may then still
+ * conflict, and the band is widened instead (FitOptions.resolutionNs plus the excess).
  */
 export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number): TrimResult {
   const { fwd, rev } = pts;
@@ -175,14 +176,17 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   let bestB = 0;
   let bestCost = Infinity;
   let bestGap = -Infinity;
-  for (let a = 0; a <= cF; a++) {
+  // A direction is never emptied: the fit stays two-sided and the rejections show how bad it is.
+  const maxA = cF === nF ? nF - 1 : cF;
+  const maxB = cR === nR ? nR - 1 : cR;
+  for (let a = 0; a <= maxA; a++) {
     // Removing the top `a` forward constraints is expressible as a threshold only between distinct values.
     if (a > 0 && a < cF && uF[oF[a - 1]!] === uF[oF[a]!]) continue;
     const costF = cumF[a]! / totF;
     if (costF > bestCost + 1e-12) break;
     // Below the candidates the next forward value conflicts with nothing, so it never limits the gap.
     const keptMax = a < cF ? uF[oF[a]!]! : minR + toleranceNs;
-    const b = lowerBound(sortedR, keptMax - toleranceNs);
+    const b = Math.min(maxB, lowerBound(sortedR, keptMax - toleranceNs));
     const cost = costF + cumR[b]! / totR;
     const keptMin = b < cR ? sortedR[b]! : maxF - toleranceNs;
     const gap = keptMin - keptMax;
@@ -415,7 +419,8 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     alphaLo: band.alphaLo,
     alphaHi: band.alphaHi,
     skewEstimated,
-    boundNs: band.bound,
+    // When the band had to be widened to exist at all, the widening itself is unexplained error.
+    boundNs: band.bound + excessNs,
     excessNs,
     minForwardDelayNs: line.theta - supportIntercept(up, line.alpha),
     minReverseDelayNs: supportIntercept(low, line.alpha) - line.theta,

@@ -420,7 +420,8 @@ function describe(
         id: 'clock.band_infeasible',
         text:
           `${where}constraints disagree by ${Math.round(f.excessNs)} ns beyond timestamp resolution ` +
-          '(time stamping jitter larger than the device latency); the bound is widened by that much.',
+          '(time stamping jitter larger than the device latency, or pairs that are not what they seem); ' +
+          'the bound is widened by that much.',
       });
     }
     if (s > 0) {

@@ -1,0 +1,198 @@
+/**
+ * Coarse clock offset from content matches, before any fine alignment. Two captures can disagree by hours
+ * or days (a wrong time zone, an unsynchronised host), so the offset is never assumed small: it is the
+ * consensus of the differences (client - server) over candidate pairs found by content alone (same ISN,
+ * same payload hash), many of which may be wrong. Also: do the two files overlap in time at all, and were
+ * they given the right way round? docs/alignment.md describes these checks.
+ */
+import { alignClocks, ClockConstraints } from './clock.js';
+import { medianList, medianOf, theilSen } from './clock-robust.js';
+
+export interface CoarseOptions {
+  /**
+   * Width of the consensus window: true pairs differ by the offset plus one-way delays plus drift over the
+   * capture, so their differences fall within this. Default 2 s.
+   */
+  clusterWidthNs?: number;
+  /** Fewest agreeing pairs for a result. Default 3. */
+  minSupport?: number;
+}
+
+export interface CoarseOffset {
+  found: boolean;
+  /** client - server at referenceNs (server-side time, the median of the agreeing pairs). */
+  offsetNs: number;
+  referenceNs: number;
+  /** Drift of the agreeing pairs' differences, in ppm (0 when their span is under a second). */
+  skewPpm: number;
+  /**
+   * Matching window: a true pair's difference lies within +-windowNs of the coarse line. Twice the 99th
+   * percentile of the agreeing pairs' distances to the line, at least 1 ms.
+   */
+  windowNs: number;
+  /** Pairs agreeing with the consensus, and all valid pairs. */
+  support: number;
+  total: number;
+  /** Agreeing pairs of the best competing offset (at least one window away). */
+  runnerUp: number;
+  /** The runner-up has at least half the support: the consensus is not trustworthy. */
+  ambiguous: boolean;
+}
+
+const MIN_WINDOW_NS = 1e6;
+
+/**
+ * CONSENSUS OFFSET: sort the differences and slide a window of `clusterWidthNs` over them; the window
+ * holding the most pairs is the consensus (the mode of the differences at that resolution). Its pairs
+ * are then refined by a Theil-Sen line over time bins, which absorbs drift, and give the matching window.
+ */
+export function findCoarseOffset(
+  clientNs: ArrayLike<number>,
+  serverNs: ArrayLike<number>,
+  options: CoarseOptions = {},
+): CoarseOffset {
+  const width = options.clusterWidthNs ?? 2e9;
+  const minSupport = options.minSupport ?? 3;
+  const n0 = Math.min(clientNs.length, serverNs.length);
+  const keep: number[] = [];
+  for (let i = 0; i < n0; i++)
+    if (Number.isFinite(clientNs[i]!) && Number.isFinite(serverNs[i]!)) keep.push(i);
+  const n = keep.length;
+  const none: CoarseOffset = {
+    found: false,
+    offsetNs: Number.NaN,
+    referenceNs: Number.NaN,
+    skewPpm: 0,
+    windowNs: Number.NaN,
+    support: 0,
+    total: n,
+    runnerUp: 0,
+    ambiguous: false,
+  };
+  if (n === 0) return none;
+
+  const diff = new Float64Array(n);
+  for (let k = 0; k < n; k++) diff[k] = clientNs[keep[k]!]! - serverNs[keep[k]!]!;
+  const sorted = diff.slice().sort();
+  // ends[i]: one past the last difference within `width` of sorted[i].
+  const ends = new Int32Array(n);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    while (j < n && sorted[j]! - sorted[i]! <= width) j++;
+    ends[i] = j;
+  }
+  let best = 0;
+  for (let i = 1; i < n; i++) if (ends[i]! - i > ends[best]! - best) best = i;
+  const lo = sorted[best]!;
+  const hi = sorted[ends[best]! - 1]!;
+  let runnerUp = 0;
+  for (let i = 0; i < n; i++) {
+    const end = sorted[ends[i]! - 1]!;
+    if (end < lo - width || sorted[i]! > hi + width) runnerUp = Math.max(runnerUp, ends[i]! - i);
+  }
+  const support = ends[best]! - best;
+  if (support < minSupport) return { ...none, support, runnerUp };
+
+  // The agreeing pairs, by server-side time.
+  const members: number[] = [];
+  for (let k = 0; k < n; k++) if (diff[k]! >= lo && diff[k]! <= hi) members.push(k);
+  members.sort((p, q) => serverNs[keep[p]!]! - serverNs[keep[q]!]! || p - q);
+  const times = members.map((k) => serverNs[keep[k]!]!);
+  const values = members.map((k) => diff[k]!);
+  const referenceNs = times[times.length >> 1]!;
+  const span = times[times.length - 1]! - times[0]!;
+  let slope = 0;
+  let level = medianList(values);
+  if (span >= 1e9 && members.length >= 16) {
+    const bins = Math.min(16, Math.floor(members.length / 4));
+    const bx: number[] = [];
+    const by: number[] = [];
+    for (let b = 0; b < bins; b++) {
+      const from = Math.floor((b * members.length) / bins);
+      const to = Math.floor(((b + 1) * members.length) / bins);
+      bx.push(medianOf(Float64Array.from(times.slice(from, to))) - referenceNs);
+      by.push(medianOf(Float64Array.from(values.slice(from, to))));
+    }
+    const ts = theilSen(bx, by);
+    slope = ts.slope;
+    level = ts.intercept;
+  }
+  const dist = Float64Array.from(
+    values.map((v, k) => Math.abs(v - level - slope * (times[k]! - referenceNs))),
+  );
+  dist.sort();
+  const p99 = dist[Math.min(dist.length - 1, Math.floor(0.99 * dist.length))]!;
+  return {
+    found: true,
+    offsetNs: Math.round(level),
+    referenceNs,
+    skewPpm: slope * 1e6,
+    windowNs: Math.max(MIN_WINDOW_NS, 2 * p99),
+    support,
+    total: n,
+    runnerUp,
+    ambiguous: runnerUp >= support / 2,
+  };
+}
+
+export interface TimeOverlap {
+  /** Length of the common interval on the client-side clock; negative: the gap between the captures. */
+  overlapNs: number;
+  overlaps: boolean;
+}
+
+/**
+ * Do the captures cover a common time once the server side is shifted by `offsetNs` (client - server)?
+ * Without an offset (no content matches), this compares raw clocks.
+ */
+export function timeOverlap(
+  clientFirstNs: number,
+  clientLastNs: number,
+  serverFirstNs: number,
+  serverLastNs: number,
+  offsetNs = 0,
+): TimeOverlap {
+  const overlapNs =
+    Math.min(clientLastNs, serverLastNs + offsetNs) - Math.max(clientFirstNs, serverFirstNs + offsetNs);
+  return { overlapNs, overlaps: overlapNs >= 0 };
+}
+
+export type Orientation = 'as-given' | 'swapped' | 'undecided';
+
+export interface OrientationScore {
+  verdict: Orientation;
+  /** Fraction of constraints (by weight) each reading must throw away to be consistent. */
+  asGivenRejected: number;
+  swappedRejected: number;
+}
+
+/** Below this a reading is consistent; a swapped reading typically needs to drop about half. */
+const CONSISTENT = 0.1;
+
+/**
+ * SWAPPED FILES: if the file given as client side was captured on the server side, every packet was seen
+ * on the "server" file first, so each forward constraint is really a reverse one and vice versa. Fitting
+ * both readings, the right one is consistent (a few false matches aside) and the wrong one puts forward
+ * constraints above reverse ones everywhere, a negative round trip the fit can only remove. With only
+ * one direction both readings fit: undecided.
+ */
+export function scoreOrientation(c: ClockConstraints): OrientationScore {
+  const swapped = new ClockConstraints();
+  for (let i = 0; i < c.size; i++) {
+    const add = c.forward[i] === 1 ? swapped.addReverse : swapped.addForward;
+    add.call(swapped, c.clientNs[i]!, c.serverNs[i]!, c.weight[i]!, c.id[i]!);
+  }
+  const asGivenRejected = rejectedFraction(c);
+  const swappedRejected = rejectedFraction(swapped);
+  let verdict: Orientation = 'undecided';
+  if (asGivenRejected <= CONSISTENT && swappedRejected > CONSISTENT) verdict = 'as-given';
+  else if (swappedRejected <= CONSISTENT && asGivenRejected > CONSISTENT) verdict = 'swapped';
+  return { verdict, asGivenRejected, swappedRejected };
+}
+
+function rejectedFraction(c: ClockConstraints): number {
+  // Steps are not looked for: a wrong reading must not be excused as a series of clock steps.
+  const a = alignClocks(c, { minSegment: Number.MAX_SAFE_INTEGER });
+  const total = a.constraints.forward + a.constraints.reverse;
+  return total > 0 ? a.constraints.rejected / total : 0;
+}
