@@ -1,0 +1,70 @@
+/**
+ * The command-line program: commander wiring only. Each command lives in its own module under src/cli/.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { inspect, renderInspectText } from './inspect.js';
+import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('dualcap')
+    .description(
+      'Correlate packet captures taken on both sides of a middlebox and say, with evidence, what the device did.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('inspect')
+    .description('Summarise a capture file (pcap, pcapng, gzip-compressed), or list its packets as JSON lines.')
+    .argument('<file>', 'capture file')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'jsonl']))
+    .option('--packets', 'one JSON object per packet (implies --format jsonl)')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .action((file: string, o: { format?: string; packets?: boolean; output?: string }) => {
+      const format = (o.format ?? (o.packets ? 'jsonl' : 'text')) as 'text' | 'json' | 'jsonl';
+      if (o.packets && format !== 'jsonl') throw new UsageError('--packets writes JSON lines: use --format jsonl');
+      if (format === 'jsonl' && !o.packets) throw new UsageError('--format jsonl lists packets: add --packets');
+      const sink = new TextSink(o.output);
+      const summary = inspect(file, sink, { format, packets: Boolean(o.packets) });
+      if (format === 'text') sink.write(renderInspectText(summary));
+      else if (format === 'json') sink.line(JSON.stringify(summary, null, 2));
+      sink.close();
+      for (const a of summary.anomalies) {
+        if (a.severity !== 'note' && format === 'jsonl') process.stderr.write(`dualcap: ${file}: ${a.id}: ${a.count}\n`);
+      }
+      if (summary.error) {
+        process.stderr.write(`dualcap: ${summary.error.message}\n`);
+        process.exitCode = EXIT_USAGE;
+      }
+    });
+
+  return program;
+}
+
+/** Runs the program; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are "errors" to commander with exit code 0
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`dualcap: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) {
+      process.stderr.write(`dualcap: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
