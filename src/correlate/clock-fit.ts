@@ -162,15 +162,13 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   }
   if (maxF <= minR + toleranceNs) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
   // Only constraints in conflict with at least one of the other direction can be worth removing: forward
-  // ordered by u descending, reverse by u ascending, with cumulative weights.
-  const oF = argsortWhere(uF, -1, (u) => u > minR + toleranceNs);
-  const oR = argsortWhere(uR, 1, (u) => u < maxF - toleranceNs);
-  const cF = oF.length;
-  const cR = oR.length;
-  const cumF = cumulative(fwd.w, oF);
-  const cumR = cumulative(rev.w, oR);
-  const sortedR = new Float64Array(cR);
-  for (let j = 0; j < cR; j++) sortedR[j] = uR[oR[j]!]!;
+  // values descending, reverse ascending, each with the cumulative weight removed so far.
+  const candF = ranked(uF, fwd.w, -1, (u) => u > minR + toleranceNs);
+  const candR = ranked(uR, rev.w, 1, (u) => u < maxF - toleranceNs);
+  const cF = candF.values.length;
+  const cR = candR.values.length;
+  const sortedF = candF.values;
+  const sortedR = candR.values;
 
   let bestA = 0;
   let bestB = 0;
@@ -181,13 +179,13 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   const maxB = cR === nR ? nR - 1 : cR;
   for (let a = 0; a <= maxA; a++) {
     // Removing the top `a` forward constraints is expressible as a threshold only between distinct values.
-    if (a > 0 && a < cF && uF[oF[a - 1]!] === uF[oF[a]!]) continue;
-    const costF = cumF[a]! / totF;
+    if (a > 0 && a < cF && sortedF[a - 1] === sortedF[a]) continue;
+    const costF = candF.cumulative[a]! / totF;
     if (costF > bestCost + 1e-12) break;
     // Below the candidates the next forward value conflicts with nothing, so it never limits the gap.
-    const keptMax = a < cF ? uF[oF[a]!]! : minR + toleranceNs;
+    const keptMax = a < cF ? sortedF[a]! : minR + toleranceNs;
     const b = Math.min(maxB, lowerBound(sortedR, keptMax - toleranceNs));
-    const cost = costF + cumR[b]! / totR;
+    const cost = costF + candR.cumulative[b]! / totR;
     const keptMin = b < cR ? sortedR[b]! : maxF - toleranceNs;
     const gap = keptMin - keptMax;
     if (cost < bestCost - 1e-12 || (cost <= bestCost + 1e-12 && gap > bestGap)) {
@@ -198,26 +196,64 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
     }
     if (b === 0) break;
   }
-  for (let k = 0; k < bestA; k++) keptFwd[oF[k]!] = 0;
-  for (let k = 0; k < bestB; k++) keptRev[oR[k]!] = 0;
-  return { keptFwd, keptRev, rejectedFwd: bestA, rejectedRev: bestB, cost: bestCost };
+  // Thresholds, not positions: equal values are kept or removed together.
+  const cutF = bestA > 0 ? sortedF[bestA - 1]! : Infinity;
+  const cutR = bestB > 0 ? sortedR[bestB - 1]! : -Infinity;
+  let rejectedFwd = 0;
+  let rejectedRev = 0;
+  for (let i = 0; i < nF; i++) {
+    if (uF[i]! >= cutF) {
+      keptFwd[i] = 0;
+      rejectedFwd++;
+    }
+  }
+  for (let j = 0; j < nR; j++) {
+    if (uR[j]! <= cutR) {
+      keptRev[j] = 0;
+      rejectedRev++;
+    }
+  }
+  return { keptFwd, keptRev, rejectedFwd, rejectedRev, cost: bestCost };
 }
 
-/** Indices of the `u` passing `take`, ascending (dir 1) or descending (dir -1); ties by index. */
-function argsortWhere(u: Float64Array, dir: 1 | -1, take: (u: number) => boolean): Int32Array {
+/**
+ * The values of `u` passing `take`, ascending (dir 1) or descending (dir -1), with cumulative weights in
+ * that order. Unit weights (the common case) need only a numeric sort of the values; other weights an
+ * index sort, ties broken by position for determinism.
+ */
+function ranked(
+  u: Float64Array,
+  w: Float64Array,
+  dir: 1 | -1,
+  take: (u: number) => boolean,
+): { values: Float64Array; cumulative: Float64Array } {
   let n = 0;
-  for (let i = 0; i < u.length; i++) if (take(u[i]!)) n++;
+  let unit = true;
+  for (let i = 0; i < u.length; i++) {
+    if (take(u[i]!)) {
+      n++;
+      if (w[i] !== 1) unit = false;
+    }
+  }
+  const values = new Float64Array(n);
+  const cumulative = new Float64Array(n + 1);
+  if (unit) {
+    n = 0;
+    for (let i = 0; i < u.length; i++) if (take(u[i]!)) values[n++] = u[i]!;
+    values.sort();
+    if (dir === -1) values.reverse();
+    for (let k = 0; k < n; k++) cumulative[k + 1] = k + 1;
+    return { values, cumulative };
+  }
   const o = new Int32Array(n);
   n = 0;
   for (let i = 0; i < u.length; i++) if (take(u[i]!)) o[n++] = i;
   o.sort((p, q) => dir * (u[p]! - u[q]!) || p - q);
-  return o;
-}
-
-function cumulative(w: Float64Array, order: Int32Array): Float64Array {
-  const c = new Float64Array(order.length + 1);
-  for (let k = 0; k < order.length; k++) c[k + 1] = c[k]! + w[order[k]!]!;
-  return c;
+  for (let k = 0; k < n; k++) {
+    values[k] = u[o[k]!]!;
+    cumulative[k + 1] = cumulative[k]! + w[o[k]!]!;
+  }
+  return { values, cumulative };
 }
 
 /** First index with sorted[i] >= v. */

@@ -181,7 +181,7 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   if (valid.length === 0) return emptyAlignment(invalid, warnings);
 
   // Sort by server-side time; the offset d0 keeps fit coordinates small.
-  const order = Int32Array.from(valid).sort((p, q) => c.serverNs[p]! - c.serverNs[q]! || p - q);
+  const order = byServerTime(c, valid);
   const n = order.length;
   const diff = new Float64Array(n);
   for (let k = 0; k < n; k++) diff[k] = c.clientNs[order[k]!]! - c.serverNs[order[k]!]!;
@@ -216,6 +216,64 @@ interface Part {
   /** Positions (into the caller's arrays) behind the fit's kept masks. */
   fwdIdx: Int32Array;
   revIdx: Int32Array;
+}
+
+/**
+ * Valid positions ordered by server-side time, ties by position. Matching code usually emits constraints
+ * nearly in time order, so an ordered input is detected in one pass; otherwise integer times (the normal
+ * case) take a stable 16-bit LSD radix sort (linear, no comparator calls), anything else a comparison sort.
+ */
+function byServerTime(c: ClockConstraints, valid: number[]): Int32Array {
+  const order = Int32Array.from(valid);
+  const n = order.length;
+  let sorted = true;
+  let integral = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const t = c.serverNs[order[k]!]!;
+    if (k > 0 && t < c.serverNs[order[k - 1]!]!) sorted = false;
+    if (!Number.isInteger(t)) integral = false;
+    min = Math.min(min, t);
+    max = Math.max(max, t);
+  }
+  if (sorted) return order;
+  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
+    return order.sort((p, q) => c.serverNs[p]! - c.serverNs[q]! || p - q);
+  }
+  // Keys split into two 32-bit halves so digits come from bit operations; keys and positions move together
+  // so each pass reads memory in order.
+  let hiKey = new Uint32Array(n);
+  let loKey = new Uint32Array(n);
+  let src = order;
+  for (let k = 0; k < n; k++) {
+    const key = c.serverNs[src[k]!]! - min;
+    const hi = Math.floor(key / 4294967296);
+    hiKey[k] = hi;
+    loKey[k] = key - hi * 4294967296;
+  }
+  let dst = new Int32Array(n);
+  let hiDst = new Uint32Array(n);
+  let loDst = new Uint32Array(n);
+  const counts = new Int32Array(65537);
+  const span = max - min;
+  for (let pass = 0; pass < 4 && span >= 2 ** (16 * pass); pass++) {
+    const word = pass < 2 ? loKey : hiKey;
+    const shift = (pass % 2) * 16;
+    counts.fill(0);
+    for (let k = 0; k < n; k++) counts[((word[k]! >>> shift) & 0xffff) + 1]!++;
+    for (let d = 0; d < 65536; d++) counts[d + 1]! += counts[d]!;
+    for (let k = 0; k < n; k++) {
+      const at = counts[(word[k]! >>> shift) & 0xffff]!++;
+      dst[at] = src[k]!;
+      hiDst[at] = hiKey[k]!;
+      loDst[at] = loKey[k]!;
+    }
+    [src, dst] = [dst, src];
+    [hiKey, hiDst] = [hiDst, hiKey];
+    [loKey, loDst] = [loDst, loKey];
+  }
+  return src;
 }
 
 function validIndices(c: ClockConstraints): number[] {
