@@ -182,11 +182,11 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
     if (a > 0 && a < cF && sortedF[a - 1] === sortedF[a]) continue;
     const costF = candF.cumulative[a]! / totF;
     if (costF > bestCost + 1e-12) break;
-    // Below the candidates the next forward value conflicts with nothing, so it never limits the gap.
-    const keptMax = a < cF ? sortedF[a]! : minR + toleranceNs;
+    // Past the candidates the next forward value conflicts with nothing.
+    const keptMax = a < cF ? sortedF[a]! : candF.rest;
     const b = Math.min(maxB, lowerBound(sortedR, keptMax - toleranceNs));
     const cost = costF + candR.cumulative[b]! / totR;
-    const keptMin = b < cR ? sortedR[b]! : maxF - toleranceNs;
+    const keptMin = b < cR ? sortedR[b]! : candR.rest;
     const gap = keptMin - keptMax;
     if (cost < bestCost - 1e-12 || (cost <= bestCost + 1e-12 && gap > bestGap)) {
       bestCost = cost;
@@ -218,7 +218,7 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
 
 /**
  * The values of `u` passing `take`, ascending (dir 1) or descending (dir -1), with cumulative weights in
- * that order. Unit weights (the common case) need only a numeric sort of the values; other weights an
+ * that order, and `rest`: the first value in that order among those not taken. Unit weights (the common case) need only a numeric sort of the values; other weights an
  * index sort, ties broken by position for determinism.
  */
 function ranked(
@@ -226,14 +226,15 @@ function ranked(
   w: Float64Array,
   dir: 1 | -1,
   take: (u: number) => boolean,
-): { values: Float64Array; cumulative: Float64Array } {
+): { values: Float64Array; cumulative: Float64Array; rest: number } {
   let n = 0;
   let unit = true;
+  let rest = dir === 1 ? Infinity : -Infinity;
   for (let i = 0; i < u.length; i++) {
     if (take(u[i]!)) {
       n++;
       if (w[i] !== 1) unit = false;
-    }
+    } else rest = dir === 1 ? Math.min(rest, u[i]!) : Math.max(rest, u[i]!);
   }
   const values = new Float64Array(n);
   const cumulative = new Float64Array(n + 1);
@@ -243,7 +244,7 @@ function ranked(
     values.sort();
     if (dir === -1) values.reverse();
     for (let k = 0; k < n; k++) cumulative[k + 1] = k + 1;
-    return { values, cumulative };
+    return { values, cumulative, rest };
   }
   const o = new Int32Array(n);
   n = 0;
@@ -253,7 +254,7 @@ function ranked(
     values[k] = u[o[k]!]!;
     cumulative[k + 1] = cumulative[k]! + w[o[k]!]!;
   }
-  return { values, cumulative };
+  return { values, cumulative, rest };
 }
 
 /** First index with sorted[i] >= v. */
@@ -379,14 +380,28 @@ function bisectFeasible(g: (a: number) => number, out: number, inside: number): 
   return i;
 }
 
-function spanOf(pts: FitPoints): { xMin: number; xMax: number } {
-  const { fwd, rev } = pts;
-  const nF = fwd.x.length;
-  const nR = rev.x.length;
-  return {
-    xMin: Math.min(nF > 0 ? fwd.x[0]! : Infinity, nR > 0 ? rev.x[0]! : Infinity),
-    xMax: Math.max(nF > 0 ? fwd.x[nF - 1]! : -Infinity, nR > 0 ? rev.x[nR - 1]! : -Infinity),
+/**
+ * Time range of the constraints a fit rests on. Rejected ones are left out: a false match just past a
+ * clock step must not stretch the segment over time that belongs to the next clock.
+ */
+function spanOf(pts: FitPoints, keptFwd?: Uint8Array, keptRev?: Uint8Array): { xMin: number; xMax: number } {
+  let xMin = Infinity;
+  let xMax = -Infinity;
+  const scan = (x: Float64Array, kept?: Uint8Array) => {
+    for (let i = 0; i < x.length; i++) {
+      if (kept && kept[i] !== 1) continue;
+      xMin = Math.min(xMin, x[i]!);
+      break;
+    }
+    for (let i = x.length - 1; i >= 0; i--) {
+      if (kept && kept[i] !== 1) continue;
+      xMax = Math.max(xMax, x[i]!);
+      break;
+    }
   };
+  scan(pts.fwd.x, keptFwd);
+  scan(pts.rev.x, keptRev);
+  return { xMin, xMax };
 }
 
 /** Rounds of trim-then-refit; the kept set settles in two or three. */
@@ -396,8 +411,10 @@ const MAX_TRIM_ROUNDS = 4;
 export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
   const nF = pts.fwd.x.length;
   const nR = pts.rev.x.length;
-  const { xMin, xMax } = spanOf(pts);
-  if (nF === 0 || nR === 0) return fitOneSided(pts, opt, xMin, xMax);
+  if (nF === 0 || nR === 0) {
+    const all = spanOf(pts);
+    return fitOneSided(pts, opt, all.xMin, all.xMax);
+  }
 
   const fixed = opt.fixedAlpha;
   const lo = fixed ?? -opt.alphaMax;
@@ -429,6 +446,7 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     sep = maxSeparation(hulls.up, hulls.low, lo, hi);
   }
   const { up, low } = hulls;
+  const { xMin, xMax } = spanOf(pts, trim.keptFwd, trim.keptRev);
 
   // Skew is estimated when the span is long enough and the slope is pinned inside the prior; otherwise
   // the line is flat (offset only), unless a flat line does not fit the data at all.

@@ -85,10 +85,21 @@ function synthesise(sc: Scenario): { c: ClockConstraints; falsePairs: number } {
   return { c, falsePairs };
 }
 
-/** Largest |fitted - true| (client - server difference) over a segment's ends and reference. */
+/**
+ * Largest |fitted - true| (client - server difference) over a segment's ends and reference. With a step,
+ * the times are kept on the segment's own side of it: a loose constraint (a false pair that breaks no
+ * rule, or a genuinely slow packet) can stretch a segment into the data gap around the step, where the
+ * captures cannot tell which clock was in force.
+ */
 function errorOver(seg: AlignSegment, truth: Truth): number {
   let worst = 0;
-  for (const s of [seg.fromNs, seg.referenceNs, seg.toNs]) {
+  let times = [seg.fromNs, seg.referenceNs, seg.toNs];
+  const step = truth.stepAtNs;
+  if (step !== undefined) {
+    const before = seg.referenceNs < step;
+    times = times.map((t) => (before ? Math.min(t, step - 1) : Math.max(t, step)));
+  }
+  for (const s of times) {
     const fitted = s + seg.offsetNs + seg.skewPpm * 1e-6 * (s - seg.referenceNs);
     worst = Math.max(worst, Math.abs(fitted - clientClock(truth, s)));
   }
@@ -207,6 +218,61 @@ describe('alignClocks: two-sided envelope', () => {
     // After the step a server-side reading s means true time s - 2 s.
     const after = { ...base.truth, offsetNs: base.truth.offsetNs - 2e9 - 80e-6 * 2e9 };
     expect(errorOver(a.segments[1]!, after)).toBeLessThanOrEqual(a.segments[1]!.boundNs);
+  });
+
+  test('a backward step of the client clock (-250 ms) with 5% false pairs', () => {
+    const truth = { ...base.truth, referenceNs: 1030e9, stepAtNs: 1030e9, stepNs: -250e6 };
+    const { c } = synthesise({ ...base, truth, falseFraction: 0.05, seed: 7 });
+    const a = alignClocks(c);
+    expect(a.segments).toHaveLength(2);
+    for (const seg of a.segments) expect(errorOver(seg, truth)).toBeLessThanOrEqual(seg.boundNs);
+  });
+
+  test('a backward step of the server clock: its times overlap, the fit still splits there', () => {
+    // Server clock steps back 250 ms at true time 1030 s: readings 1029.75..1030 s occur twice.
+    const rand = rng(8);
+    const c = new ClockConstraints();
+    const server = (t: number) => (t >= 1030e9 ? t - 250e6 : t);
+    for (let k = 0; k < 6000; k++) {
+      const t = 1000e9 + Math.floor(rand() * 60e9);
+      const d = 100_000 + Math.floor(-Math.log(1 - rand()) * 100_000);
+      if (k % 2 === 0) c.addForward(clientClock(base.truth, t), server(t + d));
+      else c.addReverse(clientClock(base.truth, t + d), server(t));
+    }
+    const a = alignClocks(c);
+    expect(a.segments).toHaveLength(2);
+    expect(errorOver(a.segments[0]!, base.truth)).toBeLessThanOrEqual(a.segments[0]!.boundNs);
+    const after = { ...base.truth, offsetNs: base.truth.offsetNs + 250e6 + 80e-6 * 250e6 };
+    expect(errorOver(a.segments[1]!, after)).toBeLessThanOrEqual(a.segments[1]!.boundNs);
+    // Constraints from the doubled quarter second on the wrong side of the cut are rejected, not fitted.
+    expect(a.constraints.rejected).toBeLessThan(60);
+  });
+
+  test('a step smaller than the round trip is absorbed into a wider band', () => {
+    const truth = { ...base.truth, referenceNs: 1030e9, stepAtNs: 1030e9, stepNs: 50_000 };
+    const { c } = synthesise({ ...base, truth, seed: 10 });
+    const a = alignClocks(c);
+    expect(a.segments).toHaveLength(1);
+    expect(errorOver(a.segments[0]!, truth)).toBeLessThanOrEqual(a.boundNs);
+  });
+
+  test('the order constraints are given in does not matter', () => {
+    const { c } = synthesise({ ...base, falseFraction: 0.05, seed: 11 });
+    const order = Array.from({ length: c.size }, (_, i) => i).sort(
+      (p, q) => c.serverNs[p]! - c.serverNs[q]! || p - q,
+    );
+    const sorted = new ClockConstraints();
+    for (const i of order) {
+      if (c.forward[i] === 1) sorted.addForward(c.clientNs[i]!, c.serverNs[i]!, 1, i);
+      else sorted.addReverse(c.clientNs[i]!, c.serverNs[i]!, 1, i);
+    }
+    const a = alignClocks(c);
+    const b = alignClocks(sorted);
+    expect(b.offsetNs).toBe(a.offsetNs);
+    expect(b.skewPpm).toBe(a.skewPpm);
+    expect(Array.from(b.rejectedIds).sort((p, q) => p - q)).toEqual(
+      Array.from(a.rejectedIds).sort((p, q) => p - q),
+    );
   });
 
   test('toServerNs inverts toClientNs', () => {

@@ -202,6 +202,7 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   let parts: Part[] = [];
   for (let s = 0; s + 1 < bounds.length; s++)
     parts.push(fitPart(c, order, d0, bounds[s]!, bounds[s + 1]!, fitOpt));
+  parts = refineCuts(parts, c, order, d0, fitOpt);
   parts = mergeConsistent(parts, c, order, d0, fitOpt);
 
   return assemble(c, parts, d0, o, fitOpt, warnings, invalid);
@@ -325,6 +326,68 @@ function pointsOf(c: ClockConstraints, order: Int32Array, d0: number, ref: numbe
     s.idx[j] = i;
   }
   return pts;
+}
+
+/**
+ * CUT REFINEMENT: bin levels place a cut within a few constraints; false matches near a step can pull it
+ * off. With both sides fitted, each constraint near the cut is tested against the two lines: one that
+ * only the left line can explain belongs before the cut, one that only the right line can explain after
+ * it. The cut moves to where the fewest constraints are on the wrong side (the nearest such place to the
+ * first guess), and both sides are refitted.
+ */
+function refineCuts(
+  parts: Part[],
+  c: ClockConstraints,
+  order: Int32Array,
+  d0: number,
+  opt: FitOptions,
+): Part[] {
+  const tol = opt.resolutionNs + opt.toleranceNs;
+  const reach = Math.max(32, Math.ceil(order.length / 128));
+  for (let s = 1; s < parts.length; s++) {
+    const left = parts[s - 1]!;
+    const right = parts[s]!;
+    const cut = right.from;
+    const lo = Math.max(left.from + 1, cut - reach);
+    const hi = Math.min(right.to - 1, cut + reach);
+    // side[k - lo]: -1 only the left line explains it, +1 only the right line, 0 both or neither.
+    const side = new Int8Array(hi - lo);
+    for (let k = lo; k < hi; k++) {
+      const i = order[k]!;
+      const t = c.serverNs[i]!;
+      const y = c.clientNs[i]! - t - d0;
+      const sign = c.forward[i] === 1 ? 1 : -1;
+      const breaksLeft = sign * (y - lineAt(left, t)) > tol + left.fit.excessNs;
+      const breaksRight = sign * (y - lineAt(right, t)) > tol + right.fit.excessNs;
+      side[k - lo] = breaksLeft === breaksRight ? 0 : breaksLeft ? 1 : -1;
+    }
+    let wrong = 0;
+    for (let k = lo; k < hi; k++) if (side[k - lo] === -1 && k >= cut) wrong++;
+    for (let k = lo; k < hi; k++) if (side[k - lo] === 1 && k < cut) wrong++;
+    // Scan every candidate cut in [lo, hi]; `here` counts wrong-side constraints for a cut at k.
+    let here = 0;
+    for (let k = lo; k < hi; k++) if (side[k - lo] === -1) here++;
+    let best = cut;
+    let bestWrong = wrong;
+    for (let k = lo; k <= hi; k++) {
+      if (k > lo) {
+        const v = side[k - 1 - lo]!;
+        if (v === 1) here++;
+        else if (v === -1) here--;
+      }
+      const sameInstant = k > 0 && k < order.length && c.serverNs[order[k - 1]!] === c.serverNs[order[k]!];
+      if (sameInstant) continue;
+      if (here < bestWrong || (here === bestWrong && Math.abs(k - cut) < Math.abs(best - cut))) {
+        bestWrong = here;
+        best = k;
+      }
+    }
+    if (best !== cut) {
+      parts[s - 1] = fitPart(c, order, d0, left.from, best, opt);
+      parts[s] = fitPart(c, order, d0, best, right.to, opt);
+    }
+  }
+  return parts;
 }
 
 /**
