@@ -349,6 +349,40 @@ describe('alignClocks: limits and fallbacks', () => {
     expect(bad.warnings.map((w) => w.id)).toEqual(['clock.invalid_constraint', 'clock.no_constraints']);
   });
 
+  test('hostile numbers (huge, equal, extreme times) never throw', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, 1e300, -1e300, 2 ** 53)),
+            fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, 1e300, -1e300, 2 ** 53)),
+            fc.oneof(fc.constant(1), fc.double()),
+          ),
+          { maxLength: 80 },
+        ),
+        (rows) => {
+          const c = new ClockConstraints();
+          for (const [f, a, b, w] of rows) {
+            if (f) c.addForward(a, b, w);
+            else c.addReverse(a, b, w);
+          }
+          const r = alignClocks(c);
+          expect(r.constraints.forward + r.constraints.reverse + r.constraints.invalid).toBe(rows.length);
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
+    const same = new ClockConstraints();
+    for (let k = 0; k < 100; k++) {
+      same.addForward(5e9, 5e9 + 1000);
+      same.addReverse(5e9 + 3000, 5e9);
+    }
+    const r = alignClocks(same);
+    expect(r.method).toBe('two-sided-offset-only');
+    expect(r.offsetNs).toBe(1000);
+  });
+
   test('deterministic: the same input gives the same answer', () => {
     const { c } = synthesise({ ...base, falseFraction: 0.05, seed: 9 });
     const a = alignClocks(c);

@@ -514,12 +514,11 @@ function describe(
       });
     }
     if (!f.skewEstimated && o.skewPpm === undefined && f.alpha === 0) {
-      const span = (seg.toNs - seg.fromNs) / 1e9;
+      const span = seg.toNs - seg.fromNs;
+      const why = span < opt.minSkewSpanNs ? 'too short to measure it' : 'the data do not pin the slope down';
       warnings.push({
         id: 'clock.skew_not_estimated',
-        text:
-          `${where}skew not estimated (span ${span.toFixed(3)} s, ` +
-          `${f.alphaLo === -opt.alphaMax && f.alphaHi === opt.alphaMax ? 'slope not pinned by the data' : 'short span'}); offset only.`,
+        text: `${where}skew not estimated (span ${(span / 1e9).toFixed(3)} s, ${why}); offset only.`,
       });
     } else if (!f.skewEstimated && o.skewPpm === undefined) {
       warnings.push({
