@@ -423,4 +423,46 @@ describe('alignClocks: properties', () => {
       { numRuns: 200, seed: 42 },
     );
   });
+
+  test('with a clock step far beyond the round trip, every segment holds the truth within its bound', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          skewPpm: fc.double({ min: -300, max: 300, noNaN: true }),
+          stepNs: fc.oneof(fc.integer({ min: 20, max: 2000 }), fc.integer({ min: -2000, max: -20 })),
+          stepAt: fc.double({ min: 0.2, max: 0.8, noNaN: true }),
+          count: fc.integer({ min: 200, max: 1500 }),
+          minNs: fc.integer({ min: 10_000, max: 300_000 }),
+          jitterNs: fc.integer({ min: 1000, max: 300_000 }),
+          seed: fc.integer(),
+        }),
+        (r) => {
+          const spanNs = 60e9;
+          const truth: Truth = {
+            offsetNs: 1e12,
+            skewPpm: r.skewPpm,
+            referenceNs: 5000e9,
+            stepAtNs: 4970e9 + Math.round(r.stepAt * spanNs),
+            stepNs: r.stepNs * 1e6,
+          };
+          const sc: Scenario = {
+            truth,
+            startNs: 4970e9,
+            spanNs,
+            forward: r.count,
+            reverse: r.count,
+            fwdMinNs: r.minNs,
+            revMinNs: r.minNs,
+            jitterNs: r.jitterNs,
+            resolutionNs: 1000,
+            seed: r.seed,
+          };
+          const a = alignClocks(synthesise(sc).c);
+          expect(a.segments.length).toBe(2);
+          for (const seg of a.segments) expect(errorOver(seg, truth)).toBeLessThanOrEqual(seg.boundNs + 1);
+        },
+      ),
+      { numRuns: 40, seed: 5 },
+    );
+  });
 });
