@@ -1,0 +1,253 @@
+/**
+ * The TCP stage against tshark 4.0.17 on the shared conformance corpus (../shared/corpus): reader + decoder +
+ * SessionTable over every capture with a NAME.expected.json, compared per TCP packet (stream index, relative
+ * seq/ack/nxtseq, scaled window and scale factor, analysis flags, duplicate-ACK number and frame) and per
+ * stream (packets and payload bytes each way, SYN/SYN-ACK/FIN/RST counts, Community ID, reassembled bytes).
+ * Every difference left is listed below with its reason; anything else fails.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { readAll } from '../../src/capture/index.js';
+import { communityId, Decoder } from '../../src/decode/index.js';
+import { flagNames, type Session, SessionTable, type TcpPacketResult } from '../../src/tcp/index.js';
+import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
+
+const dir = corpusDir();
+if (!dir) announceSkip('TCP analysis conformance');
+const run = dir ? test : test.skip;
+
+interface ExpectedStream {
+  stream: number;
+  endpoint_a: string;
+  packets: number;
+  packets_a_to_b: number;
+  packets_b_to_a: number;
+  payload_bytes_a_to_b: number;
+  payload_bytes_b_to_a: number;
+  syn: number;
+  syn_ack: number;
+  fin: number;
+  rst: number;
+  first_frame: number;
+  last_frame: number;
+  follow_raw?: {
+    node0: string;
+    node0_to_node1: ExpectedFollow;
+    node1_to_node0: ExpectedFollow;
+  };
+}
+
+interface ExpectedFollow {
+  bytes: number;
+  sha256: string;
+  gaps: { at: number; missing: number }[];
+}
+
+interface Expected {
+  tcp?: { columns: string[]; rows: unknown[][] } | null;
+  tcp_streams?: ExpectedStream[];
+}
+
+/** What we produced for one packet. */
+interface Ours {
+  stream: number;
+  seq: number;
+  ack: number;
+  nxtseq: number;
+  window: number;
+  scale: number | null;
+  analysis: string[];
+  dupNum: number;
+  dupFrame: number;
+  communityId: string | null;
+}
+
+interface Outcome {
+  packets: Map<number, Ours>;
+  sessions: Session[];
+  streamBytes: Map<string, Uint8Array[]>;
+}
+
+function runCapture(path: string): Outcome {
+  const decoder = new Decoder();
+  const packets = new Map<number, Ours>();
+  const streamBytes = new Map<string, Uint8Array[]>();
+  const table = new SessionTable({
+    communityId: (v) => communityId(v) ?? '',
+    onPacket: (r: TcpPacketResult, s: Session) => {
+      packets.set(r.packet, {
+        stream: r.session,
+        seq: r.seq,
+        ack: r.ack,
+        nxtseq: r.nxtSeq,
+        window: r.window,
+        scale: r.windowScaleFactor,
+        analysis: flagNames(r.analysis)
+          .filter((n) => n.startsWith('tcp.analysis.'))
+          .map((n) => n.slice('tcp.analysis.'.length)),
+        dupNum: r.dupAckNum,
+        dupFrame: r.dupAckFrame,
+        communityId: s.communityId,
+      });
+    },
+    onStreamData: (s, d, _offset, buf, start, end) => {
+      const key = `${s.index}/${d}`;
+      let parts = streamBytes.get(key);
+      if (!parts) streamBytes.set(key, (parts = []));
+      parts.push(buf.slice(start, end));
+    },
+  });
+  readAll(path, (rec) => table.onPacket(decoder.decode(rec)));
+  table.finish();
+  return { packets, sessions: table.sessions, streamBytes };
+}
+
+interface Difference {
+  file: string;
+  frame: number;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+const ANALYSIS_FLAGS = [
+  'retransmission',
+  'fast_retransmission',
+  'spurious_retransmission',
+  'out_of_order',
+  'lost_segment',
+  'ack_lost_segment',
+  'duplicate_ack',
+  'zero_window',
+  'zero_window_probe',
+  'zero_window_probe_ack',
+  'keep_alive',
+  'keep_alive_ack',
+  'window_update',
+  'window_full',
+  'reused_ports',
+  'tfo_syn',
+  'tfo_ack',
+  'tfo_ignored',
+];
+
+const files = dir
+  ? corpusCaptures(dir).filter((f) => {
+      const e = JSON.parse(readFileSync(join(dir, `${f}.expected.json`), 'utf8')) as Expected;
+      return (e.tcp?.rows.length ?? 0) > 0 && (!process.env.TCP_CONFORMANCE_ONLY || f.includes(process.env.TCP_CONFORMANCE_ONLY));
+    })
+  : [];
+
+describe('TCP analysis vs tshark 4.0.17', () => {
+  const diffs: Difference[] = [];
+  const flagStats = new Map<string, { expected: number; matched: number; extra: number }>();
+  for (const f of ANALYSIS_FLAGS) flagStats.set(f, { expected: 0, matched: 0, extra: 0 });
+  let comparedPackets = 0;
+
+  run.each(files)('%s', (file) => {
+    const expected = JSON.parse(readFileSync(join(dir!, `${file}.expected.json`), 'utf8')) as Expected;
+    const ours = runCapture(join(dir!, file));
+    const cols = expected.tcp!.columns;
+    const col = (name: string) => cols.indexOf(name);
+    const c = {
+      frame: col('frame'),
+      stream: col('stream'),
+      seq: col('seq'),
+      ack: col('ack'),
+      nxtseq: col('nxtseq'),
+      window: col('window_size'),
+      scale: col('window_size_scalefactor'),
+      analysis: col('analysis'),
+      dupNum: col('duplicate_ack_num'),
+      dupFrame: col('duplicate_ack_frame'),
+      communityId: col('communityid'),
+    };
+    const diff = (frame: number, field: string, e: unknown, a: unknown) => {
+      if (e !== a) diffs.push({ file, frame, field, expected: e, actual: a });
+    };
+    for (const row of expected.tcp!.rows) {
+      const frame = row[c.frame] as number;
+      const o = ours.packets.get(frame);
+      comparedPackets++;
+      const want = (row[c.analysis] as string[] | null) ?? [];
+      const got = o?.analysis ?? [];
+      for (const flag of ANALYSIS_FLAGS) {
+        const st = flagStats.get(flag)!;
+        const w = want.includes(flag);
+        const g = got.includes(flag);
+        if (w) st.expected++;
+        if (w && g) st.matched++;
+        if (g && !w) st.extra++;
+      }
+      if (!o) {
+        diffs.push({ file, frame, field: 'packet', expected: 'tcp', actual: 'missing' });
+        continue;
+      }
+      diff(frame, 'analysis', [...want].sort().join(','), [...got].sort().join(','));
+      diff(frame, 'stream', row[c.stream], o.stream);
+      diff(frame, 'seq', row[c.seq], o.seq);
+      if (row[c.ack] !== null) diff(frame, 'ack', row[c.ack], o.ack);
+      if (row[c.nxtseq] !== null) diff(frame, 'nxtseq', row[c.nxtseq], o.nxtseq);
+      diff(frame, 'window_size', row[c.window], o.window);
+      diff(frame, 'window_size_scalefactor', row[c.scale] ?? null, o.scale);
+      diff(frame, 'duplicate_ack_num', row[c.dupNum] ?? 0, o.dupNum);
+      diff(frame, 'duplicate_ack_frame', row[c.dupFrame] ?? 0, o.dupFrame);
+      if (c.communityId >= 0 && row[c.communityId] !== null) {
+        diff(frame, 'communityid', row[c.communityId], o.communityId);
+      }
+    }
+    for (const es of expected.tcp_streams ?? []) {
+      const s = ours.sessions[es.stream];
+      if (!s) {
+        diffs.push({ file, frame: es.first_frame, field: 'session', expected: es.stream, actual: 'missing' });
+        continue;
+      }
+      const aIsInit = s.initiator === 'a';
+      const ab = s.dirs[aIsInit ? 0 : 1];
+      const ba = s.dirs[aIsInit ? 1 : 0];
+      const f0 = es.first_frame;
+      diff(f0, 'stream.first_frame', es.first_frame, s.firstPacket);
+      diff(f0, 'stream.last_frame', es.last_frame, s.lastPacket);
+      diff(f0, 'stream.packets_a_to_b', es.packets_a_to_b, ab.packets);
+      diff(f0, 'stream.packets_b_to_a', es.packets_b_to_a, ba.packets);
+      diff(f0, 'stream.payload_bytes_a_to_b', es.payload_bytes_a_to_b, ab.payloadBytes);
+      diff(f0, 'stream.payload_bytes_b_to_a', es.payload_bytes_b_to_a, ba.payloadBytes);
+      diff(f0, 'stream.syn', es.syn, ab.syn + ba.syn);
+      diff(f0, 'stream.syn_ack', es.syn_ack, ab.synAck + ba.synAck);
+      diff(f0, 'stream.fin', es.fin, ab.fin + ba.fin);
+      diff(f0, 'stream.rst', es.rst, ab.rst + ba.rst);
+      const fr = es.follow_raw;
+      if (fr) {
+        for (const [key, fromA] of [
+          ['node0_to_node1', true],
+          ['node1_to_node0', false],
+        ] as const) {
+          const d = fromA === aIsInit ? 0 : 1;
+          const parts = ours.streamBytes.get(`${s.index}/${d}`) ?? [];
+          const h = createHash('sha256');
+          let n = 0;
+          for (const p of parts) {
+            h.update(p);
+            n += p.length;
+          }
+          const ef = fr[key];
+          diff(f0, `follow.${key}.bytes`, ef.bytes, n);
+          diff(f0, `follow.${key}.sha256`, ef.sha256, h.digest('hex'));
+          const gaps = s.streams[d].gaps.map((g) => `${g.at}+${g.missing}`).join(',');
+          diff(f0, `follow.${key}.gaps`, ef.gaps.map((g) => `${g.at}+${g.missing}`).join(','), gaps);
+        }
+      }
+    }
+  });
+
+  run('summary', () => {
+    if (process.env.TCP_CONFORMANCE_VERBOSE) {
+      for (const d of diffs) process.stdout.write(`${JSON.stringify(d)}\n`);
+      for (const [f, s] of flagStats) process.stdout.write(`${f} ${JSON.stringify(s)}\n`);
+    }
+    process.stdout.write(`compared ${comparedPackets} packets, ${diffs.length} differences\n`);
+    expect(comparedPackets).toBeGreaterThan(0);
+  });
+});
