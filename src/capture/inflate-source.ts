@@ -17,6 +17,8 @@ import type { ByteSource, FileSource } from './byte-source.js';
 import { CaptureError, type Compression } from './types.js';
 
 const INPUT_SLICE = 64 * 1024;
+/** Output per native call: bounds what a corrupt stream can take with it (see `failed`). */
+const OUTPUT_SLICE = 64 * 1024;
 
 interface NativeHandle {
   writeSync(
@@ -56,6 +58,7 @@ export class InflateSource implements ByteSource {
   private fileDone = false;
   private finished = false;
   private failure: { message: string; errno: number } | null = null;
+  private pending: CaptureError | null = null;
   /** Decompressed bytes produced so far: the offset reported with errors. */
   private produced = 0;
 
@@ -131,64 +134,83 @@ export class InflateSource implements ByteSource {
   }
 
   read(into: Uint8Array, offset: number, length: number): number {
-    if (this.finished || length === 0) return 0;
-    for (;;) {
+    if (this.pending) {
+      const e = this.pending;
+      this.pending = null;
+      throw e;
+    }
+    let total = 0;
+    while (total < length && !this.finished) {
       if (this.inStart === this.inEnd && !this.fileDone) {
         this.inStart = 0;
         this.inEnd = this.file.read(this.input, 0, INPUT_SLICE);
         if (this.inEnd === 0) this.fileDone = true;
       }
-      const flush = this.fileDone ? this.flushes.drain : this.flushes.more;
       const before = this.inStart;
-      const made = this.step(flush, into, offset, length);
-      if (made > 0) return made;
-      if (this.fileDone) return this.end(into, offset, length);
-      if (this.inStart === before) {
+      const flush = this.fileDone ? this.flushes.drain : this.flushes.more;
+      const made = this.step(flush, into, offset + total, Math.min(OUTPUT_SLICE, length - total));
+      if (made < 0) return this.failed(total);
+      total += made;
+      if (made > 0) continue;
+      if (this.fileDone) {
+        if (!this.end(into, offset + total, length - total)) return this.failed(total);
+      } else if (this.inStart === before && this.inStart < this.inEnd) {
         // The stream ended and zlib left the rest unread (gzip: trailing zero padding, which gzip(1) also
         // ignores). Every iteration must consume or end, so end here.
         this.finished = true;
         this.release();
-        return 0;
       }
     }
+    return total;
   }
 
-  /** One native call; returns the bytes produced and consumes the input it used. */
+  /** One native call; the bytes produced (input used is consumed), or -1 if zlib reported an error. */
   private step(flush: number, into: Uint8Array, offset: number, length: number): number {
     const inLen = this.inEnd - this.inStart;
     this.handle.writeSync(flush, this.input, this.inStart, inLen, into, offset, length);
-    if (this.failure) this.fail();
+    if (this.failure) return -1;
     const made = length - (this.state[0] ?? 0);
     this.inStart += inLen - (this.state[1] ?? 0);
     this.produced += made;
     return made;
   }
 
-  /** All input given and drained: ask zlib whether the stream was complete. */
-  private end(into: Uint8Array, offset: number, length: number): number {
+  /** All input given and drained: ask zlib whether the stream was complete. False on a corrupt stream. */
+  private end(into: Uint8Array, offset: number, room: number): boolean {
     this.finished = true;
-    this.handle.writeSync(this.flushes.finish, this.input, this.inStart, 0, into, offset, length);
+    // Output room must be non-zero for zlib to call an unfinished stream an error; after the drain
+    // nothing more comes out.
+    this.handle.writeSync(this.flushes.finish, this.input, this.inStart, 0, into, offset, room);
     const failure = this.failure as { message: string; errno: number } | null;
     if (failure && failure.errno === zlib.constants.Z_BUF_ERROR) {
       this.anomalies.add(TRUNCATED_COMPRESSED, { offset: this.produced, detail: failure.message });
-      this.release();
-      return 0;
+      this.failure = null;
     }
-    if (failure) this.fail();
+    if (this.failure) return false;
     this.release();
-    return 0;
+    return true;
   }
 
-  private fail(): never {
+  /**
+   * zlib reported corrupt data. The output of the failing call is unknown (zlib does not report it), so at
+   * most one OUTPUT_SLICE is lost; what earlier calls produced is returned first and the error comes on
+   * the next read.
+   */
+  private failed(total: number): number {
     const failure = this.failure;
     this.finished = true;
     this.release();
-    throw new CaptureError(
+    const error = new CaptureError(
       BAD_COMPRESSED_DATA,
       this.path,
       this.produced,
       `${this.path}: corrupt compressed data after ${this.produced} decompressed bytes (${failure?.message ?? 'unknown error'})`,
     );
+    if (total > 0) {
+      this.pending = error;
+      return total;
+    }
+    throw error;
   }
 
   private release(): void {
