@@ -89,6 +89,11 @@ export class ContentFingerprint {
     this.chunkLen = len;
   }
 
+  /** Bytes are missing here: end the current chunk so no chunk spans the hole. */
+  cut(): void {
+    this.finish();
+  }
+
   /** Close the last partial chunk (end of message). Idempotent. */
   finish(): void {
     if (this.chunkLen > 0 && this.hashes.length < this.maxChunks) {

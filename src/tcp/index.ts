@@ -12,4 +12,4 @@ export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 export type { CloseInfo, Endpoint, Finding, HandshakePacket, Message } from './session.js';
 export { DirectionStats, Session } from './session.js';
 export { SessionTable, type SessionTableOptions, TcpPacketResult } from './session-table.js';
-export { MAX_GAPS_KEPT, MAX_OOO_BYTES, MAX_OOO_SEGMENTS, type StreamGap } from './stream.js';
+export { type GapReason, MAX_GAPS_KEPT, MAX_OOO_BYTES, MAX_OOO_SEGMENTS, type StreamGap } from './stream.js';

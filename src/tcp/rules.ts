@@ -155,17 +155,18 @@ export function isDuplicateAck(s: Segment): boolean {
 
 /**
  * ACKED UNSEEN SEGMENT ("ACKed segment that wasn't captured"): the ACK flag is set and the ack number is
- * beyond the highest contiguous sequence number seen from the other side (only once that is known). Reports
- * once per hole: the limit is moved to the other side's next seq (a plain, non-wrapping comparison in
- * Wireshark), or, when it already is there, the other side's duplicate-ACK counter is set to -1 and only
- * the first such ACK is flagged.
+ * beyond the highest contiguous sequence number seen from the other side (once that is known). One hole is
+ * reported once: if the other side sent new data since the limit was set (limit < its next seq, a plain
+ * unsigned comparison as in Wireshark), the limit moves up to its next seq and this ACK is flagged;
+ * otherwise only the first such ACK is flagged, by parking the other side's duplicate-ACK counter at -1
+ * (it returns to 0 when the other side's ack number changes).
  */
 export function checkAckedUnseenSegment(s: Segment): boolean {
   const rev = s.rev;
   if (rev.maxSeqToBeAcked === 0 || !seqGt(s.ack, rev.maxSeqToBeAcked) || (s.flags & TCP_ACK) === 0) {
     return false;
   }
-  if (rev.maxSeqToBeAcked > rev.nextSeq) {
+  if (rev.maxSeqToBeAcked < rev.nextSeq) {
     rev.maxSeqToBeAcked = rev.nextSeq;
     return true;
   }

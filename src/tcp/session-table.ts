@@ -35,9 +35,8 @@ import {
   H_ZERO_WINDOW,
 } from './history.js';
 import { analyzeSegment, Segment } from './rules.js';
-import { seqGt } from './seq.js';
 import { type CloseInfo, type Endpoint, type Message, Session } from './session.js';
-import type { StreamSink } from './stream.js';
+import type { GapReason, StreamSink } from './stream.js';
 
 /** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
 export class TcpPacketResult {
@@ -80,8 +79,8 @@ export interface SessionTableOptions {
     start: number,
     end: number,
   ) => void;
-  /** Bytes missing from the capture in a direction's stream. */
-  onStreamGap?: (session: Session, dir: 0 | 1, offset: number, missing: number) => void;
+  /** Bytes missing from the capture in a direction's stream (see stream.ts for when a hole becomes a gap). */
+  onStreamGap?: (session: Session, dir: 0 | 1, offset: number, missing: number, reason: GapReason) => void;
   /** Community ID of a packet (the decoder's `communityId`), computed once per session. */
   communityId?: (view: PacketView) => string;
   /** Messages kept per session (default 4096); later ones are counted in `messagesDropped`. */
@@ -374,20 +373,17 @@ export class SessionTable implements StreamSink {
 
     this.sinkSession = session;
     if (len > 0 && !(flags & TCP_RST && flags & TCP_SYN)) this.trackData(session, v, dir, timeNs, len);
-    if (flags & TCP_FIN)
-      session.streams[dir].finSeq = (v.seq + Math.max(len, 0) + (flags & TCP_SYN ? 1 : 0)) >>> 0;
-    if (flags & TCP_ACK) {
-      const other = session.streams[dir === 0 ? 1 : 0];
-      if (other.started && seqGt(v.ack, other.edgeSeq)) other.acked(v.ack, v.index, this);
-    }
+    if (flags & TCP_ACK) session.streams[dir === 0 ? 1 : 0].acked(v.ack, v.index, this);
   }
 
   /** New payload opens or extends a message; then the bytes go to the stream reassembler. */
   private trackData(session: Session, v: PacketView, dir: 0 | 1, timeNs: number, len: number): void {
     const stream = session.streams[dir];
-    if (!stream.started) stream.start(v.seq);
+    // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+    const dataSeq = v.flags & TCP_SYN ? (v.seq + 1) >>> 0 : v.seq;
+    if (!stream.started) stream.start(dataSeq);
     const ds = session.dirs[dir];
-    const start = stream.offsetOf(v.seq);
+    const start = stream.offsetOf(dataSeq);
     const end = start + len;
     let m = session.currentMessage;
     if (end > ds.maxEnd) {
@@ -406,7 +402,7 @@ export class SessionTable implements StreamSink {
       m.packets++;
     }
     const captured = Math.min(v.payloadCaptured, len);
-    stream.segment(v.seq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
+    stream.segment(dataSeq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
   }
 
   private openMessage(
@@ -471,12 +467,21 @@ export class SessionTable implements StreamSink {
   }
 
   /** StreamSink: a hole in a direction's bytes. */
-  gap(dir: 0 | 1, offset: number, missing: number): void {
+  gap(dir: 0 | 1, offset: number, missing: number, reason: GapReason): void {
     const session = this.sinkSession!;
     session.history.add(dir, H_GAP);
-    this.options.onStreamGap?.(session, dir, offset, missing);
+    this.options.onStreamGap?.(session, dir, offset, missing, reason);
+    this.cutFingerprint(session, dir, offset);
+  }
+
+  /** StreamSink: bytes cut by the snap length; chunks must not span them. */
+  truncated(dir: 0 | 1, offset: number, _missing: number): void {
+    this.cutFingerprint(this.sinkSession!, dir, offset);
+  }
+
+  private cutFingerprint(session: Session, dir: 0 | 1, offset: number): void {
     const i = this.messageAt(session, dir, offset);
-    if (i >= 0) session.messages[i]!.fingerprint.finish();
+    if (i >= 0) session.messages[i]!.fingerprint.cut();
   }
 
   /**

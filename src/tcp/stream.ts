@@ -2,9 +2,14 @@
  * Byte-stream reconstruction of one direction, bounded: bytes are delivered in stream order to a sink (which
  * fingerprints them) and then forgotten. Retransmitted and overlapping bytes are delivered once (the first
  * copy wins, as in Wireshark's follow). Segments that arrive ahead of a hole are copied into a small
- * out-of-order buffer; when the buffer would exceed MAX_OOO_SEGMENTS or MAX_OOO_BYTES, or the other side
- * acknowledges bytes that never appeared, the hole is declared a gap (recorded with its offset and size)
- * and delivery continues after it.
+ * out-of-order buffer. The hole is declared a gap (recorded with its offset and size) and delivery continues
+ * after it when the other side acknowledges beyond the start of the first buffered segment (so the receiver
+ * had the missing bytes: they are missing from the capture only, Wireshark's follow rule), when the buffer
+ * would exceed MAX_OOO_SEGMENTS or MAX_OOO_BYTES, or at the end of the capture (where Wireshark's follow
+ * drops the buffered data instead; we deliver it).
+ *
+ * Bytes cut off by the snap length are not gaps: the stream moves past them without delivering anything,
+ * as Wireshark's follow does, and they are counted in `truncatedBytes`.
  *
  * Offsets are stream offsets: 0 is the first byte after the SYN (or the first byte seen when the connection
  * began before the capture), counted without wrapping, so they can exceed 2^32.
@@ -16,22 +21,30 @@ export const MAX_OOO_BYTES = 256 * 1024;
 /** Gaps kept per direction with their positions; beyond this only `gapCount`/`gapBytes` grow. */
 export const MAX_GAPS_KEPT = 64;
 
+export type GapReason = 'acked' | 'overflow' | 'end';
+
 export interface StreamGap {
   /** Stream offset where bytes are missing. */
   at: number;
   missing: number;
   /** Packet being processed when the gap was declared. */
   packet: number;
+  /** Why it was declared: the peer acknowledged past it, the buffer overflowed, or the capture ended. */
+  reason: GapReason;
 }
 
 export interface StreamSink {
   data(dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void;
-  gap(dir: 0 | 1, offset: number, missing: number): void;
+  gap(dir: 0 | 1, offset: number, missing: number, reason: GapReason): void;
+  /** Bytes at `offset` that were on the wire but cut off by the snap length. */
+  truncated(dir: 0 | 1, offset: number, missing: number): void;
 }
 
 interface PendingSegment {
   offset: number;
+  /** Captured bytes; the segment covers `length` stream bytes (more when cut by the snap length). */
   bytes: Uint8Array;
+  length: number;
 }
 
 export class StreamReassembler {
@@ -39,13 +52,13 @@ export class StreamReassembler {
   /** Raw sequence number of the next byte to deliver, and its stream offset. */
   edgeSeq = 0;
   edgeOffset = 0;
-  /** Raw sequence number of a FIN seen in this direction (-1 = none): acks up to it imply no missing data. */
-  finSeq = -1;
   private pending: PendingSegment[] = [];
   private pendingBytes = 0;
   readonly gaps: StreamGap[] = [];
   gapCount = 0;
   gapBytes = 0;
+  /** Bytes the stream moved past because the snap length cut them off. */
+  truncatedBytes = 0;
   /** Bytes delivered (excluding gaps). */
   delivered = 0;
   /** Out-of-order segments that had to be buffered, and times the buffer overflowed into a gap. */
@@ -82,31 +95,30 @@ export class StreamReassembler {
     const rel = seqDiff(seq, this.edgeSeq);
     if (rel + len <= 0) return;
     if (rel <= 0) {
-      const segEnd = this.edgeOffset + rel + len;
       this.deliver(buf, start - rel, start + captured, sink);
-      if (captured < len) this.skipTo(segEnd, packet, sink);
+      const segEnd = this.edgeOffset + seqDiff(seq, this.edgeSeq) + len;
+      if (segEnd > this.edgeOffset) this.truncate(segEnd - this.edgeOffset, sink);
       this.drain(packet, sink);
       return;
     }
-    if (captured > 0) this.buffer(this.edgeOffset + rel, buf.slice(start, start + captured), packet, sink);
+    this.buffer(this.edgeOffset + rel, buf.slice(start, start + captured), len, packet, sink);
   }
 
-  /** The other side acknowledged up to raw `ack`: bytes before it that never appeared are a gap. */
+  /**
+   * The other side acknowledged up to raw `ack`: if that is beyond the start of the first buffered segment,
+   * the bytes before that segment reached the receiver but not the capture, so they are a gap.
+   */
   acked(ack: number, packet: number, sink: StreamSink): void {
-    if (!this.started) return;
-    let end = this.offsetOf(ack);
-    if (this.finSeq >= 0) end = Math.min(end, this.offsetOf(this.finSeq));
-    if (end <= this.edgeOffset) return;
     const first = this.pending[0];
-    if (first !== undefined && first.offset < end) end = first.offset;
-    if (end > this.edgeOffset) this.skipTo(end, packet, sink);
+    if (first === undefined || this.offsetOf(ack) <= first.offset) return;
+    this.skipTo(first.offset, packet, 'acked', sink);
     this.drain(packet, sink);
   }
 
   /** End of capture: whatever is still buffered is delivered after declaring the holes before it. */
   flush(packet: number, sink: StreamSink): void {
     while (this.pending.length > 0) {
-      this.skipTo(this.pending[0]!.offset, packet, sink);
+      this.skipTo(this.pending[0]!.offset, packet, 'end', sink);
       this.drain(packet, sink);
     }
   }
@@ -120,16 +132,23 @@ export class StreamReassembler {
     this.delivered += n;
   }
 
-  private buffer(offset: number, bytes: Uint8Array, packet: number, sink: StreamSink): void {
+  private truncate(n: number, sink: StreamSink): void {
+    sink.truncated(this.dir, this.edgeOffset, n);
+    this.truncatedBytes += n;
+    this.edgeOffset += n;
+    this.edgeSeq = (this.edgeSeq + n) >>> 0;
+  }
+
+  private buffer(offset: number, bytes: Uint8Array, length: number, packet: number, sink: StreamSink): void {
     const list = this.pending;
     let i = list.length;
     while (i > 0 && list[i - 1]!.offset > offset) i--;
-    list.splice(i, 0, { offset, bytes });
+    list.splice(i, 0, { offset, bytes, length });
     this.pendingBytes += bytes.length;
     this.buffered++;
     while (list.length > MAX_OOO_SEGMENTS || this.pendingBytes > MAX_OOO_BYTES) {
       this.overflows++;
-      this.skipTo(list[0]!.offset, packet, sink);
+      this.skipTo(list[0]!.offset, packet, 'overflow', sink);
       this.drain(packet, sink);
     }
   }
@@ -144,16 +163,18 @@ export class StreamReassembler {
       this.pendingBytes -= seg.bytes.length;
       const skip = this.edgeOffset - seg.offset;
       if (skip < seg.bytes.length) this.deliver(seg.bytes, skip, seg.bytes.length, sink);
+      const end = seg.offset + seg.length;
+      if (end > this.edgeOffset) this.truncate(end - this.edgeOffset, sink);
     }
   }
 
-  private skipTo(offset: number, packet: number, sink: StreamSink): void {
+  private skipTo(offset: number, packet: number, reason: GapReason, sink: StreamSink): void {
     const missing = offset - this.edgeOffset;
     if (missing <= 0) return;
     this.gapCount++;
     this.gapBytes += missing;
-    if (this.gaps.length < MAX_GAPS_KEPT) this.gaps.push({ at: this.edgeOffset, missing, packet });
-    sink.gap(this.dir, this.edgeOffset, missing);
+    if (this.gaps.length < MAX_GAPS_KEPT) this.gaps.push({ at: this.edgeOffset, missing, packet, reason });
+    sink.gap(this.dir, this.edgeOffset, missing, reason);
     this.edgeOffset = offset;
     this.edgeSeq = (this.edgeSeq + missing) >>> 0;
   }
