@@ -105,14 +105,15 @@ export class StreamReassembler {
   }
 
   /**
-   * The other side acknowledged up to raw `ack`: if that is beyond the start of the first buffered segment,
-   * the bytes before that segment reached the receiver but not the capture, so they are a gap.
+   * The other side acknowledged up to raw `ack`: while that is beyond the start of the first buffered
+   * segment, the bytes before that segment reached the receiver but not the capture, so they are a gap.
    */
   acked(ack: number, packet: number, sink: StreamSink): void {
-    const first = this.pending[0];
-    if (first === undefined || this.offsetOf(ack) <= first.offset) return;
-    this.skipTo(first.offset, packet, 'acked', sink);
-    this.drain(packet, sink);
+    for (let first = this.pending[0]; first !== undefined; first = this.pending[0]) {
+      if (this.offsetOf(ack) <= first.offset) return;
+      this.skipTo(first.offset, packet, 'acked', sink);
+      this.drain(packet, sink);
+    }
   }
 
   /** End of capture: whatever is still buffered is delivered after declaring the holes before it. */

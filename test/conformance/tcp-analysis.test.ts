@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { readAll } from '../../src/capture/index.js';
+import { CaptureError, captureAnomalies, readAll } from '../../src/capture/index.js';
 import { communityId, Decoder } from '../../src/decode/index.js';
 import { flagNames, type Session, SessionTable, type TcpPacketResult } from '../../src/tcp/index.js';
 import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
@@ -149,6 +149,27 @@ const ANALYSIS_FLAGS = [
   'tfo_ignored',
 ];
 
+/**
+ * Differences from tshark that remain, each with its reason. A difference not listed here fails its file.
+ */
+const KNOWN_DIFFERENCES: { file: string; frames: number[]; fields: string[]; reason: string }[] = [
+  {
+    file: 'pcapplusplus/tcp-malformed.pcap',
+    frames: [1, 2],
+    fields: ['packet', 'session'],
+    reason:
+      'The TCP data offset (28 bytes) runs past the IP payload (20 bytes). tshark still shows the fixed header, ' +
+      'opens stream 0 and marks the frame malformed; our decoder does not report a TCP header it cannot ' +
+      'read whole, so the TCP stage never sees these two packets.',
+  },
+];
+
+function isKnown(d: Difference): boolean {
+  return KNOWN_DIFFERENCES.some(
+    (k) => k.file === d.file && k.frames.includes(d.frame) && k.fields.includes(d.field),
+  );
+}
+
 const files = dir
   ? corpusCaptures(dir).filter((f) => {
       const e = JSON.parse(readFileSync(join(dir, `${f}.expected.json`), 'utf8')) as Expected;
@@ -167,7 +188,19 @@ describe('TCP analysis vs tshark 4.0.17', () => {
 
   run.each(files)('%s', (file) => {
     const expected = JSON.parse(readFileSync(join(dir!, `${file}.expected.json`), 'utf8')) as Expected;
-    const ours = runCapture(join(dir!, file));
+    let ours: Outcome;
+    try {
+      ours = runCapture(join(dir!, file));
+    } catch (e) {
+      // zstd needs a Node.js with zlib zstd; the reader says so by name. The same packets are covered by
+      // the uncompressed pcapplusplus/pcapng-example.pcapng.
+      if (e instanceof CaptureError && e.id === captureAnomalies.UNSUPPORTED_COMPRESSION) {
+        process.stdout.write(`[skip] ${file}: ${e.message}\n`);
+        return;
+      }
+      throw e;
+    }
+    const before = diffs.length;
     const cols = expected.tcp!.columns;
     const col = (name: string) => cols.indexOf(name);
     const c = {
@@ -268,14 +301,23 @@ describe('TCP analysis vs tshark 4.0.17', () => {
         }
       }
     }
+    expect(diffs.slice(before).filter((d) => !isKnown(d))).toEqual([]);
   });
 
-  run('summary', () => {
+  run('summary: every flag agrees on >= 99% of flagged packets, both ways', () => {
     if (process.env.TCP_CONFORMANCE_VERBOSE) {
       for (const d of diffs) process.stdout.write(`${JSON.stringify(d)}\n`);
-      for (const [f, s] of flagStats) process.stdout.write(`${f} ${JSON.stringify(s)}\n`);
+      for (const [f, st] of flagStats) process.stdout.write(`${f} ${JSON.stringify(st)}\n`);
     }
-    process.stdout.write(`compared ${comparedPackets} packets, ${diffs.length} differences\n`);
-    expect(comparedPackets).toBeGreaterThan(0);
+    expect(comparedPackets).toBeGreaterThan(3800);
+    for (const [flag, st] of flagStats) {
+      // Misses: expected flags we did not raise; extras: flags we raised that tshark did not.
+      expect({ flag, misses: st.expected - st.matched <= st.expected * 0.01 }).toEqual({
+        flag,
+        misses: true,
+      });
+      expect({ flag, extras: st.extra <= st.expected * 0.01 }).toEqual({ flag, extras: true });
+    }
+    expect(diffs.filter((d) => !isKnown(d))).toEqual([]);
   });
 });
