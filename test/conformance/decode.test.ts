@@ -122,7 +122,10 @@ interface FileResult {
 
 function note(r: FileResult, frame: number, field: string, detail: string): void {
   let m = r.diffs.get(frame);
-  if (!m) r.diffs.set(frame, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    r.diffs.set(frame, m);
+  }
   m.set(field, detail);
 }
 
