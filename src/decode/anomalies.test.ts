@@ -6,7 +6,7 @@ import './anomalies.js';
 
 test('every decode.* anomaly is documented in docs/anomalies.md with its severity, and nothing more', () => {
   const doc = readFileSync(join(process.cwd(), 'docs', 'anomalies.md'), 'utf8');
-  const documented = [...doc.matchAll(/^\| `(decode\.[a-z_]+)` \| (error|warning|note) \|/gm)].map(
+  const documented = [...doc.matchAll(/^\| `(decode\.[a-z0-9_]+)` \| (error|warning|note) \|/gm)].map(
     (m) => `${m[1]} ${m[2]}`,
   );
   const defined = allAnomalies()
