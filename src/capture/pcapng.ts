@@ -340,7 +340,7 @@ export class PcapngReader extends ReaderBase {
     rec.hasTs = true;
     rec.tsSec = this.time.sec;
     rec.tsNsec = this.time.nsec;
-    rec.comments.length = 0;
+    if (rec.comments.length !== 0) rec.comments.length = 0; // the length setter is a runtime call: skip it when empty
     rec.flags = null;
     const optStart = p + 28 + ((caplen + 3) & ~3);
     if (optStart + 4 <= p + total - 4) this.packetOptions(optStart, p + total - 4, p);
@@ -367,7 +367,7 @@ export class PcapngReader extends ReaderBase {
     rec.hasTs = false;
     rec.tsSec = 0;
     rec.tsNsec = 0;
-    rec.comments.length = 0;
+    if (rec.comments.length !== 0) rec.comments.length = 0; // the length setter is a runtime call: skip it when empty
     rec.flags = null;
     return this.deliver(iface, caplen, len, p, p + 12);
   }

@@ -3,12 +3,14 @@
  * a count into exact integer seconds + nanoseconds, truncating finer resolutions toward zero like tshark.
  *
  * Doubles are exact only up to 2^53, and nanosecond counts since 1970 are already past 2^60, so the count is
- * never formed as one number: it is divided digit by digit (four 16-bit digits, each partial dividend below
- * 2^53 while ticks-per-second <= 2^37). BigInt is used only at the edges: resolutions finer than that, or
- * second counts beyond 2^53.
+ * never formed as one number. The high word changes only every 2^32 ticks (4.3 s at nanoseconds), so
+ * `hi * 2^32 / T` is computed once per high word by long division in 16-bit digits (every partial dividend
+ * below 2^53 while ticks-per-second T <= 2^37) and cached on the scale; each packet then costs one division
+ * of `cachedRemainder + lo` (< T + 2^32, exact). BigInt is used only at the edges: resolutions finer than
+ * 2^-37 s, or second counts beyond 2^53.
  */
 
-/** A resolution prepared once per interface so the per-packet conversion does no setup. */
+/** A resolution prepared once per interface; also carries the per-high-word cache (mutable). */
 export interface TickScale {
   base: 10 | 2;
   exponent: number;
@@ -17,14 +19,50 @@ export interface TickScale {
   perSecondBig: bigint;
   /** Seconds added to every timestamp (if_tsoffset). */
   offsetSec: number;
+  /** nsec = floor(rem * fracMul / fracDiv), exact for this resolution; fracMul 0 means use BigInt. */
+  fracMul: number;
+  fracDiv: number;
+  /** floor(cachedHi * 2^32 / T) and its remainder; cachedHi -1 when empty or not exact. */
+  cachedHi: number;
+  cachedSec: number;
+  cachedRem: number;
 }
 
 const FAST_MAX_PER_SECOND = 2 ** 37;
+const TWO_16 = 65536;
 
 export function makeTickScale(base: 10 | 2, exponent: number, offsetSec = 0): TickScale {
   const perSecondBig = BigInt(base) ** BigInt(exponent);
   const perSecond = perSecondBig <= BigInt(FAST_MAX_PER_SECOND) ? Number(perSecondBig) : 0;
-  return { base, exponent, perSecond, perSecondBig, offsetSec };
+  // Each choice keeps rem * fracMul below 2^53 (rem < T) and divides exactly or by a power of two:
+  let fracMul = 0;
+  let fracDiv = 1;
+  if (perSecond !== 0) {
+    if (base === 10 && exponent <= 9) {
+      fracMul = 10 ** (9 - exponent);
+    } else if (base === 10) {
+      fracMul = 1; // rem < 2^37: the double quotient floors exactly
+      fracDiv = 10 ** (exponent - 9);
+    } else if (exponent <= 9) {
+      fracMul = 1e9;
+      fracDiv = 2 ** exponent;
+    } else if (exponent <= 32) {
+      fracMul = 1953125; // 1e9 / 2^9
+      fracDiv = 2 ** (exponent - 9);
+    }
+  }
+  return {
+    base,
+    exponent,
+    perSecond,
+    perSecondBig,
+    offsetSec,
+    fracMul,
+    fracDiv,
+    cachedHi: -1,
+    cachedSec: 0,
+    cachedRem: 0,
+  };
 }
 
 /** Output of `ticksToTime`, reused by the caller. */
@@ -33,62 +71,49 @@ export interface TimeOut {
   nsec: number;
 }
 
-const TWO_16 = 65536;
-
 /** Ticks `hi * 2^32 + lo` (both unsigned 32-bit) at `scale` into `out`. */
 export function ticksToTime(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
-  const t = scale.perSecond;
-  if (t === 0) {
+  if (hi !== scale.cachedHi && !divideHighWord(hi, scale)) {
     slow(hi, lo, scale, out);
     return;
   }
-  let sec: number;
-  let rem: number;
-  if (hi === 0) {
-    sec = Math.floor(lo / t);
-    rem = lo - sec * t;
-  } else {
-    // Long division by t, 16 bits at a time: every partial dividend is < t * 2^16 <= 2^53, where a double
-    // quotient floors exactly; the remainder check below only guards that reasoning.
-    const q3 = Math.floor((hi >>> 16) / t);
-    // Seconds = q3 * 2^48 + ...: beyond 2^53 (only for resolutions coarser than microseconds) go exact.
-    if (q3 >= 32) {
-      slow(hi, lo, scale, out);
-      return;
-    }
-    rem = (hi >>> 16) - q3 * t;
-    let cur = rem * TWO_16 + (hi & 0xffff);
-    const q2 = Math.floor(cur / t);
-    rem = cur - q2 * t;
-    cur = rem * TWO_16 + (lo >>> 16);
-    const q1 = Math.floor(cur / t);
-    rem = cur - q1 * t;
-    cur = rem * TWO_16 + (lo & 0xffff);
-    const q0 = Math.floor(cur / t);
-    rem = cur - q0 * t;
-    if (rem < 0 || rem >= t) {
-      slow(hi, lo, scale, out);
-      return;
-    }
-    sec = ((q3 * TWO_16 + q2) * TWO_16 + q1) * TWO_16 + q0;
+  const t = scale.perSecond;
+  const cur = scale.cachedRem + lo;
+  const q = Math.floor(cur / t);
+  const rem = cur - q * t;
+  if (scale.fracMul === 0) {
+    slow(hi, lo, scale, out);
+    return;
   }
-  out.sec = sec + scale.offsetSec;
-  out.nsec = fraction(rem, scale);
+  out.sec = scale.cachedSec + q + scale.offsetSec;
+  out.nsec = Math.floor((rem * scale.fracMul) / scale.fracDiv);
 }
 
-/** Nanoseconds in `rem` ticks (rem < ticks per second), truncated toward zero; exact in every branch. */
-function fraction(rem: number, scale: TickScale): number {
-  const e = scale.exponent;
-  if (scale.base === 10) {
-    if (e <= 9) return rem * 10 ** (9 - e);
-    // e is 10 or 11 here (perSecond <= 2^37): rem < 2^37, so the double quotient floors exactly.
-    return Math.floor(rem / 10 ** (e - 9));
-  }
-  // Base 2: dividing by a power of two is exact, so only the product must stay below 2^53:
-  // rem * 1e9 / 2^e = rem * 1953125 / 2^(e-9), and rem * 1953125 < 2^(e+21) <= 2^53 for e <= 32.
-  if (e <= 9) return Math.floor((rem * 1e9) / 2 ** e);
-  if (e <= 32) return Math.floor((rem * 1953125) / 2 ** (e - 9));
-  return Number((BigInt(rem) * 1000000000n) / scale.perSecondBig);
+/**
+ * Caches floor(hi * 2^32 / T) and the remainder: long division of the digits (hi >>> 16, hi & 0xffff, 0, 0)
+ * by T, each partial dividend < T * 2^16 <= 2^53, where a double quotient floors exactly. False when the
+ * fast path does not apply (T too large, or seconds beyond 2^53).
+ */
+function divideHighWord(hi: number, scale: TickScale): boolean {
+  const t = scale.perSecond;
+  if (t === 0) return false;
+  const q3 = Math.floor((hi >>> 16) / t);
+  if (q3 >= 32) return false; // seconds >= 2^53
+  let rem = (hi >>> 16) - q3 * t;
+  let cur = rem * TWO_16 + (hi & 0xffff);
+  const q2 = Math.floor(cur / t);
+  rem = cur - q2 * t;
+  cur = rem * TWO_16;
+  const q1 = Math.floor(cur / t);
+  rem = cur - q1 * t;
+  cur = rem * TWO_16;
+  const q0 = Math.floor(cur / t);
+  rem = cur - q0 * t;
+  if (rem < 0 || rem >= t) return false; // guards the reasoning above; never expected
+  scale.cachedHi = hi;
+  scale.cachedSec = ((q3 * TWO_16 + q2) * TWO_16 + q1) * TWO_16 + q0;
+  scale.cachedRem = rem;
+  return true;
 }
 
 function slow(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
