@@ -39,7 +39,30 @@ describe('64-bit tick counts to seconds + nanoseconds', () => {
       fc.property(ticks, resolution, fc.integer({ min: -1e9, max: 1e9 }), (t, r, offset) => {
         expect(convert(t, r.base, r.exponent, offset)).toEqual(reference(t, r.base, r.exponent, offset));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
+    );
+  });
+
+  test('one scale reused over a sequence of counts (the per-high-word cache) stays exact', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<[10 | 2, number]>([10, 6], [10, 9], [10, 11], [2, 20], [2, 32], [2, 36]),
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 33n }), { maxLength: 20 }),
+        ([base, exponent], starts, steps) => {
+          const scale = makeTickScale(base, exponent);
+          const out = { sec: 0, nsec: 0 };
+          for (const start of starts) {
+            let t = start;
+            for (const step of steps) {
+              t = (t + step) % 2n ** 64n;
+              ticksToTime(Number(t >> 32n), Number(t & 0xffffffffn), scale, out);
+              expect([out.sec, out.nsec]).toEqual(reference(t, base, exponent, 0));
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
