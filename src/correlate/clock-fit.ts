@@ -487,16 +487,23 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
   };
 }
 
-/** Order statistics compared: a gap must dwarf the spread of this many values above it. */
-const ISOLATION_SPAN = 8;
-const ISOLATION_RATIO = 3;
+/** The pile's density is measured over this many delays above a candidate start. */
+const PILE_SPAN = 16;
+/** The pile must be this many times denser than what lies below it. */
+const PILE_CONTRAST = 8;
+/** Constraints per time chunk: enough for a pile, short enough that a slightly wrong slope cannot smear it. */
+const PILE_CHUNK = 256;
 
 /**
- * ISOLATED CONSTRAINT: genuine one-way delays pile up at the minimum (the device's fastest path), so
- * their smallest values are packed together. A false match landing inside the band shows as a delay
- * below that pile with a gap more than ISOLATION_RATIO times the spread of the next ISOLATION_SPAN
- * delays (and more than twice the timestamp resolution). At most 1% of a direction is dropped this way.
- * `sign` is 1 for forward (delay = line - y), -1 for reverse. Returns how many were dropped.
+ * CONSTRAINTS INSIDE THE BAND: genuine one-way delays pile up at the minimum (the device's fastest
+ * path), so their smallest values are packed together. False matches landing inside the band conflict with
+ * nothing, but sit below that pile, sparsely, and tilt the line. Within each run of about PILE_CHUNK
+ * consecutive constraints of a direction (short enough that a tilt of the line cannot smear the pile), the
+ * delays are sorted and the pile starts at the k that maximises the contrast between the mean spacing of
+ * the k delays below it and of the PILE_SPAN delays above it. When that contrast exceeds PILE_CONTRAST and
+ * a gap of more than twice the timestamp resolution separates the two, the k delays below are dropped; at
+ * most 5% of a chunk (at least four). `sign` is 1 for forward (delay = line - y), -1 for reverse. Returns
+ * how many were dropped.
  */
 function dropIsolated(
   side: SidePoints,
@@ -506,29 +513,52 @@ function dropIsolated(
   resolutionNs: number,
 ): number {
   const n = side.x.length;
-  const delay = new Float64Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    if (kept[i] === 1) delay[m++] = sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!);
-  }
-  const maxDrop = Math.floor(0.01 * m);
-  if (maxDrop < 1 || m < maxDrop + ISOLATION_SPAN + 1) return 0;
-  const s = delay.subarray(0, m).sort();
-  let drop = 0;
-  for (let k = 1; k <= maxDrop; k++) {
-    const gap = s[k]! - s[k - 1]!;
-    if (gap > 2 * resolutionNs && gap > ISOLATION_RATIO * (s[k + ISOLATION_SPAN]! - s[k]!)) drop = k;
-  }
-  if (drop === 0) return 0;
-  const threshold = s[drop]!;
+  for (let i = 0; i < n; i++) m += kept[i]!;
+  const chunks = Math.max(1, Math.floor(m / PILE_CHUNK));
+  const delayOf = (i: number) => sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!);
+  const delay = new Float64Array(Math.ceil(m / chunks) + 1);
   let dropped = 0;
-  for (let i = 0; i < n; i++) {
-    if (kept[i] === 1 && sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!) < threshold) {
-      kept[i] = 0;
-      dropped++;
+  let i = 0;
+  for (let ch = 0; ch < chunks; ch++) {
+    // Kept constraints [from, i) of this chunk, in time order.
+    const want = Math.floor(((ch + 1) * m) / chunks) - Math.floor((ch * m) / chunks);
+    const from = i;
+    let size = 0;
+    while (i < n && size < want) {
+      if (kept[i] === 1) delay[size++] = delayOf(i);
+      i++;
+    }
+    const threshold = pileStart(delay.subarray(0, size), resolutionNs);
+    if (threshold === null) continue;
+    for (let j = from; j < i; j++) {
+      if (kept[j] === 1 && delayOf(j) < threshold) {
+        kept[j] = 0;
+        dropped++;
+      }
     }
   }
   return dropped;
+}
+
+/** The delay where the pile starts, when sparse delays lie below it (sorts `d` in place); else null. */
+function pileStart(d: Float64Array, resolutionNs: number): number | null {
+  const size = d.length;
+  const maxDrop = Math.max(4, Math.floor(0.05 * size));
+  if (size < maxDrop + PILE_SPAN + 1) return null;
+  d.sort();
+  let drop = 0;
+  let best = PILE_CONTRAST;
+  for (let k = 1; k <= maxDrop; k++) {
+    if (d[k]! - d[k - 1]! <= 2 * resolutionNs) continue;
+    const below = (d[k]! - d[0]!) / k;
+    const above = Math.max(d[k + PILE_SPAN]! - d[k]!, resolutionNs) / PILE_SPAN;
+    if (below / above > best) {
+      best = below / above;
+      drop = k;
+    }
+  }
+  return drop === 0 ? null : d[drop]!;
 }
 
 function sameMask(p: Uint8Array, q: Uint8Array): boolean {
