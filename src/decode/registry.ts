@@ -10,7 +10,7 @@ import { decodeNull } from './loopback.js';
 import { decodeIpv4Link, decodeIpv6Link, decodeRawIp } from './raw-ip.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import type { LayerDecoder } from './state.js';
-import { etherTypeDecoders, ipProtocolDecoders, linkTypeDecoders } from './tables.js';
+import { etherTypeDecoders, ipProtocolDecoders, linkDecoder, linkTypeDecoders } from './tables.js';
 import { decodeTcp } from './tcp.js';
 import { decodeIcmp, decodeSctp, decodeUdp } from './transport.js';
 
@@ -61,16 +61,13 @@ const ipProtocols: [number, LayerDecoder][] = [
   [132, decodeSctp],
 ];
 
-for (const [k, d] of linkTypes) linkTypeDecoders.set(k, d);
-for (const [k, d] of etherTypes) etherTypeDecoders.set(k, d);
-for (const [k, d] of ipProtocols) ipProtocolDecoders.set(k, d);
+for (const [k, d] of linkTypes) linkTypeDecoders[k] = d;
+for (const [k, d] of etherTypes) etherTypeDecoders[k] = d;
+for (const [k, d] of ipProtocols) ipProtocolDecoders[k] = d;
 
-/** The decoder of a link type's frames, or undefined when this stage does not decode that link type. */
-export function linkDecoder(linktype: number): LayerDecoder | undefined {
-  return linkTypeDecoders.get(linktype);
-}
+export { linkDecoder };
 
 /** Whether packets of this link type are decoded past the link layer. */
 export function isDecodedLinkType(linktype: number): boolean {
-  return linkTypeDecoders.has(linktype);
+  return linkDecoder(linktype) !== undefined;
 }
