@@ -140,7 +140,10 @@ function compareFile(rel: string): FileResult | null {
   try {
     readAll(join(dir!, rel), (rec) => {
       const frame = packetFrames[k++];
-      if (!frame) return;
+      if (!frame) {
+        note(result, 0, 'packets', `the reader delivered packet ${k}, tshark shows ${packetFrames.length}`);
+        return;
+      }
       const n = frame.number as number;
       const v = decoder.decode(rec);
       const cid = communityId(v);
@@ -177,6 +180,8 @@ function compareFile(rel: string): FileResult | null {
       }
       if (v.isTcp) for (const d of sackDiffs(v, t)) note(result, n, 'sack', d);
     });
+    if (k < packetFrames.length)
+      note(result, 0, 'packets', `${k} packets read, tshark shows ${packetFrames.length}`);
   } catch (e) {
     // Files the reader refuses as a whole (e.g. zstd without a decompressor) are the reader's concern.
     if (e instanceof CaptureError) return null;
