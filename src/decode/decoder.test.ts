@@ -95,6 +95,23 @@ describe('Decoder', () => {
     expect(snapshot(second)).toEqual(snapshot(fresh));
   });
 
+  test('anomalies that hit every packet are all counted, with a few examples', () => {
+    const log = new AnomalyLog();
+    const d = new Decoder(log);
+    const frame = tcpPacket({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, payload: 500 });
+    for (let i = 0; i < 20; i++) {
+      d.decode(record(frame, 1, 0, 96, frame.length));
+      d.decode(record(frame, 147, 0, frame.length));
+    }
+    const byId = new Map(log.list().map((a) => [a.id, a]));
+    expect(byId.get('decode.truncated_payload')?.count).toBe(20);
+    expect(byId.get('decode.truncated_payload')?.examples.length).toBe(5);
+    expect(byId.get('decode.truncated_payload')?.examples[0]?.detail).toBe(
+      '42 of 500 payload bytes captured (frame byte 34)',
+    );
+    expect(byId.get('decode.unsupported_linktype')?.count).toBe(20);
+  });
+
   test('a record inside a larger buffer: offsets are positions in that buffer', () => {
     const frame = tcpPacket({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2, payload: 4 });
     const buf = new Uint8Array(100 + frame.length + 50).fill(0xee);

@@ -6,7 +6,7 @@ import type { PacketRecord } from '../capture/types.js';
 import { AnomalyLog } from '../common/anomaly.js';
 import { UNSUPPORTED_LINKTYPE } from './anomalies.js';
 import { linkDecoder } from './registry.js';
-import type { DecodeState } from './state.js';
+import { countedWithoutExample, type DecodeState } from './state.js';
 import type { PacketView } from './types.js';
 import { createView, resetLayers } from './view.js';
 
@@ -58,7 +58,9 @@ export class Decoder {
 
     const decodeLink = linkDecoder(rec.linktype);
     if (decodeLink === undefined) {
-      this.anomalies.add(UNSUPPORTED_LINKTYPE, { packet: rec.index, detail: `link type ${rec.linktype}` });
+      if (!countedWithoutExample(this.anomalies, UNSUPPORTED_LINKTYPE)) {
+        this.anomalies.add(UNSUPPORTED_LINKTYPE, { packet: rec.index, detail: `link type ${rec.linktype}` });
+      }
       return v;
     }
     v.linkDecoded = true;

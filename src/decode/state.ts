@@ -29,6 +29,20 @@ export function report(s: DecodeState, id: string, off: number, detail: string):
   s.anomalies.add(id, { packet: s.view.index, detail: `${detail} (frame byte ${off - s.start})` });
 }
 
+/** AnomalyLog keeps this many examples per id by default; beyond them an example is built for nothing. */
+const EXAMPLES_KEPT = 5;
+
+/**
+ * For anomalies that can hit every packet of a file (a snap length cuts every payload; a whole file of an
+ * unsupported link type): once enough examples are kept, counts the anomaly and returns true, so the caller
+ * skips building the detail text and no per-packet garbage is made.
+ */
+export function countedWithoutExample(anomalies: AnomalyLog, id: string): boolean {
+  if (anomalies.count(id) < EXAMPLES_KEPT) return false;
+  anomalies.add(id);
+  return true;
+}
+
 // Byte readers. Callers check bounds against `state.end` first; these only assemble big-endian values.
 // Plain functions over the Uint8Array are inlined by V8 and avoid a DataView per packet.
 

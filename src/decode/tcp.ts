@@ -11,7 +11,7 @@ import {
   TRUNCATED_TCP_HEADER,
   TRUNCATED_TCP_OPTIONS,
 } from './anomalies.js';
-import { be16, be32, type DecodeState, report } from './state.js';
+import { be16, be32, countedWithoutExample, type DecodeState, report } from './state.js';
 import { MAX_OPTION_KINDS, MAX_SACK_BLOCKS } from './view.js';
 
 const MIN_HEADER = 20;
@@ -63,13 +63,17 @@ export function decodeTcp(s: DecodeState, off: number): void {
   v.payloadCaptured = captured < 0 ? 0 : Math.min(captured, v.payloadLength);
   if (v.payloadCaptured < v.payloadLength) {
     v.truncated = true;
-    report(s, TRUNCATED_PAYLOAD, off, `${v.payloadCaptured} of ${v.payloadLength} payload bytes captured`);
+    if (!countedWithoutExample(s.anomalies, TRUNCATED_PAYLOAD)) {
+      report(s, TRUNCATED_PAYLOAD, off, `${v.payloadCaptured} of ${v.payloadLength} payload bytes captured`);
+    }
   }
   if (headerLength > MIN_HEADER) {
     let optionsEnd = payloadOffset;
     if (optionsEnd > s.end) {
       v.truncated = true;
-      report(s, TRUNCATED_TCP_OPTIONS, off, `${s.end - off} of ${headerLength} header bytes captured`);
+      if (!countedWithoutExample(s.anomalies, TRUNCATED_TCP_OPTIONS)) {
+        report(s, TRUNCATED_TCP_OPTIONS, off, `${s.end - off} of ${headerLength} header bytes captured`);
+      }
       optionsEnd = s.end;
     }
     walkOptions(s, off + MIN_HEADER, optionsEnd);
