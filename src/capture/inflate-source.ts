@@ -6,8 +6,10 @@
  * drives the zlib stream object's native handle directly, the layer `zlib.*Sync` itself is built on:
  * `handle.writeSync(flush, in, inOff, inLen, out, outOff, outLen)` inflates into a caller-given output slice
  * and reports what is left in `_writeState`. (`_processChunk`, one level up, closes the handle after every
- * call in Node 20, so it cannot stream.) Memory is one 64 KiB input slice plus zlib's own window; output per
- * call is at most what the caller asks for. Multi-member gzip files are handled by zlib's handle itself.
+ * call in Node 20, so it cannot stream.) Memory is one 64 KiB input slice plus zlib's own state; each native
+ * call writes at most 64 KiB straight into the reader's buffer, so a zip bomb costs time, never memory.
+ * Multi-member gzip files are handled by zlib's handle itself. Our `onerror` replaces Node's, so a corrupt
+ * stream becomes a CaptureError here instead of an asynchronous 'error' event nobody listens to.
  * If a future Node.js drops these internals, opening a compressed file fails with a clear CaptureError.
  */
 import * as zlib from 'node:zlib';
