@@ -25,6 +25,21 @@ export const TOO_MANY_VLAN_TAGS = defineAnomaly(
   'warning',
   'A frame carries more stacked VLAN tags than the decoder follows; the rest of it was not decoded.',
 );
+export const TRUNCATED_MPLS = defineAnomaly(
+  'decode.truncated_mpls',
+  'warning',
+  'A frame ends inside its MPLS label stack.',
+);
+export const TOO_MANY_MPLS_LABELS = defineAnomaly(
+  'decode.too_many_mpls_labels',
+  'warning',
+  'An MPLS label stack is deeper than the decoder follows; the rest of the frame was not decoded.',
+);
+export const TRUNCATED_PPPOE = defineAnomaly(
+  'decode.truncated_pppoe',
+  'warning',
+  'A frame ends inside its PPPoE session header or PPP protocol field.',
+);
 export const TRUNCATED_SLL = defineAnomaly(
   'decode.truncated_sll',
   'warning',

@@ -146,6 +146,52 @@ describe('Ethernet and VLAN', () => {
   });
 });
 
+describe('MPLS and PPPoE (frames checked with tshark 4.0.17)', () => {
+  test('two MPLS labels, then IPv4 by its version nibble', () => {
+    const { v } = decode(hex(`${MACS} 88 47 00 01 40 40 00 02 01 3f ${IPV4_TCP}`), 1); // labels 20, 32 (bottom)
+    expectIpv4Tcp(v, 22);
+    expect(v.etherType).toBe(0x0800);
+  });
+
+  test('MPLS then IPv6', () => {
+    const { v } = decode(hex(`${MACS} 88 48 00 01 41 40 ${IPV6_TCP}`), 1);
+    expectIpv6Tcp(v, 18);
+  });
+
+  test('MPLS with a pseudowire control word is not followed, without complaint', () => {
+    const { v, log } = decode(hex(`${MACS} 88 47 00 01 41 40 00 00 00 00 ${MACS} 08 00 ${IPV4_TCP}`), 1);
+    expect(v.ipVersion).toBe(0);
+    expect(log.total).toBe(0);
+  });
+
+  test('MPLS stack cut short, and a stack without a bottom label', () => {
+    const cut = decode(hex(`${MACS} 88 47 00 01 40`), 1);
+    expect(cut.v.truncated).toBe(true);
+    expect(cut.log.count('decode.truncated_mpls')).toBe(1);
+    const endless = decode(hex(`${MACS} 88 47 ${'00 01 40 40 '.repeat(20)} ${IPV4_TCP}`), 1);
+    expect(endless.v.ipVersion).toBe(0);
+    expect(endless.log.count('decode.too_many_mpls_labels')).toBe(1);
+  });
+
+  test('PPPoE session carrying IPv4 (PPP protocol 0x0021)', () => {
+    const { v } = decode(hex(`${MACS} 88 64 11 00 12 34 00 2e 00 21 ${IPV4_TCP}`), 1);
+    expectIpv4Tcp(v, 22);
+  });
+
+  test('PPPoE session carrying IPv6 (0x0057); LCP stops quietly', () => {
+    expectIpv6Tcp(decode(hex(`${MACS} 88 64 11 00 12 34 00 3e 00 57 ${IPV6_TCP}`), 1).v, 22);
+    const lcp = decode(hex(`${MACS} 88 64 11 00 12 34 00 06 c0 21 01 01 00 04`), 1);
+    expect(lcp.v.ipVersion).toBe(0);
+    expect(lcp.log.total).toBe(0);
+  });
+
+  test('PPPoE header cut short', () => {
+    const { v, log } = decode(hex(`${MACS} 88 64 11 00 12`), 1);
+    expect(v.truncated).toBe(true);
+    expect(log.count('decode.truncated_pppoe')).toBe(1);
+  });
+});
+
 describe('Linux cooked captures', () => {
   test('SLL (113): protocol at byte 14', () => {
     const sll = '00 00 00 01 00 06 02 00 00 00 00 01 00 00 08 00'; // to us, ARPHRD_ETHER, 6-byte address

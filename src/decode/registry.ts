@@ -7,6 +7,8 @@ import { decodeCiscoHdlc, decodeIpOverInfiniband } from './fixed-links.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeNull } from './loopback.js';
+import { decodeMpls } from './mpls.js';
+import { decodePppoeSession } from './pppoe.js';
 import { decodeIpv4Link, decodeIpv6Link, decodeRawIp } from './raw-ip.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import type { LayerDecoder } from './state.js';
@@ -49,6 +51,9 @@ const etherTypes: [number, LayerDecoder][] = [
   [0x8100, decodeVlanTag], // 802.1Q
   [0x88a8, decodeVlanTag], // 802.1ad service tag (QinQ outer)
   [0x9100, decodeVlanTag], // pre-standard QinQ outer tag
+  [0x8847, decodeMpls], // MPLS unicast
+  [0x8848, decodeMpls], // MPLS multicast
+  [0x8864, decodePppoeSession],
 ];
 
 const ipProtocols: [number, LayerDecoder][] = [
