@@ -19,7 +19,7 @@ export interface PacketView {
   interfaceId: number;
   linktype: number;
 
-  /** True if the link type is one we decode (Ethernet, SLL, SLL2, raw IP, NULL/LOOP). */
+  /** True if the link type is one we decode (Ethernet, SLL, SLL2, raw IP, NULL/LOOP, Cisco HDLC, IPoIB). */
   linkDecoded: boolean;
   /** VLAN ids outermost first (802.1Q/802.1ad/QinQ); length in `vlanCount`. */
   vlanIds: Uint16Array;
