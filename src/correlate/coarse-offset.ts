@@ -161,7 +161,7 @@ export type Orientation = 'as-given' | 'swapped' | 'undecided';
 
 export interface OrientationScore {
   verdict: Orientation;
-  /** Fraction of constraints (by weight) each reading must throw away to be consistent. */
+  /** Fraction of the constraints each reading must throw away to be consistent. */
   asGivenRejected: number;
   swappedRejected: number;
 }
