@@ -136,6 +136,12 @@ export function handshakePacket(v: PacketView, relNs: number): HandshakePacket {
     tsval: v.tsval,
     tsecr: v.tsecr,
     tfo: v.tfo,
-    optionKinds: Array.from(v.optionKinds.subarray(0, v.optionCount)),
+    optionKinds: optionKinds(v),
   };
+}
+
+function optionKinds(v: PacketView): number[] {
+  const out = new Array<number>(v.optionCount);
+  for (let i = 0; i < v.optionCount; i++) out[i] = v.optionKinds[i]!;
+  return out;
 }

@@ -234,31 +234,7 @@ export function analyzeSegment(s: Segment): number {
     rev.baseSeqSet = true;
   }
 
-  fwdRules: {
-    if (isZeroWindowProbe(s)) {
-      found |= A_ZERO_WINDOW_PROBE;
-      break fwdRules;
-    }
-    if (isZeroWindow(s)) found |= A_ZERO_WINDOW;
-    if (isLostSegment(s)) found |= A_LOST_SEGMENT;
-    if (isKeepAlive(s)) found |= A_KEEP_ALIVE;
-    if (isWindowUpdate(s)) found |= A_WINDOW_UPDATE;
-    if (isWindowFull(s)) found |= A_WINDOW_FULL;
-    if (isKeepAliveAck(s)) {
-      found |= A_KEEP_ALIVE_ACK;
-      break fwdRules;
-    }
-    if (isZeroWindowProbeAck(s)) {
-      found |= A_ZERO_WINDOW_PROBE_ACK;
-      break fwdRules;
-    }
-    if (isDuplicateAck(s)) {
-      fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
-      found |= A_DUPLICATE_ACK;
-      s.dupAckNum = fwd.dupAckNum;
-      s.dupAckFrame = fwd.lastNonDupAck;
-    }
-  }
+  found = forwardRules(s, found);
 
   if (s.ack !== fwd.lastAck) {
     fwd.lastNonDupAck = s.frame;
@@ -291,6 +267,29 @@ export function analyzeSegment(s: Segment): number {
   fwd.lastAckTimeNs = s.timeNs;
   fwd.lastSegmentFlags = found;
   s.found = found;
+  return found;
+}
+
+/**
+ * The rules about this direction's own segment, in Wireshark's order: a zero window probe, a keep-alive
+ * ACK or a zero-window-probe ACK ends the list (Wireshark's `goto finished_fwd`).
+ */
+function forwardRules(s: Segment, found: number): number {
+  if (isZeroWindowProbe(s)) return found | A_ZERO_WINDOW_PROBE;
+  if (isZeroWindow(s)) found |= A_ZERO_WINDOW;
+  if (isLostSegment(s)) found |= A_LOST_SEGMENT;
+  if (isKeepAlive(s)) found |= A_KEEP_ALIVE;
+  if (isWindowUpdate(s)) found |= A_WINDOW_UPDATE;
+  if (isWindowFull(s)) found |= A_WINDOW_FULL;
+  if (isKeepAliveAck(s)) return found | A_KEEP_ALIVE_ACK;
+  if (isZeroWindowProbeAck(s)) return found | A_ZERO_WINDOW_PROBE_ACK;
+  if (isDuplicateAck(s)) {
+    const fwd = s.fwd;
+    fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+    s.dupAckNum = fwd.dupAckNum;
+    s.dupAckFrame = fwd.lastNonDupAck;
+    found |= A_DUPLICATE_ACK;
+  }
   return found;
 }
 

@@ -85,7 +85,7 @@ export interface SessionTableOptions {
   communityId?: (view: PacketView) => string;
   /** Messages kept per session (default 4096); later ones are counted in `messagesDropped`. */
   maxMessagesPerSession?: number;
-  /** Content-defined chunks kept per message (default 64) and per session (default 2048). */
+  /** Content-defined chunks kept per message (default 16) and per session (default 64). */
   maxChunksPerMessage?: number;
   maxChunksPerSession?: number;
   /** Findings kept per session (default 32). */
@@ -118,8 +118,8 @@ export class SessionTable implements StreamSink {
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
     this.maxMessages = options.maxMessagesPerSession ?? 4096;
-    this.maxChunksPerMessage = options.maxChunksPerMessage ?? 64;
-    this.maxChunksPerSession = options.maxChunksPerSession ?? 2048;
+    this.maxChunksPerMessage = options.maxChunksPerMessage ?? 16;
+    this.maxChunksPerSession = options.maxChunksPerSession ?? 64;
     this.maxFindings = options.maxFindingsPerSession ?? 32;
   }
 
@@ -227,7 +227,8 @@ export class SessionTable implements StreamSink {
     found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
     r.analysis = found;
     if (found !== 0) {
-      const counts = (session.flagCounts ??= new Uint32Array(24));
+      if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
+      const counts = session.flagCounts;
       for (let bits = found; bits !== 0; bits &= bits - 1) counts[31 - Math.clz32(bits & -bits)]!++;
     }
 
@@ -259,7 +260,7 @@ export class SessionTable implements StreamSink {
       }
       fwd.isFirstAck = false;
     }
-    if (v.wscale >= 0) fwd.winScale = v.wscale > 14 ? 14 : v.wscale;
+    if (v.wscale >= 0) fwd.winScale = Math.min(v.wscale, 14);
     if (flags & TCP_SYN) {
       // Scaling is used only if both SYNs carried the option.
       if (fwd.winScale === WSCALE_UNKNOWN) {
@@ -288,8 +289,9 @@ export class SessionTable implements StreamSink {
 
   private createSession(v: PacketView, hash: number, timeNs: number, previous: number): Session {
     const idx = this.sessions.length;
-    const a: Endpoint = { ipVersion: v.ipVersion === 6 ? 6 : 4, addr: v.src.slice(0, 4), port: v.srcPort };
-    const b: Endpoint = { ipVersion: v.ipVersion === 6 ? 6 : 4, addr: v.dst.slice(0, 4), port: v.dstPort };
+    const ipVersion = v.ipVersion === 6 ? 6 : 4;
+    const a: Endpoint = { ipVersion, addr: [v.src[0]!, v.src[1]!, v.src[2]!, v.src[3]!], port: v.srcPort };
+    const b: Endpoint = { ipVersion, addr: [v.dst[0]!, v.dst[1]!, v.dst[2]!, v.dst[3]!], port: v.dstPort };
     const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
     if (v.flags & TCP_SYN) {
@@ -396,8 +398,6 @@ export class SessionTable implements StreamSink {
     }
     if (m !== null && m.dir === dir) {
       m.lastPacket = v.index;
-      m.lastSec = v.tsSec;
-      m.lastNsec = v.tsNsec;
       m.lastRelNs = timeNs;
       m.packets++;
     }
@@ -425,10 +425,6 @@ export class SessionTable implements StreamSink {
       dir,
       firstPacket: v.index,
       lastPacket: v.index,
-      firstSec: v.tsSec,
-      firstNsec: v.tsNsec,
-      lastSec: v.tsSec,
-      lastNsec: v.tsNsec,
       firstRelNs: timeNs,
       lastRelNs: timeNs,
       start,
@@ -524,8 +520,8 @@ export class SessionTable implements StreamSink {
       session.streams[1].flush(session.lastPacket, this);
       for (const m of session.messages) m.fingerprint.finish();
       if (session.syn !== null && session.synAck === null && session.dirs[1].packets === 0) {
-        const counts = (session.flagCounts ??= new Uint32Array(24));
-        counts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
+        if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
+        session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
         if (session.findings.length < this.maxFindings) {
           session.findings.push({
             id: 'tcp.handshake.syn_unanswered',

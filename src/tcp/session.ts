@@ -13,7 +13,7 @@ import { StreamReassembler } from './stream.js';
 /** An endpoint: IPv4 in word [3] with words [0..2] = 0, IPv6 as four big-endian 32-bit words. */
 export interface Endpoint {
   ipVersion: 4 | 6;
-  addr: Uint32Array;
+  addr: readonly number[];
   port: number;
 }
 
@@ -52,10 +52,7 @@ export interface Message {
   dir: 0 | 1;
   firstPacket: number;
   lastPacket: number;
-  firstSec: number;
-  firstNsec: number;
-  lastSec: number;
-  lastNsec: number;
+  /** Times of the first and last packet, ns from the table's base second (exact: `fromRelNs` gives sec/nsec). */
   firstRelNs: number;
   lastRelNs: number;
   /** Stream offsets [start, end): every new byte after the previous message of this direction. */

@@ -84,7 +84,10 @@ function runCapture(path: string): Outcome {
   const followed = (s: Session, d: 0 | 1) => {
     const key = `${s.index}/${d}`;
     let f = streams.get(key);
-    if (!f) streams.set(key, (f = { parts: [], delivered: 0, gaps: [] }));
+    if (!f) {
+      f = { parts: [], delivered: 0, gaps: [] };
+      streams.set(key, f);
+    }
     return f;
   };
   const table = new SessionTable({
