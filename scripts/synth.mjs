@@ -5,6 +5,8 @@
  *   synth.pcap / synth.pcapng   >= 2,000,000 TCP packets in >= 100,000 connections (IPv4 and 15 % IPv6,
  *                               frames of 54..1514 bytes, rare retransmissions and reordering); classic
  *                               pcap in microseconds, pcapng in nanoseconds with a few packet comments
+ *   synth-s128.pcap             the same packets cut to 128 bytes (tcpdump -s 128): every header, little
+ *                               payload, so reading is bound by the decoder's CPU rather than by copying
  *   synth-1conn.pcap            one connection of >= 2,000,000 packets (sequence numbers wrap): the
  *                               memory-per-connection check
  *   nat-inside.pcap, nat-outside.pcap
@@ -65,7 +67,8 @@ export function plans(quick) {
   const prefix = quick ? 'quick-' : '';
   return {
     main: {
-      files: [`${prefix}synth.pcap`, `${prefix}synth.pcapng`],
+      files: [`${prefix}synth.pcap`, `${prefix}synth.pcapng`, `${prefix}synth-s128.pcap`],
+      headerSnaplen: 128,
       targetPackets: 2_000_000 / scale,
       minConnections: 100_000 / scale,
       concurrency: 512,
@@ -110,6 +113,7 @@ function generateMain(dir, plan, seed) {
   const pool = new PayloadPool(rng);
   const pcap = new PcapWriter(join(dir, plan.files[0]), 'us');
   const pcapng = new PcapngWriter(join(dir, plan.files[1]));
+  const headers = new PcapWriter(join(dir, plan.files[2]), 'us', plan.headerSnaplen);
   const frame = new Uint8Array(MAX_FRAME);
   const sizes = { min: Infinity, max: 0, bytes: 0, ipv6: 0, retransmissions: 0 };
   const result = runTraffic({ ...plan, rng, pool }, (d, relNs) => {
@@ -124,9 +128,10 @@ function generateMain(dir, plan, seed) {
     pcap.write(sec, nsec, frame, len);
     const n = pcapng.packets + 1;
     pcapng.write(sec, nsec, frame, len, n % 100_000 === 0 ? `marker ${n}` : null);
+    headers.write(sec, nsec, frame, len);
     trackSizes(sizes, d, len);
   });
-  return { ...result, ...sizes, bytesOnDisk: [pcap.close(), pcapng.close()] };
+  return { ...result, ...sizes, bytesOnDisk: [pcap.close(), pcapng.close(), headers.close()] };
 }
 
 function generateOne(dir, plan, seed) {

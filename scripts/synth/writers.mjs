@@ -32,11 +32,15 @@ class ChunkedFile {
   }
 }
 
-/** Classic pcap, little-endian, Ethernet; 'us' (magic a1b2c3d4, what every reader takes) or 'ns'. */
+/**
+ * Classic pcap, little-endian, Ethernet; 'us' (magic a1b2c3d4, what every reader takes) or 'ns'. With a
+ * snaplen below the frame size, frames are cut as `tcpdump -s SNAPLEN` would (header-only captures).
+ */
 export class PcapWriter {
-  constructor(path, precision = 'us') {
+  constructor(path, precision = 'us', snaplen = 262144) {
     this.file = new ChunkedFile(path);
     this.ns = precision === 'ns';
+    this.snaplen = snaplen;
     this.packets = 0;
     const b = this.file.buf;
     b.writeUInt32LE(this.ns ? 0xa1b23c4d : 0xa1b2c3d4, 0);
@@ -44,22 +48,23 @@ export class PcapWriter {
     b.writeUInt16LE(4, 6);
     b.writeInt32LE(0, 8);
     b.writeUInt32LE(0, 12);
-    b.writeUInt32LE(262144, 16);
+    b.writeUInt32LE(snaplen, 16);
     b.writeUInt32LE(1, 20);
     this.file.at = 24;
   }
 
   write(sec, nsec, frame, len) {
     const f = this.file;
-    f.reserve(16 + len);
+    const caplen = Math.min(len, this.snaplen);
+    f.reserve(16 + caplen);
     const b = f.buf;
     const at = f.at;
     b.writeUInt32LE(sec, at);
     b.writeUInt32LE(this.ns ? nsec : Math.floor(nsec / 1000), at + 4);
-    b.writeUInt32LE(len, at + 8);
+    b.writeUInt32LE(caplen, at + 8);
     b.writeUInt32LE(len, at + 12);
-    b.set(frame.subarray(0, len), at + 16);
-    f.at = at + 16 + len;
+    b.set(frame.subarray(0, caplen), at + 16);
+    f.at = at + 16 + caplen;
     this.packets++;
   }
 
