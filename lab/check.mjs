@@ -56,7 +56,8 @@ function checkScenario(dir) {
     if (synAcks !== c.synAcks) bad(`${side}: ${synAcks} SYN-ACKs, truth says ${c.synAcks}`);
   }
 
-  const synSet = (side) => new Set(pk[side].filter(isSyn).map((p) => `${tupleKey([p.src, p.sport, p.dst, p.dport])}#${p.seq}`));
+  const synSet = (side) =>
+    new Set(pk[side].filter(isSyn).map((p) => `${tupleKey([p.src, p.sport, p.dst, p.dport])}#${p.seq}`));
   const synAckSet = (side) =>
     new Set(pk[side].filter(isSynAck).map((p) => `${tupleKey([p.dst, p.dport, p.src, p.sport])}#${p.seq}`));
   const syns = { client: synSet('client'), server: synSet('server') };
@@ -64,10 +65,12 @@ function checkScenario(dir) {
   const ids = {};
   for (const side of ['client', 'server']) {
     ids[side] = new Set();
-    for (const p of pk[side]) if (p.payload) for (const m of p.payload.matchAll(ID_PATTERN)) ids[side].add(m[0]);
+    for (const p of pk[side])
+      if (p.payload) for (const m of p.payload.matchAll(ID_PATTERN)) ids[side].add(m[0]);
   }
   const present = (side, tuple, isn, responderIsn) => {
-    if (!syns[side].has(`${tupleKey(tuple)}#${isn}`)) bad(`${side}: no SYN ${tuple.join(' ')} with ISN ${isn}`);
+    if (!syns[side].has(`${tupleKey(tuple)}#${isn}`))
+      bad(`${side}: no SYN ${tuple.join(' ')} with ISN ${isn}`);
     if (responderIsn != null && !synAcks[side].has(`${tupleKey(tuple)}#${responderIsn}`))
       bad(`${side}: no SYN-ACK for ${tuple.join(' ')} with ISN ${responderIsn}`);
   };

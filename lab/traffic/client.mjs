@@ -22,7 +22,10 @@ const ups = sizes('--up');
 
 const id = (conn, req) => `${prefix}-${String(conn).padStart(4, '0')}-${req}`;
 const jobs = [];
-const longs = [...downs.map((bytes) => ({ kind: 'down', bytes })), ...ups.map((bytes) => ({ kind: 'up', bytes }))];
+const longs = [
+  ...downs.map((bytes) => ({ kind: 'down', bytes })),
+  ...ups.map((bytes) => ({ kind: 'up', bytes })),
+];
 // Long transfers are spread through the run so they overlap short connections.
 const longEvery = longs.length ? Math.max(1, Math.floor(short / (longs.length + 1))) : 0;
 for (let n = 1, longIndex = 0; n <= short; n++) {

@@ -33,7 +33,8 @@ function parseResponse(buf) {
     if (name === 'content-length') length = Number(value);
     if (name === 'x-request-id') echoedId = value;
   }
-  if (!Number.isFinite(length) || length < 0 || length > MAX_RESPONSE) throw new Error(`bad content-length ${length}`);
+  if (!Number.isFinite(length) || length < 0 || length > MAX_RESPONSE)
+    throw new Error(`bad content-length ${length}`);
   if (buf.length < end + 4 + length) return null;
   return { status, echoedId, bodyBytes: length, used: end + 4 + length };
 }
@@ -60,7 +61,8 @@ export function runConnection(target, job) {
       error: null,
     };
     const options = { host: target.host, port: target.port };
-    if (job.localPort) Object.assign(options, { localPort: job.localPort, localAddress: target.localAddress });
+    if (job.localPort)
+      Object.assign(options, { localPort: job.localPort, localAddress: target.localAddress });
     const socket = net.connect(options);
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);

@@ -30,7 +30,16 @@ const shortJobs = (n) =>
     return { conn, requests: [{ id: id(conn), kind: 'r' }] };
   });
 const dropRules = ['RST', 'FIN'].map((flag) => [
-  'OUTPUT', '-p', 'tcp', '--sport', String(reusedPort), '--tcp-flags', flag, flag, '-j', 'DROP',
+  'OUTPUT',
+  '-p',
+  'tcp',
+  '--sport',
+  String(reusedPort),
+  '--tcp-flags',
+  flag,
+  flag,
+  '-j',
+  'DROP',
 ]);
 const iptables = (op, rule) => execFileSync('iptables', [op, ...rule], { timeout: 5000 });
 
@@ -62,7 +71,9 @@ const failed = await runConnection(target, {
 // Packet counters of the two drop rules: how many RSTs (and FINs) the mbox never saw.
 failed.clientDropped = {};
 for (const line of execFileSync('iptables-save', ['-c'], { timeout: 5000, encoding: 'utf8' }).split('\n')) {
-  const m = new RegExp(`^\\[(\\d+):\\d+\\] -A OUTPUT .*--sport ${reusedPort} .*--tcp-flags (\\w+) `).exec(line);
+  const m = new RegExp(`^\\[(\\d+):\\d+\\] -A OUTPUT .*--sport ${reusedPort} .*--tcp-flags (\\w+) `).exec(
+    line,
+  );
   if (m) failed.clientDropped[m[2]] = Number(m[1]);
 }
 write(failed);

@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FLAG, isSyn, isSynAck, readPackets, synAttempts, tupleKey } from '../lib/tshark.mjs';
-import { DEVICES } from './devices.mjs';
 import { crossCheckDeviceLogs } from './device-logs.mjs';
+import { DEVICES } from './devices.mjs';
 import { attemptPackets, handshakeAnomalies, segments } from './evidence.mjs';
 
 const [runDir, outDir] = process.argv.slice(2);
@@ -27,7 +27,10 @@ const run = readJson('run.json');
 const spec = DEVICES[run.scenario];
 if (!spec) throw new Error(`no device description for scenario ${run.scenario}`);
 const ext = (format) => (format === 'pcapng' ? 'pcapng' : 'pcap');
-const files = { client: `client-side.${ext(run.clientFormat)}`, server: `server-side.${ext(run.serverFormat)}` };
+const files = {
+  client: `client-side.${ext(run.clientFormat)}`,
+  server: `server-side.${ext(run.serverFormat)}`,
+};
 const formatName = { 'pcap-us': 'pcap (microsecond)', 'pcap-ns': 'pcap (nanosecond)', pcapng: 'pcapng' };
 
 const packets = {
@@ -36,9 +39,9 @@ const packets = {
 };
 const clientLog = readLines('client.log');
 // The origin of seed-synack-retransmit is nginx (TCP_DEFER_ACCEPT); its access log plays the origin log.
-const originLog = readLines(existsSync(join(runDir, 'origin-nginx.log')) ? 'origin-nginx.log' : 'origin.log').filter(
-  (e) => e.id,
-);
+const originLog = readLines(
+  existsSync(join(runDir, 'origin-nginx.log')) ? 'origin-nginx.log' : 'origin.log',
+).filter((e) => e.id);
 const originById = new Map(originLog.map((e) => [e.id, e]));
 
 /** Pairs SYN attempts with client log entries: same local port, in time order. */
@@ -58,9 +61,14 @@ function pairClientAttempts() {
     const k = used.get(a.tuple[1]) ?? 0;
     used.set(a.tuple[1], k + 1);
     const entry = list[k];
-    if (!entry) throw new Error(`client-side SYN from port ${a.tuple[1]} (frame ${a.synFrame}) has no client log entry`);
+    if (!entry)
+      throw new Error(
+        `client-side SYN from port ${a.tuple[1]} (frame ${a.synFrame}) has no client log entry`,
+      );
     if (entry.remoteAddress !== a.tuple[2] || entry.remotePort !== a.tuple[3])
-      throw new Error(`client log entry ${entry.conn} targets ${entry.remoteAddress}:${entry.remotePort}, SYN ${a.tuple}`);
+      throw new Error(
+        `client log entry ${entry.conn} targets ${entry.remoteAddress}:${entry.remotePort}, SYN ${a.tuple}`,
+      );
     out.push({ attempt: a, entry });
   }
   const loggedConnections = clientLog.length;
@@ -92,7 +100,8 @@ function serverAttemptForRequest(id) {
   if (!o) return null;
   const tuple = [o.peerAddress, o.peerPort, o.localAddress, o.localPort];
   let best = null;
-  for (const a of serverAttempts) if (tupleKey(a.tuple) === tupleKey(tuple) && a.first <= o.time + 0.001) best = a;
+  for (const a of serverAttempts)
+    if (tupleKey(a.tuple) === tupleKey(tuple) && a.first <= o.time + 0.001) best = a;
   if (!best) throw new Error(`request ${id}: origin saw ${tuple} but no server-side SYN has that tuple`);
   return best;
 }
@@ -117,7 +126,8 @@ for (const { attempt, entry } of pairs) {
   }
   if (!terminating)
     for (const { attempt: s } of servers.values())
-      if (s.isn !== attempt.isn) throw new Error(`pass-through device but ISN ${attempt.isn} became ${s.isn}`);
+      if (s.isn !== attempt.isn)
+        throw new Error(`pass-through device but ISN ${attempt.isn} became ${s.isn}`);
   const conn = {
     client: {
       tuple: attempt.tuple,
@@ -132,7 +142,13 @@ for (const { attempt, entry } of pairs) {
       requests,
     })),
     requests: ids,
-    log: { conn: entry.conn, start: entry.start, connected: entry.connected, end: entry.end, error: entry.error },
+    log: {
+      conn: entry.conn,
+      start: entry.start,
+      connected: entry.connected,
+      end: entry.end,
+      error: entry.error,
+    },
   };
   if (entry.note) conn.note = entry.note;
   if (entry.clientDropped) conn.clientDropped = entry.clientDropped;
@@ -174,10 +190,15 @@ for (const { conn, attempt } of connections) {
         // Timestamps are translated when none of the server's data segments reaches the client side with
         // its TSval unchanged (one surviving twin is enough: drops and retransmissions do not count).
         const clientSide = new Set(
-          cp.filter((p) => p.len > 0 && p.src !== attempt.tuple[0]).map((p) => `${p.seq}|${p.len}|${p.tsval}`),
+          cp
+            .filter((p) => p.len > 0 && p.src !== attempt.tuple[0])
+            .map((p) => `${p.seq}|${p.len}|${p.tsval}`),
         );
         const serverData = sp.filter((p) => p.len > 0 && p.src !== s.tuple[0]);
-        if (serverData.length && !serverData.some((p) => clientSide.has(`${(p.seq + offset) % MOD}|${p.len}|${p.tsval}`)))
+        if (
+          serverData.length &&
+          !serverData.some((p) => clientSide.has(`${(p.seq + offset) % MOD}|${p.len}|${p.tsval}`))
+        )
           tsTranslated++;
       }
     } else if (conn.server.length === 1) {
@@ -223,26 +244,36 @@ run.nflogGroups.forEach((group, i) => {
 
 const serverUse = new Map();
 for (const { conn } of connections)
-  for (const s of conn.server) serverUse.set(`${tupleKey(s.tuple)}#${s.isn}`, (serverUse.get(`${tupleKey(s.tuple)}#${s.isn}`) ?? 0) + 1);
+  for (const s of conn.server)
+    serverUse.set(`${tupleKey(s.tuple)}#${s.isn}`, (serverUse.get(`${tupleKey(s.tuple)}#${s.isn}`) ?? 0) + 1);
 const pooled = [...serverUse.values()].filter((n) => n > 1).length;
 evidence.serverConnectionsSharedByClientConnections = pooled;
 
 const firstClientRequest = Math.min(...packets.client.filter((p) => p.len > 0).map((p) => p.t));
 const firstServerSyn = serverAttempts[0]?.first ?? Number.POSITIVE_INFINITY;
-const deviceLogs = crossCheckDeviceLogs(runDir, run, connections.map((c) => c.conn), originLog);
+const deviceLogs = crossCheckDeviceLogs(
+  runDir,
+  run,
+  connections.map((c) => c.conn),
+  originLog,
+);
 evidence.deviceLogs = deviceLogs.summary;
 // X-Forwarded-For can only reach the origin if the device inserted it: the client never sends one.
 evidence.requestsWithXForwardedFor = originLog.filter((e) => e.xForwardedFor).length;
 
 const seen = {
   'decrements-ttl': ttlPairs > 0 && ttlDecremented === ttlPairs,
-  'rewrites-source-port': connections.some(({ conn }) => conn.server.some((s) => s.tuple[1] !== conn.client.tuple[1])),
+  'rewrites-source-port': connections.some(({ conn }) =>
+    conn.server.some((s) => s.tuple[1] !== conn.client.tuple[1]),
+  ),
   resegments: resegmented > 0,
   'pools-connections': pooled > 0,
   'delays-server-connect': firstServerSyn > firstClientRequest,
   'rewrites-options': tsTranslated > 0,
   'modifies-payload': evidence.requestsWithXForwardedFor > 0,
-  'ignores-handshake-ack': anomalies.some((a) => a.side === 'server' && a.id === 'tcp.handshake.synack_retransmitted_after_ack'),
+  'ignores-handshake-ack': anomalies.some(
+    (a) => a.side === 'server' && a.id === 'tcp.handshake.synack_retransmitted_after_ack',
+  ),
   'bogus-syn-ack': anomalies.some((a) => a.side === 'client' && a.id === 'tcp.handshake.synack_bad_ack'),
   'drops-packets': drops.c2s.length + drops.s2c.length > 0,
 };
@@ -308,7 +339,10 @@ console.log(
 /** Rules with packet counters from `iptables-save -c` in the mbox (and the client, for the seed). */
 function readIptablesCounters() {
   const out = {};
-  for (const [ns, file] of [['mbox', 'iptables-mbox.txt'], ['client', 'iptables-client.txt']]) {
+  for (const [ns, file] of [
+    ['mbox', 'iptables-mbox.txt'],
+    ['client', 'iptables-client.txt'],
+  ]) {
     if (!existsSync(join(runDir, file))) continue;
     const rules = [];
     let table = '';

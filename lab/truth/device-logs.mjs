@@ -15,7 +15,8 @@ function readText(runDir, file) {
 /** conntrack -E NEW events: original and reply tuples. */
 export function conntrackNew(text) {
   const out = [];
-  const re = /\[NEW\].*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+).*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/;
+  const re =
+    /\[NEW\].*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+).*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/;
   for (const line of text.split('\n')) {
     const m = re.exec(line);
     if (!m) continue;
@@ -43,26 +44,37 @@ export function crossCheckDeviceLogs(runDir, run, connections, originLog) {
   }
   let mapped = 0;
   let present = 0;
-  const passThrough = run.scenario !== 'haproxy-tcp' && run.scenario !== 'nginx-pool' && run.scenario !== 'seed-wrong-synack';
+  const passThrough =
+    run.scenario !== 'haproxy-tcp' && run.scenario !== 'nginx-pool' && run.scenario !== 'seed-wrong-synack';
   for (const c of connections) {
     const evs = byOrig.get(key(c.client.tuple));
     if (evs) present++;
     if (!passThrough || !evs) continue;
     for (const s of c.server) {
       const want = key([s.tuple[2], s.tuple[3], s.tuple[0], s.tuple[1]]);
-      if (!evs.some((e) => key(e.reply) === want)) fail(`conntrack maps ${c.client.tuple} elsewhere than ${s.tuple}`);
+      if (!evs.some((e) => key(e.reply) === want))
+        fail(`conntrack maps ${c.client.tuple} elsewhere than ${s.tuple}`);
       mapped++;
     }
   }
   summary.conntrack = { newEvents: events.length, clientTuplesTracked: present, serverLegsConfirmed: mapped };
   if (present < connections.length)
-    notes.push(`conntrack reported ${present} of ${connections.length} client tuples (a SYN dropped or answered locally creates no event)`);
+    notes.push(
+      `conntrack reported ${present} of ${connections.length} client tuples (a SYN dropped or answered locally creates no event)`,
+    );
 
   // HAProxy: "ci=.. cp=.. bi=.. bp=.." per connection, written when the connection ends.
   const haproxy = readText(runDir, 'haproxy.log')
     .split('\n')
     .filter((l) => l.includes('dualcap ci='))
-    .map((l) => Object.fromEntries(l.slice(l.indexOf('dualcap ') + 8).split(' ').map((kv) => kv.split('='))));
+    .map((l) =>
+      Object.fromEntries(
+        l
+          .slice(l.indexOf('dualcap ') + 8)
+          .split(' ')
+          .map((kv) => kv.split('=')),
+      ),
+    );
   if (haproxy.length) {
     let confirmed = 0;
     for (const h of haproxy) {

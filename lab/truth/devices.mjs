@@ -3,8 +3,24 @@
 // run (see evidence.mjs), because a verdict must not claim what the captures cannot show.
 const unchanged = { c2s: 'unchanged', s2c: 'unchanged' };
 const independent = { c2s: 'independent', s2c: 'independent' };
-const noRewrites = { srcAddress: false, dstAddress: false, srcPort: false, dstPort: false, seq: unchanged, options: [], payload: false };
-const proxyLegs = { srcAddress: true, dstAddress: true, srcPort: true, dstPort: true, seq: independent, options: [], payload: false };
+const noRewrites = {
+  srcAddress: false,
+  dstAddress: false,
+  srcPort: false,
+  dstPort: false,
+  seq: unchanged,
+  options: [],
+  payload: false,
+};
+const proxyLegs = {
+  srcAddress: true,
+  dstAddress: true,
+  srcPort: true,
+  dstPort: true,
+  seq: independent,
+  options: [],
+  payload: false,
+};
 
 export const DEVICES = {
   routed: {
@@ -18,7 +34,12 @@ export const DEVICES = {
       terminatesTcp: false,
       rewrites: { ...noRewrites, srcAddress: true, dstAddress: true, srcPort: true, dstPort: true },
     },
-    always: ['forwards-packets', 'rewrites-source-address', 'rewrites-destination-address', 'rewrites-destination-port'],
+    always: [
+      'forwards-packets',
+      'rewrites-source-address',
+      'rewrites-destination-address',
+      'rewrites-destination-port',
+    ],
     whenSeen: ['decrements-ttl', 'rewrites-source-port'],
   },
   'haproxy-tcp': {
@@ -37,7 +58,13 @@ export const DEVICES = {
       terminatesTcp: false,
       rewrites: { ...noRewrites, seq: { c2s: 'unchanged', s2c: 'offset' }, options: ['timestamp'] },
     },
-    always: ['forwards-packets', 'answers-syn', 'splices-after-handshake', 'delays-server-connect', 'rewrites-sequence'],
+    always: [
+      'forwards-packets',
+      'answers-syn',
+      'splices-after-handshake',
+      'delays-server-connect',
+      'rewrites-sequence',
+    ],
     whenSeen: ['decrements-ttl', 'rewrites-options', 'ignores-handshake-ack'],
   },
   'seed-wrong-synack': {

@@ -10,7 +10,9 @@ const fromInitiator = (p, tuple) => p.src === tuple[0] && p.sport === tuple[1];
 
 /** Packets of one attempt: same 4-tuple, from its first SYN until the next attempt on the tuple (or the end). */
 export function attemptPackets(packets, attempt, nextStart = Number.POSITIVE_INFINITY) {
-  return packets.filter((p) => p.tcp && p.t >= attempt.first && p.t < nextStart && sameConn(p, attempt.tuple));
+  return packets.filter(
+    (p) => p.tcp && p.t >= attempt.first && p.t < nextStart && sameConn(p, attempt.tuple),
+  );
 }
 
 /** Payload segments of one direction, retransmissions (same seq) folded: [seq, len] in order. */
@@ -53,8 +55,13 @@ export function handshakeAnomalies(side, packets, attempts) {
       for (const p of pkts) {
         if (fromInitiator(p, a.tuple)) {
           if (isSyn(p)) synSinceSynAck = true;
-          if (goodSynAck && !handshakeAck && (p.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST)) === FLAG.ACK &&
-            p.ack === (goodSynAck.seq + 1) % MOD) handshakeAck = p;
+          if (
+            goodSynAck &&
+            !handshakeAck &&
+            (p.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST)) === FLAG.ACK &&
+            p.ack === (goodSynAck.seq + 1) % MOD
+          )
+            handshakeAck = p;
           continue;
         }
         if (!(p.flags & FLAG.ACK)) continue;
