@@ -80,30 +80,50 @@ export function decodeTcp(s: DecodeState, off: number): void {
   }
 }
 
-/** Reads the options in [p, end). Every kind seen is recorded in order, known ones are decoded. */
+/**
+ * Reads the options in [p, end). Every kind seen is recorded in order, known ones are decoded. The kinds
+ * that nearly every segment carries (NOP, timestamps, and MSS/window scale/SACK-permitted on SYNs) are
+ * decoded right in the loop; this walk runs for most packets and a call per option costs more than the
+ * decoding itself.
+ */
 function walkOptions(s: DecodeState, p: number, end: number): void {
   const b = s.buf;
   const v = s.view;
+  const kinds = v.optionKinds;
+  let count = v.optionCount;
   while (p < end) {
     const kind = b[p]!;
-    if (v.optionCount < MAX_OPTION_KINDS) v.optionKinds[v.optionCount++] = kind;
-    if (kind === TCPOPT_EOL) return;
+    if (count < MAX_OPTION_KINDS) kinds[count++] = kind;
     if (kind === TCPOPT_NOP) {
       p++;
       continue;
     }
+    if (kind === TCPOPT_EOL) break;
     if (p + 2 > end) {
       report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} has no length byte`);
-      return;
+      break;
     }
     const len = b[p + 1]!;
     if (len < 2 || p + len > end) {
       report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} length ${len}, ${end - p} bytes left`);
-      return;
+      break;
     }
-    if (!decodeOption(s, kind, p, len)) report(s, TCP_OPTION_WRONG_SIZE, p, `option ${kind} length ${len}`);
+    if (kind === TCPOPT_TIMESTAMPS && len === 10) {
+      v.hasTimestamps = true;
+      v.tsval = be32(b, p + 2);
+      v.tsecr = be32(b, p + 6);
+    } else if (kind === TCPOPT_MSS && len === 4) {
+      v.mss = be16(b, p + 2);
+    } else if (kind === TCPOPT_WSCALE && len === 3) {
+      v.wscale = b[p + 2]!;
+    } else if (kind === TCPOPT_SACK_PERM && len === 2) {
+      v.sackPerm = true;
+    } else if (!decodeOption(s, kind, p, len)) {
+      report(s, TCP_OPTION_WRONG_SIZE, p, `option ${kind} length ${len}`);
+    }
     p += len;
   }
+  v.optionCount = count;
 }
 
 /** Decodes one option of `len` bytes at `p` (bounds already checked); false if its length is wrong for its kind. */
