@@ -1,5 +1,7 @@
 /** The decode stage: packet records in, reused packet views out. */
+
 export { formatAddress } from './address.js';
+export * as decodeAnomalies from './anomalies.js';
 export { communityId } from './community-id.js';
 export { Decoder } from './decoder.js';
 export { isDecodedLinkType } from './registry.js';
