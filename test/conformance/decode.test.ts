@@ -1,7 +1,8 @@
 /**
  * The decoders against tshark 4.0.17 on the shared conformance corpus (../shared/corpus): for every capture
  * with a NAME.expected.json, every TCP header tshark decoded is compared field by field (addresses, ports,
- * raw sequence/ack numbers, flags, lengths, window, options, SACK edges), and every frame's Community ID.
+ * raw sequence/ack numbers, flags, lengths, window, options, SACK edges); every frame's IP header (the
+ * innermost, as the view holds it), UDP ports, VLAN tags and Community ID too.
  *
  * Differences are not tolerated silently: each one must be listed in EXCEPTIONS below with its reason, and
  * every listed exception must still occur (so the list cannot go stale).
@@ -35,6 +36,9 @@ function rowsOf(table: Table | undefined): Row[] {
   return table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, r[i]])));
 }
 
+/** What differs for a UDP frame on a link type we do not decode. */
+const NOT_DECODED_UDP = ['communityid', 'ip_version', 'udp_dstport', 'udp_srcport'];
+
 /**
  * Known differences, by capture and frame number. A key is "file#frame"; the value says what differs and why.
  * The test checks that exactly these frames differ, and in exactly the listed fields.
@@ -53,10 +57,10 @@ const EXCEPTIONS: Record<string, { fields: string[]; reason: string }> = {
   'pcapplusplus/tcp-malformed.pcap#1': { fields: ['isTcp'], reason: 'TCP data offset beyond the segment' },
   'pcapplusplus/tcp-malformed.pcap#2': { fields: ['isTcp'], reason: 'TCP data offset beyond the segment' },
   // FDDI (10) and Token Ring (6): obsolete link types this tool does not decode (counted as
-  // decode.unsupported_linktype), so there is no IP and no Community ID. No TCP in either file.
-  'wireshark/nfs.pcap#1': { fields: ['communityid'], reason: 'FDDI link type not decoded' },
-  'wireshark/nfs.pcap#2': { fields: ['communityid'], reason: 'FDDI link type not decoded' },
-  'wireshark/tftp.pcap#1': { fields: ['communityid'], reason: 'Token Ring link type not decoded' },
+  // decode.unsupported_linktype), so there is no IP, no UDP ports and no Community ID. No TCP in either file.
+  'wireshark/nfs.pcap#1': { fields: NOT_DECODED_UDP, reason: 'FDDI link type not decoded' },
+  'wireshark/nfs.pcap#2': { fields: NOT_DECODED_UDP, reason: 'FDDI link type not decoded' },
+  'wireshark/tftp.pcap#1': { fields: NOT_DECODED_UDP, reason: 'Token Ring link type not decoded' },
 };
 
 function hex4(n: number): string {
@@ -113,6 +117,58 @@ function sackDiffs(v: PacketView, t: Row): string[] {
   return out;
 }
 
+/**
+ * The frame-level fields of the IP header our view holds, compared with tshark's per-frame lists. Those
+ * lists hold every header of a kind in order, including IP headers quoted inside ICMP errors; the view's
+ * header is the innermost one before any ICMP, so its position in each list is counted from `protocols`.
+ */
+function frameDiffs(v: PacketView, f: Row, frameStart: number): [string, string][] {
+  const out: [string, string][] = [];
+  const layers = String(f.protocols ?? '').split(':');
+  const icmpAt = layers.findIndex((l) => l === 'icmp' || l === 'icmpv6');
+  const ours = icmpAt < 0 ? layers : layers.slice(0, icmpAt + 1);
+  const v4Count = ours.filter((l) => l === 'ip').length;
+  const v6Count = ours.filter((l) => l === 'ipv6').length;
+  const lastIp = Math.max(ours.lastIndexOf('ip'), ours.lastIndexOf('ipv6'));
+  const expectedVersion = lastIp < 0 ? 0 : ours[lastIp] === 'ip' ? 4 : 6;
+  const at = (column: string, i: number) => ((f[column] as unknown[] | null | undefined) ?? [])[i];
+  const check = (field: string, expected: unknown, actual: unknown) => {
+    if (expected !== actual)
+      out.push([field, `expected ${JSON.stringify(expected)}, decoded ${JSON.stringify(actual)}`]);
+  };
+  check('ip_version', expectedVersion, v.ipVersion);
+  if (expectedVersion === 4 && v.ipVersion === 4) {
+    const i = v4Count - 1;
+    check('ip_src', at('ip_src', i), formatAddress(4, v.src));
+    check('ip_dst', at('ip_dst', i), formatAddress(4, v.dst));
+    check('ip_proto', at('ip_proto', i), v.proto);
+    // Total length 0 (TSO / BIG TCP): the view keeps the field as on the wire; tshark shows the length it
+    // derived from the frame, which is what we use for the payload too.
+    const derived = v.ipLength === 0 ? v.len - (v.l3Offset - frameStart) : v.ipLength;
+    check('ip_len', at('ip_len', i), derived);
+    check('ip_df', ((at('ip_flags', i) as number) & 2) !== 0, v.dontFragment);
+    check('ip_frag_offset', (at('ip_frag_offset', i) as number) * 8, v.fragOffset);
+  } else if (expectedVersion === 6 && v.ipVersion === 6) {
+    const i = v6Count - 1;
+    check('ipv6_src', at('ipv6_src', i), formatAddress(6, v.src));
+    check('ipv6_dst', at('ipv6_dst', i), formatAddress(6, v.dst));
+    check('ipv6_plen', at('ipv6_plen', i), v.ipLength);
+  }
+  // UDP directly on our IP header (not one quoted in an ICMP error).
+  const udpAt = ours.indexOf('udp');
+  if (udpAt > lastIp && lastIp >= 0) {
+    check('udp_srcport', at('udp_srcport', 0), v.srcPort);
+    check('udp_dstport', at('udp_dstport', 0), v.dstPort);
+  }
+  // tshark lists 802.1Q ids and 802.1ad ids in separate columns; compare the tags as a set.
+  const tags = [
+    ...((f.vlan_id as number[] | null) ?? []),
+    ...((f.ieee8021ad_id as number[] | null) ?? []),
+  ].sort();
+  check('vlan', JSON.stringify(tags), JSON.stringify(Array.from(v.vlanIds.subarray(0, v.vlanCount)).sort()));
+  return out;
+}
+
 interface FileResult {
   tcpCompared: number;
   cidCompared: number;
@@ -146,6 +202,7 @@ function compareFile(rel: string): FileResult | null {
       }
       const n = frame.number as number;
       const v = decoder.decode(rec);
+      for (const [field, detail] of frameDiffs(v, frame, rec.offset)) note(result, n, field, detail);
       const cid = communityId(v);
       const expectedCid = (frame.communityid as string | undefined) ?? null;
       result.cidCompared++;
