@@ -87,15 +87,29 @@ function checkScenario(dir) {
     bad(`client side has ${clientConns} connection attempts, truth lists ${truth.connections.length}`);
 
   // A dropped packet was seen arriving and never left: present on its near side, absent on the far side.
-  const keys = { client: new Set(pk.client.map(packetKey)), server: new Set(pk.server.map(packetKey)) };
+  // Identical packets can legitimately occur twice (a SYN-ACK re-sent in the same millisecond, IP ID 0), so
+  // occurrences are counted: the far side must lack one copy for every drop of that exact packet.
+  const tally = (list) => {
+    const m = new Map();
+    for (const p of list) m.set(packetKey(p), (m.get(packetKey(p)) ?? 0) + 1);
+    return m;
+  };
+  const keys = { client: tally(pk.client), server: tally(pk.server) };
   for (const [dir, near, far] of [
     ['c2s', 'client', 'server'],
     ['s2c', 'server', 'client'],
   ]) {
+    const dropped = new Map();
     for (const d of truth.drops[dir]) {
       const k = packetKey({ src: d.tuple[0], sport: d.tuple[1], dst: d.tuple[2], dport: d.tuple[3], ...d });
-      if (!keys[near].has(k)) bad(`drop ${dir} ${k} not on the ${near} side`);
-      if (keys[far].has(k)) bad(`drop ${dir} ${k} is on the ${far} side`);
+      dropped.set(k, (dropped.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of dropped) {
+      const onNear = keys[near].get(k) ?? 0;
+      const onFar = keys[far].get(k) ?? 0;
+      if (onNear < n) bad(`drop ${dir} ${k}: ${n} dropped but ${onNear} on the ${near} side`);
+      else if (onFar > onNear - n)
+        bad(`drop ${dir} ${k} is on the ${far} side (${onFar} of ${onNear} copies arrived)`);
     }
   }
 

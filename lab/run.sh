@@ -25,7 +25,7 @@ for s in "${SCENARIOS[@]}"; do [ -f "$LAB_DIR/scenarios/$s.sh" ] || die "unknown
 
 install_missing() {
   local -A pkg_of=([tcpdump]=tcpdump [tshark]=tshark [dumpcap]=tshark [haproxy]=haproxy [nginx]=nginx
-    [iptables]=iptables [conntrack]=conntrack [socat]=socat [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping)
+    [iptables]=iptables [conntrack]=conntrack [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping)
   local need=() cmd
   for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || need+=("${pkg_of[$cmd]}")
