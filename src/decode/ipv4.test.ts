@@ -258,6 +258,23 @@ describe('IP-in-IP tunnels', () => {
     expect(v.srcPort).toBe(53);
   });
 
+  test('a tunnelled packet split across outer fragments: not a length error', () => {
+    const inner = ipv4Packet(
+      parseIp('10.9.9.1'),
+      parseIp('10.9.9.2'),
+      6,
+      tcpSegment({ srcPort: 7, dstPort: 8, payload: 200 }, A, B),
+    );
+    const firstPart = inner.subarray(0, 120);
+    const { v, log } = decode(linkFrame(ipv4Packet(A, B, 4, firstPart, { mf: true, id: 3 })));
+    expect(v.isFragment).toBe(true);
+    expect(formatAddress(4, v.src)).toBe('10.9.9.1');
+    expect(v.isTcp).toBe(true);
+    expect(v.payloadLength).toBe(120 - 40);
+    expect(v.truncated).toBe(false);
+    expect(log.total).toBe(0);
+  });
+
   test('nesting deeper than followed stops with an anomaly', () => {
     let pkt = udpPacket({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 2 }).subarray(14);
     for (let i = 0; i < 9; i++) pkt = ipv4Packet(A, B, 4, pkt);

@@ -38,6 +38,9 @@ export function decodeIpv4(s: DecodeState, off: number): void {
     return;
   }
   s.ipDepth++;
+  // A tunnelled packet inside an outer fragment continues in the next fragment: its length field rightly
+  // exceeds what this frame holds.
+  const insideFragment = v.isFragment;
   v.ipVersion = 4;
   v.l3Offset = off;
   v.l4Offset = -1;
@@ -79,13 +82,15 @@ export function decodeIpv4(s: DecodeState, off: number): void {
     report(s, BAD_IP_HEADER_LENGTH, off, `total length ${totalLength} < header length ${headerLength}`);
     return;
   } else if (ipEnd > s.wireEnd) {
-    v.truncated = true;
-    report(
-      s,
-      IP_LENGTH_EXCEEDS_FRAME,
-      off,
-      `IPv4 total length ${totalLength}, ${s.wireEnd - off} on the wire`,
-    );
+    if (!insideFragment) {
+      v.truncated = true;
+      report(
+        s,
+        IP_LENGTH_EXCEEDS_FRAME,
+        off,
+        `IPv4 total length ${totalLength}, ${s.wireEnd - off} on the wire`,
+      );
+    }
     ipEnd = s.wireEnd;
   }
   // Bytes after the IP packet (Ethernet padding, trailers) are not payload.

@@ -44,6 +44,8 @@ export function decodeIpv6(s: DecodeState, off: number): void {
     return;
   }
   s.ipDepth++;
+  // As for IPv4: a tunnelled packet inside an outer fragment rightly claims more than this frame holds.
+  const insideFragment = v.isFragment;
   const trafficClass = ((b[off]! & 0x0f) << 4) | (b[off + 1]! >> 4);
   v.ipVersion = 6;
   v.l3Offset = off;
@@ -66,7 +68,7 @@ export function decodeIpv6(s: DecodeState, off: number): void {
     const jumbo = b[off + 6] === HOP_BY_HOP ? jumboLength(s, off + FIXED_HEADER) : -1;
     ipEnd = jumbo > 0 ? off + FIXED_HEADER + jumbo : s.wireEnd;
   }
-  if (ipEnd > s.wireEnd) {
+  if (ipEnd > s.wireEnd && !insideFragment) {
     v.truncated = true;
     report(
       s,
@@ -74,8 +76,8 @@ export function decodeIpv6(s: DecodeState, off: number): void {
       off,
       `IPv6 payload length ${ipEnd - off - FIXED_HEADER}, ${s.wireEnd - off - FIXED_HEADER} on the wire`,
     );
-    ipEnd = s.wireEnd;
   }
+  if (ipEnd > s.wireEnd) ipEnd = s.wireEnd;
 
   if (!walkExtensionHeaders(s, off, ipEnd)) return;
   s.wireEnd = ipEnd;
