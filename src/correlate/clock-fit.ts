@@ -31,7 +31,10 @@ export interface FitOptions {
   alphaMax: number;
   /** Sum of both captures' timestamp resolutions: every constraint is only known to within this. */
   resolutionNs: number;
-  /** Constraints violating the fitted line by more than this (beyond resolution) are false matches. */
+  /**
+   * Time stamping error allowed on top of resolution: constraints violating the line by less are kept,
+   * and the bound includes it.
+   */
   toleranceNs: number;
   /** Shorter spans are fitted offset-only unless the data force a slope. */
   minSkewSpanNs: number;
@@ -67,6 +70,8 @@ export interface SegmentFit {
   keptRev: Uint8Array;
   rejectedFwd: number;
   rejectedRev: number;
+  /** Of the rejected, how many sat alone inside the band (below the pile of fastest delays). */
+  rejectedInBand: number;
 }
 
 /**
@@ -434,12 +439,14 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     hulls = hullsOf(pts, trim.keptFwd, trim.keptRev);
     sep = maxSeparation(hulls.up, hulls.low, lo, hi);
   }
+  let inBand = 0;
   // Isolated constraints inside the band: false matches that conflict with nothing but squeeze the band.
   for (let round = 0; round < MAX_TRIM_ROUNDS; round++) {
     const line = { theta: sep.theta, alpha: sep.alpha };
-    const outF = dropIsolated(pts.fwd, trim.keptFwd, line, 1, opt.resolutionNs);
-    const outR = dropIsolated(pts.rev, trim.keptRev, line, -1, opt.resolutionNs);
+    const outF = dropIsolated(pts.fwd, trim.keptFwd, line, 1, trimTol);
+    const outR = dropIsolated(pts.rev, trim.keptRev, line, -1, trimTol);
     if (outF + outR === 0) break;
+    inBand += outF + outR;
     trim.rejectedFwd += outF;
     trim.rejectedRev += outR;
     hulls = hullsOf(pts, trim.keptFwd, trim.keptRev);
@@ -456,15 +463,16 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
   let offsetOnly = false;
   if (fixed === undefined && (xMax - xMin < opt.minSkewSpanNs || sep.atLimit)) {
     const flatMargin = room(up, low, 0) / 2;
-    if (flatMargin >= -opt.resolutionNs) {
+    if (flatMargin >= -trimTol) {
       line = { theta: (supportIntercept(up, 0) + supportIntercept(low, 0)) / 2, alpha: 0 };
       margin = flatMargin;
       skewEstimated = false;
       offsetOnly = true;
     }
   }
-  const excessNs = Math.max(0, -margin - opt.resolutionNs);
-  const rho = opt.resolutionNs + excessNs;
+  // Every constraint is known to within resolution plus the stamping allowance; beyond that, excess.
+  const excessNs = Math.max(0, -margin - trimTol);
+  const rho = trimTol + excessNs;
   const band = bandBound(up, low, rho, lo, hi, line, xMin, xMax);
   return {
     method: offsetOnly ? 'two-sided-offset-only' : 'two-sided-envelope',
@@ -484,6 +492,7 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
     keptRev: trim.keptRev,
     rejectedFwd: trim.rejectedFwd,
     rejectedRev: trim.rejectedRev,
+    rejectedInBand: inBand,
   };
 }
 
@@ -501,16 +510,16 @@ const PILE_CHUNK = 256;
  * consecutive constraints of a direction (short enough that a tilt of the line cannot smear the pile), the
  * delays are sorted and the pile starts at the k that maximises the contrast between the mean spacing of
  * the k delays below it and of the PILE_SPAN delays above it. When that contrast exceeds PILE_CONTRAST and
- * a gap of more than twice the timestamp resolution separates the two, the k delays below are dropped; at
- * most 5% of a chunk (at least four). `sign` is 1 for forward (delay = line - y), -1 for reverse. Returns
- * how many were dropped.
+ * a gap of more than twice the stamp noise (resolution plus stamping allowance) separates the two, the k
+ * delays below are dropped; at most 5% of a chunk (at least four). `sign` is 1 for forward (delay = line -
+ * y), -1 for reverse. Returns how many were dropped.
  */
 function dropIsolated(
   side: SidePoints,
   kept: Uint8Array,
   line: { theta: number; alpha: number },
   sign: 1 | -1,
-  resolutionNs: number,
+  noiseNs: number,
 ): number {
   const n = side.x.length;
   let m = 0;
@@ -529,7 +538,7 @@ function dropIsolated(
       if (kept[i] === 1) delay[size++] = delayOf(i);
       i++;
     }
-    const threshold = pileStart(delay.subarray(0, size), resolutionNs);
+    const threshold = pileStart(delay.subarray(0, size), noiseNs);
     if (threshold === null) continue;
     for (let j = from; j < i; j++) {
       if (kept[j] === 1 && delayOf(j) < threshold) {
@@ -542,7 +551,7 @@ function dropIsolated(
 }
 
 /** The delay where the pile starts, when sparse delays lie below it (sorts `d` in place); else null. */
-function pileStart(d: Float64Array, resolutionNs: number): number | null {
+function pileStart(d: Float64Array, noiseNs: number): number | null {
   const size = d.length;
   const maxDrop = Math.max(4, Math.floor(0.05 * size));
   if (size < maxDrop + PILE_SPAN + 1) return null;
@@ -550,9 +559,9 @@ function pileStart(d: Float64Array, resolutionNs: number): number | null {
   let drop = 0;
   let best = PILE_CONTRAST;
   for (let k = 1; k <= maxDrop; k++) {
-    if (d[k]! - d[k - 1]! <= 2 * resolutionNs) continue;
+    if (d[k]! - d[k - 1]! <= 2 * noiseNs) continue;
     const below = (d[k]! - d[0]!) / k;
-    const above = Math.max(d[k + PILE_SPAN]! - d[k]!, resolutionNs) / PILE_SPAN;
+    const above = Math.max(d[k + PILE_SPAN]! - d[k]!, noiseNs) / PILE_SPAN;
     if (below / above > best) {
       best = below / above;
       drop = k;
@@ -609,5 +618,6 @@ function fitOneSided(pts: FitPoints, opt: FitOptions, xMin: number, xMax: number
     keptRev: forward ? new Uint8Array(0) : all,
     rejectedFwd: 0,
     rejectedRev: 0,
+    rejectedInBand: 0,
   };
 }

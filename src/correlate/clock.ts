@@ -67,8 +67,9 @@ export interface AlignOptions {
   /** Timestamp resolution of the server-side capture. Default 1000. */
   serverResolutionNs?: number;
   /**
-   * Extra slack before a violating constraint counts as a false match, on top of the resolutions
-   * (host time stamps taken after interrupt coalescing can be late by tens of microseconds). Default 0.
+   * Time stamping error to allow on top of the resolutions (host stamps taken after interrupt coalescing
+   * can be late by tens of microseconds): a constraint must violate the line by more before it counts as
+   * a false match, and the bound grows by it. Default 0 (stamps honest).
    */
   toleranceNs?: number;
   /** Largest plausible relative skew; the bound holds for true skews within it. Default 500 ppm. */
@@ -532,14 +533,16 @@ function describe(
         id: seg.constraints.rejected > MANY_REJECTED * n ? 'clock.many_rejected' : 'clock.outliers_rejected',
         text:
           `${where}${seg.constraints.rejected} of ${n} constraints rejected (${f.rejectedFwd} forward, ` +
-          `${f.rejectedRev} reverse): each implied a negative round trip through the device.`,
+          `${f.rejectedRev} reverse): ${seg.constraints.rejected - f.rejectedInBand} implied a negative ` +
+          `round trip through the device, ${f.rejectedInBand} sat alone below the fastest delays.`,
       });
     }
     if (f.excessNs > 0) {
       warnings.push({
         id: 'clock.band_infeasible',
         text:
-          `${where}constraints disagree by ${Math.round(f.excessNs)} ns beyond timestamp resolution ` +
+          `${where}constraints disagree by ${Math.round(f.excessNs)} ns beyond timestamp resolution and ` +
+          'the stamping allowance ' +
           '(time stamping jitter larger than the device latency, or pairs that are not what they seem); ' +
           'the bound is widened by that much.',
       });
