@@ -50,6 +50,8 @@ interface Scenario {
   /** Fraction of constraints replaced by false pairs (client side time off by up to +-falseSpreadNs/2). */
   falseFraction?: number;
   falseSpreadNs?: number;
+  /** Mean of an exponential lateness added to every time stamp (host stamping after the stack saw it). */
+  stampJitterNs?: number;
   seed: number;
 }
 
@@ -61,6 +63,7 @@ function synthesise(sc: Scenario): { c: ClockConstraints; falsePairs: number } {
     const e = -Math.log(1 - rand()) * sc.jitterNs;
     return Math.round(min + (rand() < 0.1 ? 10 * e : e));
   };
+  const late = () => (sc.stampJitterNs ? -Math.log(1 - rand()) * sc.stampJitterNs : 0);
   const c = new ClockConstraints();
   let falsePairs = 0;
   const total = sc.forward + sc.reverse;
@@ -80,6 +83,8 @@ function synthesise(sc: Scenario): { c: ClockConstraints; falsePairs: number } {
       clientNs += Math.round((rand() - 0.5) * (sc.falseSpreadNs ?? 1e9));
       falsePairs++;
     }
+    clientNs += late();
+    serverNs += late();
     if (forward) c.addForward(q(clientNs), q(serverNs));
     else c.addReverse(q(clientNs), q(serverNs));
   }
@@ -214,6 +219,27 @@ describe('alignClocks: two-sided envelope', () => {
       ),
       { numRuns: 40, seed: 21 },
     );
+  });
+
+  test('late host stamps beyond the device latency: the stamping allowance keeps the truth in the bound', () => {
+    const truth = { ...base.truth, referenceNs: 1030e9 };
+    const sc = {
+      ...base,
+      truth,
+      fwdMinNs: 5000,
+      revMinNs: 5000,
+      jitterNs: 50_000,
+      stampJitterNs: 5000,
+      seed: 15,
+    };
+    const { c } = synthesise(sc);
+    const honest = alignClocks(c);
+    // Apparent negative delays: read as false matches, the band is tighter than the stamps allow.
+    expect(honest.constraints.rejected).toBeGreaterThan(0);
+    const allowed = alignClocks(c, { toleranceNs: 25_000 });
+    expect(errorOver(allowed.segments[0]!, truth)).toBeLessThanOrEqual(allowed.boundNs);
+    expect(allowed.boundNs).toBeGreaterThan(25_000);
+    expect(allowed.constraints.rejected).toBeLessThan(honest.constraints.rejected);
   });
 
   test('a +250 ms clock step splits the fit into two correct segments', () => {
