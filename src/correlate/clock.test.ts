@@ -309,6 +309,23 @@ describe('alignClocks: two-sided envelope', () => {
     expect(a.constraints.rejected).toBeLessThan(60);
   });
 
+  test('a queue that builds up and drains (delays jump, clocks do not) is not a clock step', () => {
+    const rand = rng(16);
+    const c = new ClockConstraints();
+    for (let k = 0; k < 6000; k++) {
+      const t = 1000e9 + Math.floor(rand() * 60e9);
+      // Forward packets queue for up to 50 ms, growing over each 20 s and draining at once.
+      const queue = 50e6 * (((t - 1000e9) % 20e9) / 20e9) * rand();
+      const d = 100_000 + Math.floor(-Math.log(1 - rand()) * 50_000);
+      if (k % 2 === 0) c.addForward(clientClock(base.truth, t), t + d + Math.round(queue));
+      else c.addReverse(clientClock(base.truth, t + d), t);
+    }
+    const a = alignClocks(c);
+    expect(a.segments).toHaveLength(1);
+    expect(a.constraints.rejected).toBe(0);
+    expect(errorOver(a.segments[0]!, base.truth)).toBeLessThanOrEqual(a.boundNs);
+  });
+
   test('a step smaller than the round trip is absorbed into a wider band', () => {
     const truth = { ...base.truth, referenceNs: 1030e9, stepAtNs: 1030e9, stepNs: 50_000 };
     const { c } = synthesise({ ...base, truth, seed: 10 });
