@@ -7,7 +7,9 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     // An internal error, not the user's fault: say so plainly and keep the stack for a bug report.
-    process.stderr.write(`dualcap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `dualcap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -3,9 +3,9 @@
  * default (text or JSON), or one JSON object per packet with `--packets --format jsonl`.
  */
 import { format as formatDate } from 'date-fns';
+import { type CaptureReader, linktypeName, openCapture } from '../capture/index.js';
 import type { AnomalyCount } from '../common/anomaly.js';
 import { formatTs, isoUtc } from '../common/time.js';
-import { type CaptureReader, linktypeName, openCapture } from '../capture/index.js';
 import { Decoder } from '../decode/index.js';
 import { packetJson } from '../report/packet-json.js';
 import { Progress, type TextSink, UsageError } from './output.js';
@@ -49,7 +49,7 @@ export interface TimeJson {
 
 function timeJson(sec: number, nsec: number): TimeJson {
   const ms = sec * 1000 + Math.floor(nsec / 1e6);
-  const local = Math.abs(ms) <= 8.64e15 ? formatDate(new Date(ms), "yyyy-MM-dd HH:mm:ss.SSS xxx") : null;
+  const local = Math.abs(ms) <= 8.64e15 ? formatDate(new Date(ms), 'yyyy-MM-dd HH:mm:ss.SSS xxx') : null;
   return { epoch: formatTs(sec, nsec), utc: isoUtc(sec, nsec), local };
 }
 
@@ -108,7 +108,12 @@ export function inspect(path: string, sink: TextSink, opts: InspectOptions): Ins
     format: info.format,
     compression: info.compression,
     byteOrder: info.byteOrder,
-    precision: info.precisionDigits === 9 ? 'nanosecond' : info.precisionDigits === 6 ? 'microsecond' : `${info.precisionDigits} digits`,
+    precision:
+      info.precisionDigits === 9
+        ? 'nanosecond'
+        : info.precisionDigits === 6
+          ? 'microsecond'
+          : `${info.precisionDigits} digits`,
     version: info.version,
     snaplen: info.snaplen,
     linktypes: [...perLinktype.entries()]
@@ -142,14 +147,19 @@ export function renderInspectText(s: InspectSummary): string {
   const out: string[] = [];
   const kv = (k: string, v: string) => out.push(`${`${k}:`.padEnd(14)}${v}`);
   kv('file', s.path);
-  kv('format', `${s.format}${s.compression !== 'none' ? ` (${s.compression})` : ''}, ${s.byteOrder}-endian, version ${s.version}`);
+  kv(
+    'format',
+    `${s.format}${s.compression !== 'none' ? ` (${s.compression})` : ''}, ${s.byteOrder}-endian, version ${s.version}`,
+  );
   kv('precision', s.precision);
   if (s.snaplen !== null) kv('snaplen', String(s.snaplen));
   kv('link types', s.linktypes.map((l) => `${l.name} (${l.linktype}): ${l.packets}`).join(', ') || 'none');
   if (s.interfaces.length > 1 || s.format === 'pcapng') {
     kv('interfaces', String(s.interfaces.length));
     for (const i of s.interfaces.slice(0, 20)) {
-      out.push(`  #${i.id} section ${i.section} ${linktypeName(i.linktype)} snaplen ${i.snaplen}${i.name ? ` "${i.name}"` : ''}: ${i.packets} packets`);
+      out.push(
+        `  #${i.id} section ${i.section} ${linktypeName(i.linktype)} snaplen ${i.snaplen}${i.name ? ` "${i.name}"` : ''}: ${i.packets} packets`,
+      );
     }
     if (s.interfaces.length > 20) out.push(`  ... ${s.interfaces.length - 20} more`);
   }

@@ -6,7 +6,12 @@ import { inspect, renderInspectText } from './inspect.js';
 import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+/** What a run of the program reports back; commands set `exitCode` instead of touching `process`. */
+export interface RunState {
+  exitCode: number;
+}
+
+export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
   const program = new Command();
   program
     .name('dualcap')
@@ -19,26 +24,31 @@ export function buildProgram(): Command {
 
   program
     .command('inspect')
-    .description('Summarise a capture file (pcap, pcapng, gzip-compressed), or list its packets as JSON lines.')
+    .description(
+      'Summarise a capture file (pcap, pcapng, gzip-compressed), or list its packets as JSON lines.',
+    )
     .argument('<file>', 'capture file')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'jsonl']))
     .option('--packets', 'one JSON object per packet (implies --format jsonl)')
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action((file: string, o: { format?: string; packets?: boolean; output?: string }) => {
       const format = (o.format ?? (o.packets ? 'jsonl' : 'text')) as 'text' | 'json' | 'jsonl';
-      if (o.packets && format !== 'jsonl') throw new UsageError('--packets writes JSON lines: use --format jsonl');
-      if (format === 'jsonl' && !o.packets) throw new UsageError('--format jsonl lists packets: add --packets');
+      if (o.packets && format !== 'jsonl')
+        throw new UsageError('--packets writes JSON lines: use --format jsonl');
+      if (format === 'jsonl' && !o.packets)
+        throw new UsageError('--format jsonl lists packets: add --packets');
       const sink = new TextSink(o.output);
       const summary = inspect(file, sink, { format, packets: Boolean(o.packets) });
       if (format === 'text') sink.write(renderInspectText(summary));
       else if (format === 'json') sink.line(JSON.stringify(summary, null, 2));
       sink.close();
       for (const a of summary.anomalies) {
-        if (a.severity !== 'note' && format === 'jsonl') process.stderr.write(`dualcap: ${file}: ${a.id}: ${a.count}\n`);
+        if (a.severity !== 'note' && format === 'jsonl')
+          process.stderr.write(`dualcap: ${file}: ${a.id}: ${a.count}\n`);
       }
       if (summary.error) {
         process.stderr.write(`dualcap: ${summary.error.message}\n`);
-        process.exitCode = EXIT_USAGE;
+        state.exitCode = EXIT_USAGE;
       }
     });
 
@@ -47,10 +57,11 @@ export function buildProgram(): Command {
 
 /** Runs the program; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const state: RunState = { exitCode: EXIT_OK };
+  const program = buildProgram(state);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander with exit code 0
