@@ -496,6 +496,27 @@ export function fitSegment(pts: FitPoints, opt: FitOptions): SegmentFit {
   };
 }
 
+/**
+ * GIVEN LINE: how far a mapping the user supplied can be from the truth, judged by the constraints: false
+ * matches are trimmed at its slope, then the same feasible-band bound as for a fit (the truth is in the
+ * band, so a line outside it gets a bound covering the distance). Infinity with one direction only.
+ */
+export function boundForLine(
+  pts: FitPoints,
+  line: { theta: number; alpha: number },
+  opt: FitOptions,
+): number {
+  if (pts.fwd.x.length === 0 || pts.rev.x.length === 0) return Infinity;
+  const tol = opt.resolutionNs + opt.toleranceNs;
+  const lo = opt.fixedAlpha ?? -opt.alphaMax;
+  const hi = opt.fixedAlpha ?? opt.alphaMax;
+  const trim = trimAtSlope(pts, line.alpha, tol);
+  const { up, low } = hullsOf(pts, trim.keptFwd, trim.keptRev);
+  const { xMin, xMax } = spanOf(pts, trim.keptFwd, trim.keptRev);
+  const excessNs = Math.max(0, -maxSeparation(up, low, lo, hi).margin - tol);
+  return bandBound(up, low, tol + excessNs, lo, hi, line, xMin, xMax).bound + excessNs;
+}
+
 /** The pile's density is measured over this many delays above a candidate start. */
 const PILE_SPAN = 16;
 /** The pile must be this many times denser than what lies below it. */

@@ -412,6 +412,13 @@ describe('alignClocks: limits and fallbacks', () => {
     expect(user.offsetNs).toBe(truth.offsetNs + 1e6);
     expect(user.constraints.rejected).toBeGreaterThan(2000);
     expect(user.warnings.map((w) => w.id)).toContain('clock.user_mapping_violated');
+    // The constraints still bound how far off the given mapping can be: at least the 1 ms it is off.
+    expect(user.boundNs).toBeGreaterThanOrEqual(1e6);
+    expect(user.boundNs).toBeLessThan(1.5e6);
+    const right = alignClocks(c, { offsetNs: truth.offsetNs, skewPpm: 80, referenceNs: 1030e9 });
+    expect(right.constraints.rejected).toBe(0);
+    expect(right.boundNs).toBeLessThan(1e6);
+    expect(errorOver(right.segments[0]!, truth)).toBeLessThanOrEqual(right.boundNs);
   });
 
   test('no constraints and invalid numbers are reported, not thrown', () => {

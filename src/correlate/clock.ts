@@ -7,7 +7,14 @@
  * t_client = offset' + (1 + skew) * t_server with offset' = offsetNs - skew * referenceNs. All times are
  * nanoseconds relative to one base second shared by both captures.
  */
-import { type FitMethod, type FitOptions, type FitPoints, fitSegment, type SegmentFit } from './clock-fit.js';
+import {
+  boundForLine,
+  type FitMethod,
+  type FitOptions,
+  type FitPoints,
+  fitSegment,
+  type SegmentFit,
+} from './clock-fit.js';
 import { medianOf } from './clock-robust.js';
 import { findSteps } from './clock-steps.js';
 
@@ -188,7 +195,7 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   for (let k = 0; k < n; k++) diff[k] = c.clientNs[order[k]!]! - c.serverNs[order[k]!]!;
   const d0 = Math.round(medianOf(diff));
 
-  if (o.offsetNs !== undefined) return userAlignment(c, order, o.offsetNs, o, warnings, invalid);
+  if (o.offsetNs !== undefined) return userAlignment(c, order, d0, o.offsetNs, o, fitOpt, warnings, invalid);
 
   const x = new Float64Array(n);
   const y = new Float64Array(n);
@@ -583,19 +590,24 @@ function emptyAlignment(invalid: number, warnings: AlignWarning[]): ClockAlignme
 
 /**
  * USER MAPPING: --offset (and optionally --skew) replace the fit. The constraints then only measure it:
- * the smallest one-way delays it implies, and how many constraints it puts at a negative delay beyond
- * timestamp resolution (reported as rejected, since under that mapping they cannot be true).
+ * the smallest one-way delays it implies, how many constraints it puts at a negative delay beyond
+ * timestamp resolution (reported as rejected, since under that mapping they cannot be true), and how far
+ * it can be from the truth given the feasible band (with --skew the bound trusts that skew).
  */
 function userAlignment(
   c: ClockConstraints,
   order: Int32Array,
+  d0: number,
   offsetNs: number,
   o: typeof DEFAULTS & AlignOptions,
+  opt: FitOptions,
   warnings: AlignWarning[],
   invalid: number,
 ): ClockAlignment {
   const skew = (o.skewPpm ?? 0) * 1e-6;
   const ref = o.referenceNs ?? 0;
+  const pts = pointsOf(c, order, d0, ref, 0, order.length);
+  const boundNs = boundForLine(pts, { theta: offsetNs - d0, alpha: skew }, opt);
   const res = o.clientResolutionNs + o.serverResolutionNs;
   let minF = Infinity;
   let minR = Infinity;
@@ -630,7 +642,7 @@ function userAlignment(
     offsetNs,
     skewPpm: skew * 1e6,
     skewRangePpm: [skew * 1e6, skew * 1e6],
-    boundNs: Infinity,
+    boundNs,
     method: 'user',
     constraints: counts,
     minForwardDelayNs,
@@ -640,7 +652,7 @@ function userAlignment(
     offsetNs,
     skewPpm: skew * 1e6,
     referenceNs: ref,
-    boundNs: Infinity,
+    boundNs,
     method: 'user',
     oneSided: false,
     skewEstimated: false,
