@@ -1,0 +1,203 @@
+/**
+ * The correlation stage's contract: what pairing and packet matching produce for the diagnosis and report
+ * stages. Read this file first; `index.ts` wires the steps:
+ *
+ *   pass 1 (per file, independently): read -> decode -> SessionTable  => SideData (sessions + fingerprints)
+ *   pairing (no packets, only session summaries): coarse offset -> clock alignment -> SessionPair[]
+ *   pass 2 (both files at once, merged in aligned time order): packet matching within pairs => PairMatch
+ *
+ * Memory: pass 1 keeps sessions (proportional to connections and messages, not packets); pass 2 keeps only
+ * the packets still inside the matching window. Times are nanoseconds from `Correlation.baseSec` (one base
+ * second shared by both sides) unless a field says otherwise; `client` times are on the client-side clock,
+ * `server` times on the server-side clock, and `alignment` maps server-side times onto the client clock.
+ */
+import type { AnomalyLog } from '../common/anomaly.js';
+import type { CaptureError, CaptureInfo } from '../capture/types.js';
+import type { Message, Session } from '../tcp/index.js';
+import type { ClockAlignment } from './clock.js';
+
+export type Side = 'client' | 'server';
+
+/** One capture after pass 1. */
+export interface SideData {
+  side: Side;
+  path: string;
+  info: CaptureInfo;
+  anomalies: AnomalyLog;
+  /** Fatal read error that ended the file early (everything before it was used), or null. */
+  error: CaptureError | null;
+  packets: number;
+  tcpPackets: number;
+  /** The SessionTable's base second; `Session` relNs values count from it. */
+  baseSec: number;
+  /** Shift (ns) that turns this side's session relNs into ns from `Correlation.baseSec`. */
+  shiftNs: number;
+  /** First and last packet time, ns from this side's baseSec. */
+  firstRelNs: number;
+  lastRelNs: number;
+  /** Timestamp resolution in ns (1000 for microsecond files, 1 for nanosecond). */
+  resolutionNs: number;
+  sessions: Session[];
+  /**
+   * Extra per-message fingerprints computed in pass 1 for correlation, indexed like `sessions[i].messages`:
+   * `lineHashes[i][m]` = hashes of the first lines of message m of session i (text protocols), so that an
+   * inserted or rewritten header line leaves the other lines matching. Empty arrays when not text.
+   */
+  lineHashes: Uint32Array[][];
+}
+
+/** How client-side and server-side connections relate within a pair. */
+export type MappingKind = 'one-to-one' | 'many-to-one' | 'per-message';
+
+/**
+ * What the device did to this connection, as far as pairing can tell:
+ * - `same`: same tuple, same sequence numbers (routed, filtered).
+ * - `translated`: addresses and/or ports rewritten, sequence numbers unchanged (NAT).
+ * - `seq-shifted`: sequence numbers shifted by a constant per direction (sequence randomiser), tuple kept
+ *   or translated.
+ * - `spliced`: the device answered the handshake itself, then forwarded packets one to one with a sequence
+ *   offset (SYN proxy).
+ * - `terminated`: independent connections on each side, related by content and causal timing (full proxy).
+ * A client connection that never got a server-side counterpart (a failed handshake) is not a pair: it is
+ * listed in `unpaired` with its reason, and diagnosis explains it.
+ */
+export type PairKind = 'same' | 'translated' | 'seq-shifted' | 'spliced' | 'terminated';
+
+/** One piece of evidence for a pairing decision. */
+export interface Evidence {
+  /** What matched: 'isn', 'tsval', 'syn-options', 'tuple', 'head-hash', 'chunks', 'lines', 'sizes', 'timing'. */
+  kind: string;
+  /** Plain words with the values seen, e.g. "client ISN 0x3f2a0011 = server-side SYN seq". */
+  detail: string;
+  clientPacket?: number;
+  serverPacket?: number;
+}
+
+export interface Tuple {
+  /** As the initiator sent it: [srcIp, srcPort, dstIp, dstPort]. */
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+}
+
+/** A client message carried by a server-side connection (terminating proxies, pools). */
+export interface MessageLink {
+  /** Index in the client session's `messages`. */
+  clientMessage: number;
+  /** Index into `SessionPair.server` and that session's `messages`. */
+  serverSession: number;
+  serverMessage: number;
+  /** 0..1: how much of the content matched (1 = identical bytes). */
+  similarity: number;
+  /** Forwarding latency: server-side first byte (mapped to the client clock) minus client-side first byte
+   * for requests; the reverse for responses. Null until the clocks are aligned. */
+  latencyNs: number | null;
+}
+
+/** Sequence offsets per direction, mod 2^32: server-side value = client-side value + offset. */
+export interface SeqOffsets {
+  c2s: number;
+  s2c: number;
+}
+
+export interface SessionPair {
+  id: number;
+  /** Index into the client side's sessions. */
+  client: number;
+  /** Indexes into the server side's sessions (several for a pool or a re-dialled proxy connection). */
+  server: number[];
+  mapping: MappingKind;
+  kind: PairKind;
+  /** 0..1 confidence in this pairing. */
+  score: number;
+  evidence: Evidence[];
+  /** Client-side tuple and the server-side tuple(s), as each initiator sent them. */
+  clientTuple: Tuple;
+  serverTuples: Tuple[];
+  /** Set when packets pass through (not terminated): per-direction seq offsets. */
+  seqOffsets: SeqOffsets | null;
+  /** For terminated / pooled pairs: which server-side message carried each client message. */
+  messages: MessageLink[];
+}
+
+/** Why a connection has no counterpart. */
+export type UnpairedReason =
+  | 'outside-other-capture' // it lies outside the other capture's time range
+  | 'never-forwarded' // client side only: the device did not pass it on (failed handshake, dropped)
+  | 'device-generated' // server side only: opened by the device without a client-side cause (health check)
+  | 'no-match'; // in range, but nothing on the other side matches it
+
+export interface Unpaired {
+  side: Side;
+  session: number;
+  tuple: Tuple;
+  isn: number | null;
+  startRelNs: number;
+  reason: UnpairedReason;
+  detail: string;
+}
+
+/** Results of pass 2 for one pair (pass-through kinds only; terminated pairs have message-level links). */
+export interface PairMatch {
+  pair: number;
+  /** Index 0 = client-to-server, 1 = server-to-client. */
+  matched: [number, number];
+  /** Present upstream, absent downstream: client-side packets for c2s, server-side for s2c. */
+  dropped: [number, number];
+  /** Present downstream without an upstream original. */
+  injected: [number, number];
+  /** Transit delay through the device in ns (downstream time mapped to one clock minus upstream time). */
+  delay: [DelayStats, DelayStats];
+  /** Field changes seen on matched packets: field name -> count and an example. */
+  changes: FieldChange[];
+  /** Examples (bounded) of dropped / injected packets with their packet numbers. */
+  examples: PacketEvent[];
+}
+
+export interface DelayStats {
+  count: number;
+  minNs: number;
+  p50Ns: number;
+  p99Ns: number;
+  maxNs: number;
+}
+
+export interface FieldChange {
+  /** e.g. 'ttl', 'ip-id', 'dscp', 'window', 'mss', 'wscale', 'sack-perm', 'timestamps', 'options',
+   * 'seq', 'ack', 'sack-blocks', 'src-address', 'dst-address', 'src-port', 'dst-port', 'payload'. */
+  field: string;
+  dir: 0 | 1;
+  count: number;
+  /** Example: packet numbers and the values on each side, in plain words. */
+  clientPacket: number;
+  serverPacket: number;
+  detail: string;
+}
+
+export interface PacketEvent {
+  event: 'dropped' | 'injected' | 'matched';
+  dir: 0 | 1;
+  side: Side;
+  packet: number;
+  relNs: number;
+  /** Flags/seq/ack/len in plain words, e.g. "SYN seq=0x1a2b3c4d". */
+  detail: string;
+}
+
+/** Everything correlation found; the input of the diagnosis stage. */
+export interface Correlation {
+  client: SideData;
+  server: SideData;
+  /** Base second shared by both sides' relative times. */
+  baseSec: number;
+  alignment: ClockAlignment;
+  /** True when the files look swapped (server side given as client side); a warning tells the user. */
+  swapped: boolean;
+  pairs: SessionPair[];
+  unpaired: Unpaired[];
+  matches: PairMatch[];
+  warnings: { id: string; text: string }[];
+}
+
+export type { Message, Session };
