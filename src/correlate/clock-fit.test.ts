@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { bandBound, type FitPoints, hullsOf, maxSeparation, trimAtSlope } from './clock-fit.js';
+import { bandBound, type FitPoints, hullsOf, maxSeparation } from './clock-fit.js';
+import { trimAtSlope } from './clock-trim.js';
 
 /** Fit points from (x, y, weight) lists, already sorted by x. */
 function points(fwd: [number, number, number?][], rev: [number, number, number?][]): FitPoints {

@@ -7,165 +7,23 @@
  * t_client = offset' + (1 + skew) * t_server with offset' = offsetNs - skew * referenceNs. All times are
  * nanoseconds relative to one base second shared by both captures.
  */
-import {
-  boundForLine,
-  type FitMethod,
-  type FitOptions,
-  type FitPoints,
-  fitSegment,
-  type SegmentFit,
-} from './clock-fit.js';
+import { byServerTime, type ClockConstraints, pointsOf, validIndices } from './clock-constraints.js';
+import { type FitOptions, fitSegment, type SegmentFit } from './clock-fit.js';
+import { ALIGN_DEFAULTS, type AlignOptions, type ResolvedOptions } from './clock-options.js';
+import type { AlignSegment, AlignWarning, ClockAlignment } from './clock-result.js';
 import { medianOf } from './clock-robust.js';
 import { findSteps } from './clock-steps.js';
+import { userAlignment } from './clock-user.js';
+import { describeFits } from './clock-warnings.js';
 
-/**
- * Timing constraints. Forward: a packet (or a causal event) seen on the client side at clientNs, then on
- * the server side at serverNs. Reverse: seen on the server side first, then on the client side.
- * Grows like a vector of typed arrays, so millions of constraints cost 33 bytes each.
- */
-export class ClockConstraints {
-  clientNs = new Float64Array(1024);
-  serverNs = new Float64Array(1024);
-  weight = new Float64Array(1024);
-  id = new Float64Array(1024);
-  /** 1 = forward (client side first), 0 = reverse. */
-  forward = new Uint8Array(1024);
-  size = 0;
-
-  /** Client side saw it first. Returns the constraint's id (its position unless `id` is given). */
-  addForward(clientNs: number, serverNs: number, weight = 1, id?: number): number {
-    return this.add(1, clientNs, serverNs, weight, id);
-  }
-
-  /** Server side saw it first. */
-  addReverse(clientNs: number, serverNs: number, weight = 1, id?: number): number {
-    return this.add(0, clientNs, serverNs, weight, id);
-  }
-
-  private add(forward: number, clientNs: number, serverNs: number, weight: number, id?: number): number {
-    if (this.size === this.clientNs.length) this.grow();
-    const k = this.size++;
-    this.clientNs[k] = clientNs;
-    this.serverNs[k] = serverNs;
-    this.weight[k] = weight;
-    this.forward[k] = forward;
-    this.id[k] = id ?? k;
-    return this.id[k]!;
-  }
-
-  private grow(): void {
-    const cap = this.clientNs.length * 2;
-    const widen = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.clientNs = widen(this.clientNs, (n) => new Float64Array(n));
-    this.serverNs = widen(this.serverNs, (n) => new Float64Array(n));
-    this.weight = widen(this.weight, (n) => new Float64Array(n));
-    this.id = widen(this.id, (n) => new Float64Array(n));
-    this.forward = widen(this.forward, (n) => new Uint8Array(n));
-  }
-}
-
-export interface AlignOptions {
-  /** Timestamp resolution of the client-side capture (1000 for microsecond pcap). Default 1000. */
-  clientResolutionNs?: number;
-  /** Timestamp resolution of the server-side capture. Default 1000. */
-  serverResolutionNs?: number;
-  /**
-   * Time stamping error to allow on top of the resolutions (host stamps taken after interrupt coalescing
-   * can be late by tens of microseconds): a constraint must violate the line by more before it counts as
-   * a false match, and the bound grows by it. Default 0 (stamps honest).
-   */
-  toleranceNs?: number;
-  /** Largest plausible relative skew; the bound holds for true skews within it. Default 500 ppm. */
-  maxSkewPpm?: number;
-  /** Spans shorter than this are fitted offset-only. Default 2 s. */
-  minSkewSpanNs?: number;
-  /** Jumps smaller than this are never treated as clock steps. Default 100 us. */
-  minStepNs?: number;
-  /** Fewest constraints for a segment of its own. Default 32. */
-  minSegment?: number;
-  /** One-sided data: minimum one-way delay assumed to place the line. Default 0. */
-  assumedMinDelayNs?: number;
-  /** User override: the skew is known (ppm); only the offset is fitted. */
-  skewPpm?: number;
-  /**
-   * User override: the offset is known (ns to add to server-side times at `referenceNs`, default 0);
-   * nothing is fitted, the constraints only measure how well it fits.
-   */
-  offsetNs?: number;
-  referenceNs?: number;
-}
-
-export type AlignMethod = FitMethod | 'user' | 'none';
-
-export interface ConstraintCounts {
-  forward: number;
-  reverse: number;
-  used: number;
-  rejected: number;
-}
-
-export interface AlignSegment {
-  /** Server-side time range covered (ns from the base second). */
-  fromNs: number;
-  toNs: number;
-  referenceNs: number;
-  offsetNs: number;
-  skewPpm: number;
-  /** Skews consistent with the constraints (within the prior). */
-  skewRangePpm: [number, number];
-  boundNs: number;
-  method: AlignMethod;
-  constraints: ConstraintCounts;
-  minForwardDelayNs: number;
-  minReverseDelayNs: number;
-}
-
-export interface AlignWarning {
-  id: string;
-  text: string;
-}
-
-export interface ClockAlignment {
-  /** Add to a server-side time at referenceNs to get the client-side clock. */
-  offsetNs: number;
-  skewPpm: number;
-  referenceNs: number;
-  /** |true - fitted| over the main segment; Infinity when not identifiable (one-sided, none). */
-  boundNs: number;
-  method: AlignMethod;
-  oneSided: boolean;
-  skewEstimated: boolean;
-  constraints: ConstraintCounts & { invalid: number };
-  /** Ordered by server-side time; more than one after a clock step. */
-  segments: AlignSegment[];
-  minForwardDelayNs: number;
-  minReverseDelayNs: number;
-  warnings: AlignWarning[];
-  /** Ids of the constraints dropped as false matches. */
-  rejectedIds: Float64Array;
-}
-
-const DEFAULTS = {
-  clientResolutionNs: 1000,
-  serverResolutionNs: 1000,
-  toleranceNs: 0,
-  maxSkewPpm: 500,
-  minSkewSpanNs: 2e9,
-  minStepNs: 100_000,
-  minSegment: 32,
-  assumedMinDelayNs: 0,
-};
-
-/** Rejections above this fraction of a segment suggest a systematic problem, not a few false matches. */
-const MANY_REJECTED = 0.2;
+export { ClockConstraints } from './clock-constraints.js';
+export { toClientNs, toServerNs } from './clock-map.js';
+export type { AlignOptions } from './clock-options.js';
+export type * from './clock-result.js';
 
 /** Align the server-side clock to the client-side clock. Never throws on bad numbers: they are counted. */
 export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): ClockAlignment {
-  const o = { ...DEFAULTS, ...options };
+  const o: ResolvedOptions = { ...ALIGN_DEFAULTS, ...options };
   const warnings: AlignWarning[] = [];
   const fitOpt: FitOptions = {
     alphaMax: o.maxSkewPpm * 1e-6,
@@ -227,75 +85,6 @@ interface Part {
   revIdx: Int32Array;
 }
 
-/**
- * Valid positions ordered by server-side time, ties by position. Matching code usually emits constraints
- * nearly in time order, so an ordered input is detected in one pass; otherwise integer times (the normal
- * case) take a stable 16-bit LSD radix sort (linear, no comparator calls), anything else a comparison sort.
- */
-function byServerTime(c: ClockConstraints, valid: number[]): Int32Array {
-  const order = Int32Array.from(valid);
-  const n = order.length;
-  let sorted = true;
-  let integral = true;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const t = c.serverNs[order[k]!]!;
-    if (k > 0 && t < c.serverNs[order[k - 1]!]!) sorted = false;
-    if (!Number.isInteger(t)) integral = false;
-    min = Math.min(min, t);
-    max = Math.max(max, t);
-  }
-  if (sorted) return order;
-  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
-    return order.sort((p, q) => c.serverNs[p]! - c.serverNs[q]! || p - q);
-  }
-  // Keys split into two 32-bit halves so digits come from bit operations; keys and positions move together
-  // so each pass reads memory in order.
-  let hiKey = new Uint32Array(n);
-  let loKey = new Uint32Array(n);
-  let src = order;
-  for (let k = 0; k < n; k++) {
-    const key = c.serverNs[src[k]!]! - min;
-    const hi = Math.floor(key / 4294967296);
-    hiKey[k] = hi;
-    loKey[k] = key - hi * 4294967296;
-  }
-  let dst = new Int32Array(n);
-  let hiDst = new Uint32Array(n);
-  let loDst = new Uint32Array(n);
-  const counts = new Int32Array(65537);
-  const span = max - min;
-  for (let pass = 0; pass < 4 && span >= 2 ** (16 * pass); pass++) {
-    const word = pass < 2 ? loKey : hiKey;
-    const shift = (pass % 2) * 16;
-    counts.fill(0);
-    for (let k = 0; k < n; k++) counts[((word[k]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65536; d++) counts[d + 1]! += counts[d]!;
-    for (let k = 0; k < n; k++) {
-      const at = counts[(word[k]! >>> shift) & 0xffff]!++;
-      dst[at] = src[k]!;
-      hiDst[at] = hiKey[k]!;
-      loDst[at] = loKey[k]!;
-    }
-    [src, dst] = [dst, src];
-    [hiKey, hiDst] = [hiDst, hiKey];
-    [loKey, loDst] = [loDst, loKey];
-  }
-  return src;
-}
-
-function validIndices(c: ClockConstraints): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < c.size; i++) {
-    const w = c.weight[i]!;
-    if (Number.isFinite(c.clientNs[i]!) && Number.isFinite(c.serverNs[i]!) && Number.isFinite(w) && w > 0) {
-      out.push(i);
-    }
-  }
-  return out;
-}
-
 function fitPart(
   c: ClockConstraints,
   order: Int32Array,
@@ -309,31 +98,6 @@ function fitPart(
   const ref = Math.round((first + last) / 2);
   const pts = pointsOf(c, order, d0, ref, from, to);
   return { from, to, ref, fit: fitSegment(pts, opt), fwdIdx: pts.fwd.idx, revIdx: pts.rev.idx };
-}
-
-function pointsOf(c: ClockConstraints, order: Int32Array, d0: number, ref: number, from: number, to: number) {
-  let nF = 0;
-  for (let k = from; k < to; k++) nF += c.forward[order[k]!]!;
-  const nR = to - from - nF;
-  const side = (m: number) => ({
-    x: new Float64Array(m),
-    y: new Float64Array(m),
-    w: new Float64Array(m),
-    idx: new Int32Array(m),
-  });
-  const pts: FitPoints = { fwd: side(nF), rev: side(nR) };
-  let f = 0;
-  let r = 0;
-  for (let k = from; k < to; k++) {
-    const i = order[k]!;
-    const s = c.forward[i] === 1 ? pts.fwd : pts.rev;
-    const j = c.forward[i] === 1 ? f++ : r++;
-    s.x[j] = c.serverNs[i]! - ref;
-    s.y[j] = c.clientNs[i]! - c.serverNs[i]! - d0;
-    s.w[j] = c.weight[i]!;
-    s.idx[j] = i;
-  }
-  return pts;
 }
 
 /**
@@ -436,7 +200,7 @@ function assemble(
   c: ClockConstraints,
   parts: Part[],
   d0: number,
-  o: typeof DEFAULTS & AlignOptions,
+  o: ResolvedOptions,
   opt: FitOptions,
   warnings: AlignWarning[],
   invalid: number,
@@ -478,7 +242,13 @@ function assemble(
   }
   const top = segments[main]!;
   const fit = parts[main]!.fit;
-  describe(parts, segments, o, opt, warnings);
+  describeFits(
+    parts.map((p) => p.fit),
+    segments,
+    o,
+    opt,
+    warnings,
+  );
   return {
     offsetNs: top.offsetNs,
     skewPpm: top.skewPpm,
@@ -501,74 +271,6 @@ function minOf(values: number[]): number {
   return finite.length > 0 ? Math.min(...finite) : Number.NaN;
 }
 
-/** Warnings: each names what limits the result and why. */
-function describe(
-  parts: Part[],
-  segments: AlignSegment[],
-  o: typeof DEFAULTS & AlignOptions,
-  opt: FitOptions,
-  warnings: AlignWarning[],
-): void {
-  for (const [s, seg] of segments.entries()) {
-    const f = parts[s]!.fit;
-    const where = segments.length > 1 ? `segment ${s + 1}: ` : '';
-    if (seg.method === 'one-sided-forward' || seg.method === 'one-sided-reverse') {
-      const dir = seg.method === 'one-sided-forward' ? 'client -> server' : 'server -> client';
-      warnings.push({
-        id: 'clock.one_sided',
-        text:
-          `${where}only ${dir} constraints: the offset is not identifiable (it trades off against the unknown ` +
-          `minimum one-way delay, assumed ${o.assumedMinDelayNs} ns); treat it as a limit, not an estimate.`,
-      });
-    }
-    if (!f.skewEstimated && o.skewPpm === undefined && f.alpha === 0) {
-      const span = seg.toNs - seg.fromNs;
-      const why = span < opt.minSkewSpanNs ? 'too short to measure it' : 'the data do not pin the slope down';
-      warnings.push({
-        id: 'clock.skew_not_estimated',
-        text: `${where}skew not estimated (span ${(span / 1e9).toFixed(3)} s, ${why}); offset only.`,
-      });
-    } else if (!f.skewEstimated && o.skewPpm === undefined) {
-      warnings.push({
-        id: 'clock.skew_at_limit',
-        text: `${where}the data do not pin the skew down; it sits at the +-${o.maxSkewPpm} ppm prior limit.`,
-      });
-    }
-    const n = seg.constraints.forward + seg.constraints.reverse;
-    if (seg.constraints.rejected > 0) {
-      warnings.push({
-        id: seg.constraints.rejected > MANY_REJECTED * n ? 'clock.many_rejected' : 'clock.outliers_rejected',
-        text:
-          `${where}${seg.constraints.rejected} of ${n} constraints rejected (${f.rejectedFwd} forward, ` +
-          `${f.rejectedRev} reverse): ${seg.constraints.rejected - f.rejectedInBand} implied a negative ` +
-          `round trip through the device, ${f.rejectedInBand} sat alone below the fastest delays.`,
-      });
-    }
-    if (f.excessNs > 0) {
-      warnings.push({
-        id: 'clock.band_infeasible',
-        text:
-          `${where}constraints disagree by ${Math.round(f.excessNs)} ns beyond timestamp resolution and ` +
-          'the stamping allowance ' +
-          '(time stamping jitter larger than the device latency, or pairs that are not what they seem); ' +
-          'the bound is widened by that much.',
-      });
-    }
-    if (s > 0) {
-      const prev = segments[s - 1]!;
-      const at = seg.fromNs;
-      const jump =
-        seg.offsetNs +
-        (seg.skewPpm * 1e-6 * (at - seg.referenceNs) -
-          (prev.offsetNs + prev.skewPpm * 1e-6 * (at - prev.referenceNs)));
-      warnings.push({
-        id: 'clock.step',
-        text: `clock step of ${Math.round(jump)} ns between server-side times ${prev.toNs} and ${seg.fromNs} ns.`,
-      });
-    }
-  }
-}
-
 function emptyAlignment(invalid: number, warnings: AlignWarning[]): ClockAlignment {
   warnings.push({ id: 'clock.no_constraints', text: 'no usable timing constraints: clocks not aligned.' });
   return {
@@ -586,120 +288,4 @@ function emptyAlignment(invalid: number, warnings: AlignWarning[]): ClockAlignme
     warnings,
     rejectedIds: new Float64Array(0),
   };
-}
-
-/**
- * USER MAPPING: --offset (and optionally --skew) replace the fit. The constraints then only measure it:
- * the smallest one-way delays it implies, how many constraints it puts at a negative delay beyond
- * timestamp resolution (reported as rejected, since under that mapping they cannot be true), and how far
- * it can be from the truth given the feasible band (with --skew the bound trusts that skew).
- */
-function userAlignment(
-  c: ClockConstraints,
-  order: Int32Array,
-  d0: number,
-  offsetNs: number,
-  o: typeof DEFAULTS & AlignOptions,
-  opt: FitOptions,
-  warnings: AlignWarning[],
-  invalid: number,
-): ClockAlignment {
-  const skew = (o.skewPpm ?? 0) * 1e-6;
-  const ref = o.referenceNs ?? 0;
-  const pts = pointsOf(c, order, d0, ref, 0, order.length);
-  const boundNs = boundForLine(pts, { theta: offsetNs - d0, alpha: skew }, opt);
-  const res = o.clientResolutionNs + o.serverResolutionNs;
-  let minF = Infinity;
-  let minR = Infinity;
-  let nF = 0;
-  const bad: number[] = [];
-  for (const i of order) {
-    const s = c.serverNs[i]!;
-    const mapped = s + offsetNs + skew * (s - ref);
-    const delay = c.forward[i] === 1 ? mapped - c.clientNs[i]! : c.clientNs[i]! - mapped;
-    if (c.forward[i] === 1) {
-      nF++;
-      minF = Math.min(minF, delay);
-    } else minR = Math.min(minR, delay);
-    if (delay < -res - o.toleranceNs) bad.push(c.id[i]!);
-  }
-  const n = order.length;
-  const counts = { forward: nF, reverse: n - nF, used: n - bad.length, rejected: bad.length };
-  if (bad.length > 0) {
-    warnings.push({
-      id: 'clock.user_mapping_violated',
-      text: `${bad.length} of ${n} constraints imply a negative one-way delay under the given offset/skew.`,
-    });
-  }
-  const from = c.serverNs[order[0]!]!;
-  const to = c.serverNs[order[n - 1]!]!;
-  const minForwardDelayNs = nF > 0 ? minF : Number.NaN;
-  const minReverseDelayNs = n > nF ? minR : Number.NaN;
-  const segment: AlignSegment = {
-    fromNs: from,
-    toNs: to,
-    referenceNs: ref,
-    offsetNs,
-    skewPpm: skew * 1e6,
-    skewRangePpm: [skew * 1e6, skew * 1e6],
-    boundNs,
-    method: 'user',
-    constraints: counts,
-    minForwardDelayNs,
-    minReverseDelayNs,
-  };
-  return {
-    offsetNs,
-    skewPpm: skew * 1e6,
-    referenceNs: ref,
-    boundNs,
-    method: 'user',
-    oneSided: false,
-    skewEstimated: false,
-    constraints: { ...counts, invalid },
-    segments: [segment],
-    minForwardDelayNs,
-    minReverseDelayNs,
-    warnings,
-    rejectedIds: Float64Array.from(bad),
-  };
-}
-
-/** Map a server-side time to the client-side clock with the segment covering it (or the nearest one). */
-export function toClientNs(a: ClockAlignment, serverNs: number): number {
-  const s = segmentFor(a.segments, serverNs, (g) => [g.fromNs, g.toNs]);
-  if (!s) return Number.NaN;
-  return serverNs + s.offsetNs + s.skewPpm * 1e-6 * (serverNs - s.referenceNs);
-}
-
-/** Map a client-side time to the server-side clock (inverse of toClientNs). */
-export function toServerNs(a: ClockAlignment, clientNs: number): number {
-  const span = (g: AlignSegment): [number, number] => [mapped(g, g.fromNs), mapped(g, g.toNs)];
-  const s = segmentFor(a.segments, clientNs, span);
-  if (!s) return Number.NaN;
-  const k = s.skewPpm * 1e-6;
-  // client = server + offset + k (server - ref)  =>  server = (client - offset + k ref) / (1 + k)
-  return (clientNs - s.offsetNs + k * s.referenceNs) / (1 + k);
-}
-
-function mapped(g: AlignSegment, serverNs: number): number {
-  return serverNs + g.offsetNs + g.skewPpm * 1e-6 * (serverNs - g.referenceNs);
-}
-
-function segmentFor(
-  segments: AlignSegment[],
-  t: number,
-  span: (g: AlignSegment) => [number, number],
-): AlignSegment | undefined {
-  let best: AlignSegment | undefined;
-  let bestDist = Infinity;
-  for (const g of segments) {
-    const [from, to] = span(g);
-    const dist = t < from ? from - t : t > to ? t - to : 0;
-    if (dist < bestDist) {
-      bestDist = dist;
-      best = g;
-    }
-  }
-  return best;
 }

@@ -1,0 +1,230 @@
+/**
+ * Dropping false matches from one clock segment (docs/alignment.md §4): constraints that imply a negative
+ * round trip through the device, and constraints sitting alone inside the band, below the pile of the
+ * fastest genuine delays. Coordinates as in clock-fit.ts.
+ */
+import type { FitPoints, SidePoints } from './clock-fit.js';
+
+export interface TrimResult {
+  keptFwd: Uint8Array;
+  keptRev: Uint8Array;
+  rejectedFwd: number;
+  rejectedRev: number;
+  /** Removed weight as a fraction of each direction's weight, summed. */
+  cost: number;
+}
+
+/**
+ * OUTLIER REMOVAL AT A GIVEN SLOPE: with every constraint projected along slope `alpha` (u = y - alpha*x),
+ * the band is feasible iff max forward u <= min reverse u + tolerance. A false match shows as a forward u
+ * above reverse ones (or the reverse mirror), i.e. a negative round trip through the device. Remove the
+ * top forward and bottom reverse constraints that minimise the removed fraction of each direction's
+ * weight; on a tie, keep the wider gap (the removed point is the one that stands out from its own
+ * direction). Exact, O(n log n). A direction is never removed entirely; what is left may then still
+ * conflict, and the band is widened instead (FitOptions.resolutionNs plus the excess).
+ */
+export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number): TrimResult {
+  const { fwd, rev } = pts;
+  const nF = fwd.x.length;
+  const nR = rev.x.length;
+  const keptFwd = new Uint8Array(nF).fill(1);
+  const keptRev = new Uint8Array(nR).fill(1);
+  if (nF === 0 || nR === 0) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
+  const uF = new Float64Array(nF);
+  const uR = new Float64Array(nR);
+  let maxF = -Infinity;
+  let minR = Infinity;
+  let totF = 0;
+  let totR = 0;
+  for (let i = 0; i < nF; i++) {
+    uF[i] = fwd.y[i]! - alpha * fwd.x[i]!;
+    maxF = Math.max(maxF, uF[i]!);
+    totF += fwd.w[i]!;
+  }
+  for (let j = 0; j < nR; j++) {
+    uR[j] = rev.y[j]! - alpha * rev.x[j]!;
+    minR = Math.min(minR, uR[j]!);
+    totR += rev.w[j]!;
+  }
+  if (maxF <= minR + toleranceNs) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
+  // Only constraints in conflict with at least one of the other direction can be worth removing: forward
+  // values descending, reverse ascending, each with the cumulative weight removed so far.
+  const candF = ranked(uF, fwd.w, -1, (u) => u > minR + toleranceNs);
+  const candR = ranked(uR, rev.w, 1, (u) => u < maxF - toleranceNs);
+  const cF = candF.values.length;
+  const cR = candR.values.length;
+  const sortedF = candF.values;
+  const sortedR = candR.values;
+
+  let bestA = 0;
+  let bestB = 0;
+  let bestCost = Infinity;
+  let bestGap = -Infinity;
+  // A direction is never emptied: the fit stays two-sided and the rejections show how bad it is.
+  const maxA = cF === nF ? nF - 1 : cF;
+  const maxB = cR === nR ? nR - 1 : cR;
+  for (let a = 0; a <= maxA; a++) {
+    // Removing the top `a` forward constraints is expressible as a threshold only between distinct values.
+    if (a > 0 && a < cF && sortedF[a - 1] === sortedF[a]) continue;
+    const costF = candF.cumulative[a]! / totF;
+    if (costF > bestCost + 1e-12) break;
+    // Past the candidates the next forward value conflicts with nothing.
+    const keptMax = a < cF ? sortedF[a]! : candF.rest;
+    const b = Math.min(maxB, lowerBound(sortedR, keptMax - toleranceNs));
+    const cost = costF + candR.cumulative[b]! / totR;
+    const keptMin = b < cR ? sortedR[b]! : candR.rest;
+    const gap = keptMin - keptMax;
+    if (cost < bestCost - 1e-12 || (cost <= bestCost + 1e-12 && gap > bestGap)) {
+      bestCost = cost;
+      bestA = a;
+      bestB = b;
+      bestGap = gap;
+    }
+    if (b === 0) break;
+  }
+  // Thresholds, not positions: equal values are kept or removed together.
+  const cutF = bestA > 0 ? sortedF[bestA - 1]! : Infinity;
+  const cutR = bestB > 0 ? sortedR[bestB - 1]! : -Infinity;
+  let rejectedFwd = 0;
+  let rejectedRev = 0;
+  for (let i = 0; i < nF; i++) {
+    if (uF[i]! >= cutF) {
+      keptFwd[i] = 0;
+      rejectedFwd++;
+    }
+  }
+  for (let j = 0; j < nR; j++) {
+    if (uR[j]! <= cutR) {
+      keptRev[j] = 0;
+      rejectedRev++;
+    }
+  }
+  return { keptFwd, keptRev, rejectedFwd, rejectedRev, cost: bestCost };
+}
+
+/**
+ * The values of `u` passing `take`, ascending (dir 1) or descending (dir -1), with cumulative weights in
+ * that order, and `rest`: the first value in that order among those not taken. Unit weights (the common case) need only a numeric sort of the values; other weights an
+ * index sort, ties broken by position for determinism.
+ */
+function ranked(
+  u: Float64Array,
+  w: Float64Array,
+  dir: 1 | -1,
+  take: (u: number) => boolean,
+): { values: Float64Array; cumulative: Float64Array; rest: number } {
+  let n = 0;
+  let unit = true;
+  let rest = dir === 1 ? Infinity : -Infinity;
+  for (let i = 0; i < u.length; i++) {
+    if (take(u[i]!)) {
+      n++;
+      if (w[i] !== 1) unit = false;
+    } else rest = dir === 1 ? Math.min(rest, u[i]!) : Math.max(rest, u[i]!);
+  }
+  const values = new Float64Array(n);
+  const cumulative = new Float64Array(n + 1);
+  if (unit) {
+    n = 0;
+    for (let i = 0; i < u.length; i++) if (take(u[i]!)) values[n++] = u[i]!;
+    values.sort();
+    if (dir === -1) values.reverse();
+    for (let k = 0; k < n; k++) cumulative[k + 1] = k + 1;
+    return { values, cumulative, rest };
+  }
+  const o = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < u.length; i++) if (take(u[i]!)) o[n++] = i;
+  o.sort((p, q) => dir * (u[p]! - u[q]!) || p - q);
+  for (let k = 0; k < n; k++) {
+    values[k] = u[o[k]!]!;
+    cumulative[k + 1] = cumulative[k]! + w[o[k]!]!;
+  }
+  return { values, cumulative, rest };
+}
+
+/** First index with sorted[i] >= v. */
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The pile's density is measured over this many delays above a candidate start. */
+const PILE_SPAN = 16;
+/** The pile must be this many times denser than what lies below it. */
+const PILE_CONTRAST = 8;
+/** Constraints per time chunk: enough for a pile, short enough that a slightly wrong slope cannot smear it. */
+const PILE_CHUNK = 256;
+
+/**
+ * CONSTRAINTS INSIDE THE BAND: genuine one-way delays pile up at the minimum (the device's fastest
+ * path), so their smallest values are packed together. False matches landing inside the band conflict with
+ * nothing, but sit below that pile, sparsely, and tilt the line. Within each run of about PILE_CHUNK
+ * consecutive constraints of a direction (short enough that a tilt of the line cannot smear the pile), the
+ * delays are sorted and the pile starts at the k that maximises the contrast between the mean spacing of
+ * the k delays below it and of the PILE_SPAN delays above it. When that contrast exceeds PILE_CONTRAST and
+ * a gap of more than twice the stamp noise (resolution plus stamping allowance) separates the two, the k
+ * delays below are dropped; at most 5% of a chunk (at least four). `sign` is 1 for forward (delay = line -
+ * y), -1 for reverse. Returns how many were dropped.
+ */
+export function dropIsolated(
+  side: SidePoints,
+  kept: Uint8Array,
+  line: { theta: number; alpha: number },
+  sign: 1 | -1,
+  noiseNs: number,
+): number {
+  const n = side.x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += kept[i]!;
+  const chunks = Math.max(1, Math.floor(m / PILE_CHUNK));
+  const delayOf = (i: number) => sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!);
+  const delay = new Float64Array(Math.ceil(m / chunks) + 1);
+  let dropped = 0;
+  let i = 0;
+  for (let ch = 0; ch < chunks; ch++) {
+    // Kept constraints [from, i) of this chunk, in time order.
+    const want = Math.floor(((ch + 1) * m) / chunks) - Math.floor((ch * m) / chunks);
+    const from = i;
+    let size = 0;
+    while (i < n && size < want) {
+      if (kept[i] === 1) delay[size++] = delayOf(i);
+      i++;
+    }
+    const threshold = pileStart(delay.subarray(0, size), noiseNs);
+    if (threshold === null) continue;
+    for (let j = from; j < i; j++) {
+      if (kept[j] === 1 && delayOf(j) < threshold) {
+        kept[j] = 0;
+        dropped++;
+      }
+    }
+  }
+  return dropped;
+}
+
+/** The delay where the pile starts, when sparse delays lie below it (sorts `d` in place); else null. */
+function pileStart(d: Float64Array, noiseNs: number): number | null {
+  const size = d.length;
+  const maxDrop = Math.max(4, Math.floor(0.05 * size));
+  if (size < maxDrop + PILE_SPAN + 1) return null;
+  d.sort();
+  let drop = 0;
+  let best = PILE_CONTRAST;
+  for (let k = 1; k <= maxDrop; k++) {
+    if (d[k]! - d[k - 1]! <= 2 * noiseNs) continue;
+    const below = (d[k]! - d[0]!) / k;
+    const above = Math.max(d[k + PILE_SPAN]! - d[k]!, noiseNs) / PILE_SPAN;
+    if (below / above > best) {
+      best = below / above;
+      drop = k;
+    }
+  }
+  return drop === 0 ? null : d[drop]!;
+}
