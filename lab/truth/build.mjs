@@ -170,12 +170,31 @@ let ttlDecremented = 0;
 let resegmented = 0;
 let segmentPairs = 0;
 let tsTranslated = 0;
+// Handshake order of pass-through connections (one clock: both captures are taken on the mbox).
+const handshake = { pairs: 0, synAckBeforeServerSyn: 0, serverSynAfterClientAck: 0, seqShifted: 0 };
 for (const { conn, attempt } of connections) {
   const cp = attemptPackets(packets.client, attempt, nextOnTuple(attempt));
   for (const s of conn.server) {
     const sa = serverAttempts.find((a) => serverKey(a) === `${tupleKey(s.tuple)}#${s.isn}`);
     const sp = attemptPackets(packets.server, sa, serverNextOnTuple(sa));
     if (!terminating) {
+      // Answered locally: the client-side SYN-ACK precedes the server-side SYN. Delayed connect: the
+      // server-side SYN follows the client's handshake ACK (a router forwards the SYN at once).
+      const synAck = cp.find((p) => isSynAck(p) && p.ack === (attempt.isn + 1) % MOD);
+      const clientAck =
+        synAck &&
+        cp.find(
+          (p) =>
+            p.src === attempt.tuple[0] &&
+            p.t >= synAck.t &&
+            p.flags === FLAG.ACK &&
+            p.ack === (synAck.seq + 1) % MOD,
+        );
+      if (synAck) {
+        handshake.pairs++;
+        if (synAck.t < sa.first) handshake.synAckBeforeServerSyn++;
+        if (clientAck && clientAck.t < sa.first) handshake.serverSynAfterClientAck++;
+      }
       // TTL of the first client data segment on each side (same seq: c2s numbering is kept).
       const c = cp.find((p) => p.len > 0 && p.src === attempt.tuple[0]);
       const v = c && sp.find((p) => p.len > 0 && p.src === s.tuple[0] && p.seq === c.seq);
@@ -187,6 +206,7 @@ for (const { conn, attempt } of connections) {
       if (conn.client.responderIsn != null && s.responderIsn != null) {
         const offset = (conn.client.responderIsn - s.responderIsn + MOD) % MOD;
         s.seqOffset = { c2s: 0, s2c: offset };
+        if (offset !== 0) handshake.seqShifted++;
         // Timestamps are translated when none of the server's data segments reaches the client side with
         // its TSval unchanged (one surviving twin is enough: drops and retransmissions do not count).
         const clientSide = new Set(
@@ -201,8 +221,9 @@ for (const { conn, attempt } of connections) {
         )
           tsTranslated++;
       }
-    } else if (conn.server.length === 1) {
-      // Resegmentation: the same stream bytes cut into different segment sizes on the two legs.
+    } else if (spec.device.kind === 'l4-proxy' && conn.server.length === 1) {
+      // Resegmentation: the same stream bytes cut into different segment sizes on the two legs (L4 only:
+      // an L7 proxy edits the bytes, so its segment sizes cannot be compared).
       for (const forward of [true, false]) {
         const a = segments(cp, attempt.tuple, forward).map((x) => x[1]);
         const b = segments(sp, s.tuple, forward).map((x) => x[1]);
@@ -216,6 +237,8 @@ for (const { conn, attempt } of connections) {
 evidence.ttl = { pairs: ttlPairs, decremented: ttlDecremented };
 evidence.segments = { directions: segmentPairs, differing: resegmented };
 evidence.timestampsTranslated = tsTranslated;
+evidence.handshake = handshake;
+const everyPair = (n) => handshake.pairs > 0 && n === handshake.pairs;
 
 const anomalies = [
   ...handshakeAnomalies('client', packets.client, synAttempts(packets.client)),
@@ -268,7 +291,13 @@ const seen = {
   ),
   resegments: resegmented > 0,
   'pools-connections': pooled > 0,
-  'delays-server-connect': firstServerSyn > firstClientRequest,
+  // A pass-through device delays the connect if it waits for the client's ACK on every connection; a
+  // terminating one if it waits for the request (its handshake alone is part of terminating).
+  'delays-server-connect': terminating
+    ? firstServerSyn > firstClientRequest
+    : everyPair(handshake.serverSynAfterClientAck),
+  'answers-syn': everyPair(handshake.synAckBeforeServerSyn),
+  'rewrites-sequence': handshake.seqShifted > 0,
   'rewrites-options': tsTranslated > 0,
   'modifies-payload': evidence.requestsWithXForwardedFor > 0,
   'ignores-handshake-ack': anomalies.some(
@@ -280,6 +309,19 @@ const seen = {
 if (!terminating && ttlPairs > 0 && ttlDecremented !== ttlPairs)
   throw new Error(`TTL decremented on ${ttlDecremented} of ${ttlPairs} forwarded segments`);
 const behaviours = [...spec.always, ...spec.whenSeen.filter((b) => seen[b])].sort();
+// Evidence of a behaviour this device is not expected to show is reported, never silently dropped.
+const expected = new Set([...spec.always, ...spec.whenSeen]);
+// Through a terminating device the legs are different connections: their ports and connect times differ
+// by construction, which is no rewrite and no extra delay.
+const impliedByTermination = new Set(['rewrites-source-port', 'delays-server-connect']);
+const unexpected = Object.keys(seen).filter(
+  (b) => seen[b] && !expected.has(b) && !(terminating && impliedByTermination.has(b)),
+);
+for (const b of unexpected)
+  deviceLogs.notes.push(
+    `evidence of ${b} in this run although the device is not expected to show it: investigate`,
+  );
+if (unexpected.length) console.error(`${run.scenario}: unexpected evidence of ${unexpected.join(', ')}`);
 
 // ---- counts and files
 const countSide = (list) => ({

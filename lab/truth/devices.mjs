@@ -58,14 +58,15 @@ export const DEVICES = {
       terminatesTcp: false,
       rewrites: { ...noRewrites, seq: { c2s: 'unchanged', s2c: 'offset' }, options: ['timestamp'] },
     },
-    always: [
-      'forwards-packets',
+    always: ['forwards-packets', 'splices-after-handshake'],
+    whenSeen: [
       'answers-syn',
-      'splices-after-handshake',
       'delays-server-connect',
       'rewrites-sequence',
+      'decrements-ttl',
+      'rewrites-options',
+      'ignores-handshake-ack',
     ],
-    whenSeen: ['decrements-ttl', 'rewrites-options', 'ignores-handshake-ack'],
   },
   'seed-wrong-synack': {
     device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
