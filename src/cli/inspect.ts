@@ -8,6 +8,7 @@ import type { AnomalyCount } from '../common/anomaly.js';
 import { formatTs, isoUtc } from '../common/time.js';
 import { Decoder } from '../decode/index.js';
 import { packetJson } from '../report/packet-json.js';
+import { SessionTable, type TcpPacketResult } from '../tcp/index.js';
 import { Progress, type TextSink, UsageError } from './output.js';
 
 export interface InspectOptions {
@@ -74,6 +75,16 @@ export function inspect(path: string, sink: TextSink, opts: InspectOptions): Ins
   let minNsec = 0;
   let maxSec = Number.NEGATIVE_INFINITY;
   let maxNsec = 0;
+  // Per-packet TCP results only matter for the packet listing; the table calls back synchronously, so the
+  // result seen after `onPacket(v)` belongs to `v` (null: the table did not take the packet).
+  let tcpResult: TcpPacketResult | null = null;
+  const table = opts.packets
+    ? new SessionTable({
+        onPacket: (r) => {
+          tcpResult = r;
+        },
+      })
+    : null;
   try {
     for (let rec = reader.next(); rec !== null; rec = reader.next()) {
       packets++;
@@ -91,8 +102,10 @@ export function inspect(path: string, sink: TextSink, opts: InspectOptions): Ins
           maxNsec = rec.tsNsec;
         }
       }
-      if (opts.packets) {
-        sink.line(JSON.stringify(packetJson(v, rec.hasTs)));
+      if (table !== null) {
+        tcpResult = null;
+        table.onPacket(v);
+        sink.line(JSON.stringify(packetJson(v, rec.hasTs, tcpResult)));
         if (sink.closedPipe) break;
       }
       if ((packets & 0xffff) === 0) progress.update(reader.bytesRead, reader.fileSize);

@@ -1,10 +1,12 @@
 /**
  * One decoded packet as the JSON object of `dualcap inspect --packets --format jsonl`. The key set is a
- * documented contract (docs/inspect.md): every key is always present, `null` where it does not apply.
+ * documented contract (docs/inspect.md): every key is always present, `null` where it does not apply. Keys
+ * are only ever appended, so that consumers reading by position keep working.
  */
 import { formatTs } from '../common/time.js';
 import { communityId, formatAddress } from '../decode/index.js';
 import type { PacketView } from '../decode/types.js';
+import { flagNames, type TcpPacketResult } from '../tcp/index.js';
 
 export interface TcpJson {
   srcport: number;
@@ -37,9 +39,14 @@ export interface PacketJson {
   ttl: number | null;
   communityId: string | null;
   tcp: TcpJson | null;
+  /** Analysis ids raised on this packet (tcp.analysis.*, tcp.handshake.*); empty for non-TCP packets. */
+  analysis: string[];
+  /** Index of the TCP session (tshark's tcp.stream); null for non-TCP packets. */
+  stream: number | null;
 }
 
-export function packetJson(v: PacketView, hasTs: boolean): PacketJson {
+/** `tcpResult`: the TCP stage's result for this packet, or null when the packet is not TCP. */
+export function packetJson(v: PacketView, hasTs: boolean, tcpResult: TcpPacketResult | null): PacketJson {
   const ip = v.ipVersion !== 0;
   let tcp: TcpJson | null = null;
   if (v.isTcp) {
@@ -76,5 +83,7 @@ export function packetJson(v: PacketView, hasTs: boolean): PacketJson {
     ttl: ip && v.ttl >= 0 ? v.ttl : null,
     communityId: communityId(v),
     tcp,
+    analysis: tcpResult ? flagNames(tcpResult.analysis) : [],
+    stream: tcpResult ? tcpResult.session : null,
   };
 }
