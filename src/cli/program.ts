@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { inspect, renderInspectText } from './inspect.js';
 import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
+import { type SessionsArgs, sessions, sessionsOptions } from './sessions.js';
 import { VERSION } from './version.js';
 
 /** What a run of the program reports back; commands set `exitCode` instead of touching `process`. */
@@ -48,6 +49,45 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
       }
       if (summary.error) {
         process.stderr.write(`dualcap: ${summary.error.message}\n`);
+        state.exitCode = EXIT_USAGE;
+      }
+    });
+
+  program
+    .command('sessions')
+    .description(
+      'List the TCP sessions of a capture (endpoints, history, bytes, handshake, close, anomalies), or the packets of one session.',
+    )
+    .argument('<file>', 'capture file')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'jsonl']))
+    .addOption(
+      new Option(
+        '--sort <key>',
+        'order: start (default), or bytes, duration, anomalies (largest first)',
+      ).choices(['start', 'bytes', 'duration', 'anomalies']),
+    )
+    .option('--host <addr>', 'only sessions with this IPv4/IPv6 address at either end')
+    .option('--port <n>', 'only sessions with this port at either end')
+    .option('--anomaly <id>', 'only sessions that raised this analysis id or id prefix (e.g. tcp.handshake)')
+    .option('--since <time>', 'only sessions still active at or after this time')
+    .option('--until <time>', 'only sessions started at or before this time')
+    .option('--limit <n>', 'show at most n sessions')
+    .option('--session <n>', "list the packets of session n (tshark's tcp.stream n)")
+    .option('--raw', 'with --session: also raw sequence and acknowledgement numbers')
+    .option('--utc', 'print and read times in UTC instead of local time')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .action((file: string, o: SessionsArgs & { output?: string }) => {
+      const opts = sessionsOptions(o);
+      const sink = new TextSink(o.output);
+      let result: ReturnType<typeof sessions>;
+      try {
+        result = sessions(file, sink, opts);
+      } finally {
+        sink.close();
+      }
+      for (const w of result.warnings) process.stderr.write(`dualcap: ${file}: ${w.id}: ${w.count}\n`);
+      if (result.error) {
+        process.stderr.write(`dualcap: ${result.error}\n`);
         state.exitCode = EXIT_USAGE;
       }
     });
