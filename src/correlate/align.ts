@@ -1,0 +1,106 @@
+/**
+ * Timing constraints from pairs, for clock alignment (docs/alignment.md §1). Only causal facts are used:
+ *
+ * - a pass-through pair: the SYN and the handshake ACK go forward (client side first), the SYN-ACK goes
+ *   back (server side first), and so does each message's first new byte in its direction: messages are
+ *   matched by direction and stream offset, which a pass-through device keeps even when it shifts
+ *   sequence numbers;
+ * - a spliced pair (SYN proxy): the device answered the SYN itself, so the client-side SYN-ACK is not the
+ *   server's; the client's SYN and handshake ACK still precede the server-side SYN they caused;
+ * - a terminated pair: per linked message, a request's first byte leaves the client side before it
+ *   reaches the server side (forward), a response's first byte leaves the server side before it reaches
+ *   the client side (reverse).
+ *
+ * A drop or retransmission only lengthens a delay, so every constraint stays true; false links are
+ * removed by the alignment's outlier rules.
+ */
+import type { Message, Session } from '../tcp/index.js';
+import { type AlignOptions, alignClocks, type ClockAlignment, ClockConstraints } from './clock.js';
+import { type OrientationScore, scoreOrientation } from './coarse-offset.js';
+import type { Link } from './pair-content.js';
+import type { PairKind, SideData } from './types.js';
+
+export interface PassThroughPair {
+  client: number;
+  server: number;
+  kind: PairKind;
+}
+
+/** Weight of a link found through its neighbour only (its content did not confirm it). */
+const STRUCTURAL_WEIGHT = 0.5;
+
+export function pairConstraints(
+  client: SideData,
+  server: SideData,
+  passThrough: readonly PassThroughPair[],
+  links: readonly Link[],
+): ClockConstraints {
+  const k = new ClockConstraints();
+  const cs = client.shiftNs;
+  const ss = server.shiftNs;
+  for (const p of passThrough) {
+    const c = client.sessions[p.client]!;
+    const s = server.sessions[p.server]!;
+    if (c.syn && s.syn) k.addForward(c.syn.relNs + cs, s.syn.relNs + ss);
+    if (p.kind === 'spliced') {
+      if (c.handshakeAck && s.syn) k.addForward(c.handshakeAck.relNs + cs, s.syn.relNs + ss);
+    } else {
+      if (c.synAck && s.synAck) k.addReverse(c.synAck.relNs + cs, s.synAck.relNs + ss);
+      if (c.handshakeAck && s.handshakeAck)
+        k.addForward(c.handshakeAck.relNs + cs, s.handshakeAck.relNs + ss);
+    }
+    forEachSameStart(c, s, (a, b) => {
+      if (a.dir === 0) k.addForward(a.firstRelNs + cs, b.firstRelNs + ss);
+      else k.addReverse(a.firstRelNs + cs, b.firstRelNs + ss);
+    });
+  }
+  for (const l of links) {
+    const a = client.sessions[l.c]!.messages[l.cm]!;
+    const b = server.sessions[l.s]!.messages[l.sm]!;
+    const w = l.structural ? STRUCTURAL_WEIGHT : Math.max(STRUCTURAL_WEIGHT, l.sim.score);
+    if (a.dir === 0) k.addForward(a.firstRelNs + cs, b.firstRelNs + ss, w);
+    else k.addReverse(a.firstRelNs + cs, b.firstRelNs + ss, w);
+  }
+  return k;
+}
+
+/** Messages of the two sessions that start at the same stream offset in the same direction. */
+export function forEachSameStart(c: Session, s: Session, fn: (a: Message, b: Message) => void): void {
+  for (const dir of [0, 1] as const) {
+    let j = 0;
+    const sm = s.messages;
+    for (const a of c.messages) {
+      if (a.dir !== dir) continue;
+      while (j < sm.length && (sm[j]!.dir !== dir || sm[j]!.start < a.start)) j++;
+      if (j >= sm.length) break;
+      if (sm[j]!.start === a.start) fn(a, sm[j]!);
+    }
+  }
+}
+
+export interface AlignResult {
+  alignment: ClockAlignment;
+  orientation: OrientationScore;
+}
+
+export function alignPairs(
+  client: SideData,
+  server: SideData,
+  constraints: ClockConstraints,
+  opts: Pick<AlignOptions, 'offsetNs' | 'skewPpm' | 'referenceNs' | 'toleranceNs'>,
+): AlignResult {
+  const options: AlignOptions = {
+    clientResolutionNs: client.resolutionNs,
+    serverResolutionNs: server.resolutionNs,
+  };
+  if (opts.offsetNs !== undefined) options.offsetNs = opts.offsetNs;
+  if (opts.skewPpm !== undefined) options.skewPpm = opts.skewPpm;
+  if (opts.referenceNs !== undefined) options.referenceNs = opts.referenceNs;
+  if (opts.toleranceNs !== undefined) options.toleranceNs = opts.toleranceNs;
+  const alignment = alignClocks(constraints, options);
+  const orientation =
+    constraints.size > 0
+      ? scoreOrientation(constraints)
+      : { verdict: 'undecided' as const, asGivenRejected: 0, swappedRejected: 0 };
+  return { alignment, orientation };
+}

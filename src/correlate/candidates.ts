@@ -1,0 +1,161 @@
+/**
+ * Candidate indexes of pairing: which server-side sessions and messages might be the counterpart of a
+ * client-side one, found by numeric keys in O(1) each (never by comparing every session with every other).
+ *
+ * Handshake keys (pass-through devices): the SYN's sequence number (kept by routers, NAT and SYN proxies,
+ * whose server-side SYN carries the client's ISN) and the SYN's TSval (kept by NAT and sequence
+ * randomisers). Content keys (any device that forwards the bytes, terminating or not): per message, the
+ * head hash, the content-defined chunk hashes and the line hashes; messages without captured payload fall
+ * back to their size. Keys are tagged with their kind and direction so that equal numbers of different
+ * kinds never meet.
+ */
+import type { Session } from '../tcp/index.js';
+import { KeyIndex, tagged } from './pair-index.js';
+import type { SideData } from './types.js';
+
+/** A key held by more values than this identifies nothing (a common header line, "HTTP/1.1 200 OK"). */
+export const MAX_POSTINGS = 16;
+/** Head hashes of messages shorter than this are too weak to be keys. */
+export const MIN_HEAD_BYTES = 16;
+/** The last (partial) chunk of a message is a key only when at least this long. */
+export const MIN_TAIL_CHUNK = 16;
+
+const KIND_HEAD = 0;
+const KIND_CHUNK = 1;
+const KIND_LINE = 2;
+const KIND_SIZE = 3;
+
+export interface HandshakeIndex {
+  /** SYN sequence number -> session index. */
+  isn: KeyIndex;
+  /** SYN TSval -> session index (SYNs with timestamps and a non-zero TSval). */
+  tsval: KeyIndex;
+}
+
+export function indexHandshakes(side: SideData): HandshakeIndex {
+  const n = side.sessions.length;
+  const isn = new KeyIndex(n);
+  const tsval = new KeyIndex(n);
+  for (const s of side.sessions) {
+    const syn = s.syn;
+    if (syn === null) continue;
+    isn.add(syn.seq, s.index);
+    if (syn.hasTimestamps && syn.tsval !== 0) tsval.add(syn.tsval, s.index);
+  }
+  return { isn, tsval };
+}
+
+/** Every message of a side under one global number, with its content keys indexed. */
+export class MessageIndex {
+  /** Global message number -> session index and message index. */
+  readonly session: Int32Array;
+  readonly message: Int32Array;
+  /** Session index -> global number of its first message. */
+  readonly firstOf: Int32Array;
+  readonly keys: KeyIndex;
+  readonly size: number;
+
+  constructor(readonly side: SideData) {
+    const sessions = side.sessions;
+    const firstOf = new Int32Array(sessions.length + 1);
+    let total = 0;
+    for (let i = 0; i < sessions.length; i++) {
+      firstOf[i] = total;
+      total += sessions[i]!.messages.length;
+    }
+    firstOf[sessions.length] = total;
+    this.firstOf = firstOf;
+    this.size = total;
+    this.session = new Int32Array(total);
+    this.message = new Int32Array(total);
+    this.keys = new KeyIndex(total * 8);
+    const scratch: number[] = [];
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i]!;
+      for (let m = 0; m < s.messages.length; m++) {
+        const g = firstOf[i]! + m;
+        this.session[g] = i;
+        this.message[g] = m;
+        messageKeys(side, s, m, scratch);
+        for (const k of scratch) this.keys.add(k, g);
+      }
+    }
+  }
+}
+
+/** The content keys of message `m` of session `s`, into `out` (cleared first). */
+export function messageKeys(side: SideData, s: Session, m: number, out: number[]): void {
+  out.length = 0;
+  const msg = s.messages[m]!;
+  const fp = msg.fingerprint;
+  const tag = msg.dir * 4;
+  if (fp.bytes === 0) {
+    if (msg.end > msg.start) out.push(tagged(msg.end - msg.start, tag + KIND_SIZE));
+    return;
+  }
+  if (fp.bytes >= MIN_HEAD_BYTES) out.push(tagged(fp.headHash, tag + KIND_HEAD));
+  const n = fp.hashes.length;
+  for (let i = 0; i < n; i++) {
+    if (i === n - 1 && fp.lengths[i]! < MIN_TAIL_CHUNK) continue;
+    out.push(tagged(fp.hashes[i]!, tag + KIND_CHUNK));
+  }
+  const lines = side.lineHashes[s.index]?.[m];
+  if (lines) for (let i = 0; i < lines.length; i++) out.push(tagged(lines[i]!, tag + KIND_LINE));
+}
+
+/** Pairs of times (client side, server side) for the coarse offset, from keys unique on both sides. */
+export interface CoarsePoints {
+  clientNs: number[];
+  serverNs: number[];
+}
+
+/** Most points kept for the coarse offset: its consensus needs many, not all. */
+export const MAX_COARSE_POINTS = 200_000;
+
+export function coarsePoints(
+  client: SideData,
+  server: SideData,
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+  mc: MessageIndex,
+  ms: MessageIndex,
+): CoarsePoints {
+  const out: CoarsePoints = { clientNs: [], serverNs: [] };
+  const push = (c: number, s: number) => {
+    out.clientNs.push(c + client.shiftNs);
+    out.serverNs.push(s + server.shiftNs);
+  };
+  for (const c of client.sessions) {
+    const syn = c.syn;
+    if (syn === null) continue;
+    if (hc.isn.count(syn.seq) === 1) {
+      const j = hs.isn.unique(syn.seq);
+      if (j >= 0) push(syn.relNs, server.sessions[j]!.syn!.relNs);
+    }
+    if (syn.hasTimestamps && syn.tsval !== 0 && hc.tsval.count(syn.tsval) === 1) {
+      const j = hs.tsval.unique(syn.tsval);
+      if (j >= 0) push(syn.relNs, server.sessions[j]!.syn!.relNs);
+    }
+  }
+  // One point per message: its first key that is unique on both sides.
+  const keys: number[] = [];
+  for (let g = 0; g < mc.size; g++) {
+    const s = client.sessions[mc.session[g]!]!;
+    const m = mc.message[g]!;
+    messageKeys(client, s, m, keys);
+    for (const k of keys) {
+      if (mc.keys.count(k) !== 1) continue;
+      const h = ms.keys.unique(k);
+      if (h < 0) continue;
+      const other = server.sessions[ms.session[h]!]!.messages[ms.message[h]!]!;
+      push(s.messages[m]!.firstRelNs, other.firstRelNs);
+      break;
+    }
+  }
+  if (out.clientNs.length > MAX_COARSE_POINTS) {
+    const stride = Math.ceil(out.clientNs.length / MAX_COARSE_POINTS);
+    out.clientNs = out.clientNs.filter((_, i) => i % stride === 0);
+    out.serverNs = out.serverNs.filter((_, i) => i % stride === 0);
+  }
+  return out;
+}

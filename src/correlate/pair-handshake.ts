@@ -1,0 +1,124 @@
+/**
+ * Pass-through pairing: the same connection seen on both sides, found by its SYN. A candidate shares the
+ * client's SYN sequence number or its SYN TSval; it is kept when the server-side SYN comes after the
+ * client-side one (within the clock window) and not too long after, and scored by what else agrees (the
+ * other ISN, options, IP ID, ports). Candidates are assigned one to one, best score first, nearest time
+ * on a tie, so a reused ISN or a TSval shared by connections opened in the same millisecond cannot steal
+ * another connection's counterpart.
+ */
+import type { HandshakePacket, Session } from '../tcp/index.js';
+import type { HandshakeIndex } from './candidates.js';
+import { MAX_POSTINGS } from './candidates.js';
+import { at, type PairClock } from './pair-clock.js';
+import type { SideData } from './types.js';
+
+export interface HandshakeMatch {
+  client: number;
+  server: number;
+  score: number;
+  /** Server-side SYN (on the client clock) minus client-side SYN. */
+  synDelayNs: number;
+  isnEqual: boolean;
+  tsvalEqual: boolean;
+}
+
+interface Candidate {
+  c: number;
+  s: number;
+  score: number;
+  delay: number;
+  isnEqual: boolean;
+  tsvalEqual: boolean;
+}
+
+/** Agreement of two SYNs beyond the key that found them, 0..1. */
+export function synAgreement(a: HandshakePacket, b: HandshakePacket): number {
+  let agree = 0;
+  let total = 0;
+  const check = (ok: boolean, weight: number) => {
+    total += weight;
+    if (ok) agree += weight;
+  };
+  check(
+    a.optionKinds.length === b.optionKinds.length && a.optionKinds.every((k, i) => k === b.optionKinds[i]),
+    2,
+  );
+  check(a.wscale === b.wscale && a.sackPerm === b.sackPerm, 1);
+  check(a.mss === b.mss, 1);
+  check(a.hasTimestamps === b.hasTimestamps && (!a.hasTimestamps || a.tsval === b.tsval), 2);
+  check(a.ipId >= 0 && a.ipId === b.ipId, 1);
+  return agree / total;
+}
+
+export function matchHandshakes(
+  client: SideData,
+  server: SideData,
+  hs: HandshakeIndex,
+  clock: PairClock,
+  maxLatencyNs: number,
+): HandshakeMatch[] {
+  const cands: Candidate[] = [];
+  const seen = new Map<number, true>();
+  for (const c of client.sessions) {
+    const syn = c.syn;
+    if (syn === null) continue;
+    seen.clear();
+    const consider = (s: number) => {
+      if (seen.has(s)) return;
+      seen.set(s, true);
+      const cand = evaluate(client, server, c, server.sessions[s]!, clock, maxLatencyNs);
+      if (cand) cands.push(cand);
+    };
+    if (hs.isn.count(syn.seq) <= MAX_POSTINGS) {
+      for (let e = hs.isn.first(syn.seq); e >= 0; e = hs.isn.nextEntry(e)) consider(hs.isn.valueAt(e));
+    }
+    if (syn.hasTimestamps && syn.tsval !== 0 && hs.tsval.count(syn.tsval) <= MAX_POSTINGS) {
+      for (let e = hs.tsval.first(syn.tsval); e >= 0; e = hs.tsval.nextEntry(e))
+        consider(hs.tsval.valueAt(e));
+    }
+  }
+  cands.sort((x, y) => y.score - x.score || Math.abs(x.delay) - Math.abs(y.delay) || x.c - y.c || x.s - y.s);
+  const usedC = new Uint8Array(client.sessions.length);
+  const usedS = new Uint8Array(server.sessions.length);
+  const out: HandshakeMatch[] = [];
+  for (const k of cands) {
+    if (usedC[k.c] || usedS[k.s]) continue;
+    usedC[k.c] = 1;
+    usedS[k.s] = 1;
+    out.push({
+      client: k.c,
+      server: k.s,
+      score: k.score,
+      synDelayNs: k.delay,
+      isnEqual: k.isnEqual,
+      tsvalEqual: k.tsvalEqual,
+    });
+  }
+  return out.sort((x, y) => x.client - y.client);
+}
+
+function evaluate(
+  client: SideData,
+  server: SideData,
+  c: Session,
+  s: Session,
+  clock: PairClock,
+  maxLatencyNs: number,
+): Candidate | null {
+  const a = c.syn!;
+  const b = s.syn;
+  if (b === null) return null;
+  const delay = clock.toClient(at(server, b.relNs)) - at(client, a.relNs);
+  // The server side cannot see the SYN before the client side did (beyond the clock's uncertainty).
+  if (delay < -clock.windowNs || delay > maxLatencyNs) return null;
+  const isnEqual = a.seq === b.seq;
+  const tsvalEqual = a.hasTimestamps && b.hasTimestamps && a.tsval === b.tsval && a.tsval !== 0;
+  const agreement = synAgreement(a, b);
+  // A TSval is a millisecond clock: shared by connections opened together, so it needs company.
+  if (!isnEqual && agreement < 0.7) return null;
+  let score = isnEqual ? 0.6 : 0.3;
+  score += 0.25 * agreement;
+  if (c.synAck && s.synAck && c.synAck.seq === s.synAck.seq) score += 0.1;
+  if (c.client.port === s.client.port) score += 0.05;
+  return { c: c.index, s: s.index, score: Math.min(1, score), delay, isnEqual, tsvalEqual };
+}

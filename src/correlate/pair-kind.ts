@@ -1,0 +1,56 @@
+/**
+ * What the device did to a pass-through connection, from its two handshakes (research notes §6):
+ *
+ * - same ISN both ways: `same` when the tuple is kept, else `translated` (NAT);
+ * - same client ISN, another responder ISN: either the device answered the SYN itself and spliced the
+ *   server's connection on later (SYN proxy: `spliced`), or it randomises only the server's numbers
+ *   (`seq-shifted`). A SYN proxy's client-side SYN-ACK comes before the server-side SYN; when the clock
+ *   cannot order them, Linux SYNPROXY's marks decide: a SYN-ACK with window 0, a server-side SYN with a
+ *   non-zero ack field and no ACK flag;
+ * - another client ISN: `seq-shifted` (sequence randomiser).
+ */
+import type { Session } from '../tcp/index.js';
+import { at, type PairClock } from './pair-clock.js';
+import { sameEndpoint } from './pair-tuple.js';
+import type { PairKind, SeqOffsets, SideData } from './types.js';
+
+export function passThroughKind(
+  client: SideData,
+  server: SideData,
+  c: Session,
+  s: Session,
+  clock: PairClock,
+): PairKind {
+  const isnEqual = c.syn !== null && s.syn !== null && c.syn.seq === s.syn.seq;
+  const responderEqual = c.synAck !== null && s.synAck !== null ? c.synAck.seq === s.synAck.seq : null;
+  if (isnEqual && responderEqual !== false) {
+    return sameEndpoint(c.client, s.client) && sameEndpoint(c.server, s.server) ? 'same' : 'translated';
+  }
+  if (isnEqual) return deviceAnsweredFirst(client, server, c, s, clock) ? 'spliced' : 'seq-shifted';
+  return 'seq-shifted';
+}
+
+/** Did the client-side SYN-ACK exist before the server side saw any SYN? */
+export function deviceAnsweredFirst(
+  client: SideData,
+  server: SideData,
+  c: Session,
+  s: Session,
+  clock: PairClock,
+): boolean {
+  if (c.synAck === null || s.syn === null) return false;
+  const gap = clock.toClient(at(server, s.syn.relNs)) - at(client, c.synAck.relNs);
+  if (gap > clock.windowNs) return true;
+  if (gap < -clock.windowNs) return false;
+  return c.synAck.window === 0 || s.syn.ack !== 0;
+}
+
+/** Server-side value = client-side value + offset (mod 2^32), per direction. */
+export function seqOffsetsOf(c: Session, s: Session): SeqOffsets {
+  const c2s = (s.dirs[0].isn - c.dirs[0].isn) >>> 0;
+  const s2c =
+    c.synAck !== null && s.synAck !== null
+      ? (s.synAck.seq - c.synAck.seq) >>> 0
+      : (s.dirs[1].isn - c.dirs[1].isn) >>> 0;
+  return { c2s, s2c };
+}

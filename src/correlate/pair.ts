@@ -1,0 +1,234 @@
+/**
+ * Session pairing: which connection on the client side is which on the server side, through any
+ * middlebox, without being told the device's addresses. docs/correlation.md describes the procedure:
+ *
+ * 1. Index both sides (handshake keys, content keys) and find the coarse clock offset from keys unique on
+ *    both sides: the captures may disagree by hours, so nothing assumes a small offset.
+ * 2. Pair on the coarse clock: pass-through connections by their SYNs, the rest message by message by
+ *    content (terminating proxies, pools).
+ * 3. Align the clocks on the causal constraints of those pairs; pair again on the aligned clock (timing
+ *    now decides between near-identical candidates, and the SYN-proxy order is visible); align again.
+ * 4. Connections left over get a reason; swapped files, no overlap and no shared traffic are warned about.
+ */
+import { alignPairs, pairConstraints } from './align.js';
+import { coarsePoints, type HandshakeIndex, indexHandshakes, MessageIndex } from './candidates.js';
+import type { ClockAlignment } from './clock.js';
+import { type CoarseOffset, findCoarseOffset, timeOverlap } from './coarse-offset.js';
+import { contentPairs, passThroughPair } from './pair-build.js';
+import {
+  alignedClock,
+  coarseClock,
+  DEFAULT_MAX_LATENCY_NS,
+  type PairClock,
+  userClock,
+} from './pair-clock.js';
+import { type Link, linkMessages } from './pair-content.js';
+import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
+import { passThroughKind } from './pair-kind.js';
+import { durationText } from './pair-tuple.js';
+import { unpairedOf } from './pair-unpaired.js';
+import type { SessionPair, SideData, Unpaired } from './types.js';
+
+export interface PairOptions {
+  /** User override (--offset): ns to add to server-side times to read the client clock; skips estimation. */
+  offsetNs?: number;
+  /** User override (--skew), ppm. */
+  skewPpm?: number;
+  /** Where the user's offset holds (ns from the shared base second); default 0. */
+  referenceNs?: number;
+  /** Time-stamping allowance for the alignment (see AlignOptions.toleranceNs). */
+  toleranceNs?: number;
+  /** Longest a device may hold a SYN or a message before passing it on; default 30 s. */
+  maxLatencyNs?: number;
+}
+
+export interface PairWarning {
+  id: string;
+  text: string;
+}
+
+export interface PairingResult {
+  pairs: SessionPair[];
+  unpaired: Unpaired[];
+  alignment: ClockAlignment;
+  coarse: CoarseOffset;
+  swapped: boolean;
+  warnings: PairWarning[];
+  /** Shared base second; `client.shiftNs` and `server.shiftNs` are set from it. */
+  baseSec: number;
+}
+
+interface Round {
+  matches: HandshakeMatch[];
+  links: Link[];
+}
+
+/**
+ * Pair the sessions of two captures. Sets `shiftNs` on both sides (relative to the returned `baseSec`).
+ */
+export function pairSessions(client: SideData, server: SideData, opts: PairOptions = {}): PairingResult {
+  const baseSec = Math.min(client.baseSec, server.baseSec);
+  client.shiftNs = (client.baseSec - baseSec) * 1e9;
+  server.shiftNs = (server.baseSec - baseSec) * 1e9;
+  const maxLatency = opts.maxLatencyNs ?? DEFAULT_MAX_LATENCY_NS;
+  const warnings: PairWarning[] = [];
+
+  const hc = indexHandshakes(client);
+  const hs = indexHandshakes(server);
+  const mc = new MessageIndex(client);
+  const ms = new MessageIndex(server);
+
+  let coarse: CoarseOffset;
+  let clock: PairClock | null;
+  const user = opts.offsetNs !== undefined;
+  if (user) {
+    coarse = userCoarse(opts);
+    clock = userClock(opts.offsetNs!, opts.skewPpm ?? 0, opts.referenceNs ?? 0);
+  } else {
+    coarse = estimateCoarse(client, server, hc, hs, mc, ms);
+    clock = coarse.found ? coarseClock(coarse) : null;
+    if (coarse.found && coarse.ambiguous) {
+      warnings.push({
+        id: 'pair.ambiguous_offset',
+        text: `the clock offset between the captures is ambiguous: ${coarse.support} matches agree on one offset, ${coarse.runnerUp} on another.`,
+      });
+    }
+  }
+  const alignOpts = {
+    ...(opts.offsetNs !== undefined ? { offsetNs: opts.offsetNs } : {}),
+    ...(opts.skewPpm !== undefined ? { skewPpm: opts.skewPpm } : {}),
+    ...(opts.referenceNs !== undefined ? { referenceNs: opts.referenceNs } : {}),
+    ...(opts.toleranceNs !== undefined ? { toleranceNs: opts.toleranceNs } : {}),
+  };
+
+  let round: Round = { matches: [], links: [] };
+  let aligned = alignPairs(client, server, pairConstraints(client, server, [], []), alignOpts);
+  if (clock !== null) {
+    const resolution = client.resolutionNs + server.resolutionNs;
+    for (let pass = 0; pass < 2; pass++) {
+      round = pairRound(client, server, hs, mc, ms, clock, maxLatency);
+      const passThrough = round.matches.map((m) => ({
+        client: m.client,
+        server: m.server,
+        kind: passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock!),
+      }));
+      aligned = alignPairs(
+        client,
+        server,
+        pairConstraints(client, server, passThrough, round.links),
+        alignOpts,
+      );
+      if (aligned.alignment.method === 'none') break;
+      const next = alignedClock(aligned.alignment, resolution, user ? 'user' : 'aligned');
+      // A one-sided fit has no bound: keep the coarse window, centred on the better line.
+      if (!Number.isFinite(aligned.alignment.boundNs))
+        next.windowNs = Math.max(next.windowNs, clock.windowNs);
+      clock = next;
+    }
+  } else {
+    warnings.push({
+      id: 'pair.no_shared_traffic',
+      text: 'no connection or message on one side matches one on the other: the captures share no traffic (other traffic, other times, or another device).',
+    });
+  }
+
+  const pairs: SessionPair[] = [];
+  if (clock !== null) {
+    for (const m of round.matches) pairs.push({ id: 0, ...passThroughPair(client, server, m, clock) });
+    for (const p of contentPairs(client, server, round.links, clock)) pairs.push({ id: 0, ...p });
+    pairs.sort((a, b) => a.client - b.client);
+    pairs.forEach((p, i) => {
+      p.id = i;
+    });
+  }
+
+  const pairedC = new Uint8Array(client.sessions.length);
+  const pairedS = new Uint8Array(server.sessions.length);
+  for (const p of pairs) {
+    pairedC[p.client] = 1;
+    for (const s of p.server) pairedS[s] = 1;
+  }
+  const unpaired = [
+    ...unpairedOf(client, server, pairedC, clock),
+    ...unpairedOf(server, client, pairedS, clock),
+  ];
+
+  overlapWarning(client, server, coarse, warnings);
+  const swapped = aligned.orientation.verdict === 'swapped';
+  if (swapped) {
+    warnings.push({
+      id: 'pair.swapped',
+      text: `the files look swapped: ${client.path} reads as the server-side capture and ${server.path} as the client-side one (the reverse order leaves ${(aligned.orientation.swappedRejected * 100).toFixed(0)}% of the timing constraints inconsistent, this one ${(aligned.orientation.asGivenRejected * 100).toFixed(0)}%).`,
+    });
+  }
+  return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
+}
+
+function pairRound(
+  client: SideData,
+  server: SideData,
+  hs: HandshakeIndex,
+  mc: MessageIndex,
+  ms: MessageIndex,
+  clock: PairClock,
+  maxLatency: number,
+): Round {
+  const matches = matchHandshakes(client, server, hs, clock, maxLatency);
+  const clientEligible = new Uint8Array(client.sessions.length).fill(1);
+  const serverEligible = new Uint8Array(server.sessions.length).fill(1);
+  for (const m of matches) {
+    clientEligible[m.client] = 0;
+    serverEligible[m.server] = 0;
+  }
+  const links = linkMessages(client, server, mc, ms, clientEligible, serverEligible, clock, maxLatency);
+  return { matches, links };
+}
+
+function estimateCoarse(
+  client: SideData,
+  server: SideData,
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+  mc: MessageIndex,
+  ms: MessageIndex,
+): CoarseOffset {
+  const pts = coarsePoints(client, server, hc, hs, mc, ms);
+  // Two captures of a handful of connections still deserve an offset, with less support behind it.
+  const minSupport = Math.max(1, Math.min(3, pts.clientNs.length));
+  return findCoarseOffset(pts.clientNs, pts.serverNs, { minSupport });
+}
+
+function userCoarse(opts: PairOptions): CoarseOffset {
+  return {
+    found: true,
+    offsetNs: opts.offsetNs!,
+    referenceNs: opts.referenceNs ?? 0,
+    skewPpm: opts.skewPpm ?? 0,
+    windowNs: 1e6,
+    support: 0,
+    total: 0,
+    runnerUp: 0,
+    ambiguous: false,
+  };
+}
+
+function overlapWarning(
+  client: SideData,
+  server: SideData,
+  coarse: CoarseOffset,
+  warnings: PairWarning[],
+): void {
+  const offset = coarse.found ? coarse.offsetNs : 0;
+  const o = timeOverlap(
+    client.firstRelNs + client.shiftNs,
+    client.lastRelNs + client.shiftNs,
+    server.firstRelNs + server.shiftNs,
+    server.lastRelNs + server.shiftNs,
+    offset,
+  );
+  if (o.overlaps) return;
+  warnings.push({
+    id: 'pair.no_overlap',
+    text: `the captures do not overlap in time${coarse.found ? ' after clock alignment' : ''}: ${durationText(-o.overlapNs)} lie between them.`,
+  });
+}
