@@ -153,6 +153,67 @@ export interface PairMatch {
   changes: FieldChange[];
   /** Examples (bounded) of dropped / injected packets with their packet numbers. */
   examples: PacketEvent[];
+  /**
+   * Upstream packets the device consumed and answered itself instead of forwarding: the client's SYN and
+   * handshake ACK and the server's SYN-ACK of a spliced pair (SYN proxy). Neither matched nor dropped.
+   */
+  answered: [number, number];
+  /** Unmatched packets whose counterpart would fall outside the other capture's time range: no verdict. */
+  outside: [number, number];
+  /** Handshake timing on both sides, and for terminated pairs the latency of every linked message. */
+  timing: MessageTiming;
+}
+
+/**
+ * Timing of a pair at the level of handshakes and messages, from pass 1's sessions and the clock alignment
+ * (all times on the client clock). For terminated pairs this is the only timing there is: their packets
+ * are not forwarded one to one.
+ */
+export interface MessageTiming {
+  handshake: HandshakeTiming;
+  /** One per `SessionPair.messages` link, same order (empty for pass-through pairs). */
+  links: MessageLatency[];
+}
+
+export interface HandshakeTiming {
+  /** Client side: first SYN to the first SYN-ACK (the device's answer when it answers itself). */
+  clientSynToSynAckNs: number | null;
+  /** Client side: first SYN to the handshake ACK, and to the first payload byte from the client. */
+  clientSynToAckNs: number | null;
+  clientSynToDataNs: number | null;
+  /** One per server-side session of the pair, in `SessionPair.server` order. */
+  server: ServerHandshakeTiming[];
+}
+
+export interface ServerHandshakeTiming {
+  session: number;
+  /** Server-side first SYN (mapped to the client clock) minus the client's first SYN / handshake ACK /
+   * first payload packet: positive when the device connected after that event. */
+  synAfterClientSynNs: number | null;
+  synAfterClientAckNs: number | null;
+  synAfterClientDataNs: number | null;
+  /** Server side: first SYN to the first SYN-ACK (the server's own answer time). */
+  synToSynAckNs: number | null;
+  /**
+   * The last client event before the server-side SYN: 'before' (the server connection existed before the
+   * client's SYN: pooled or pre-opened), 'syn', 'handshake' (after the client's handshake ACK: SYN proxy),
+   * 'data' (after the client's first payload: delayed binding, the device connects once it has a
+   * request); null when a SYN is missing.
+   */
+  connectsAfter: 'before' | 'syn' | 'handshake' | 'data' | null;
+}
+
+/** Latency of one message through a terminating device (client clock, ns). */
+export interface MessageLatency {
+  clientMessage: number;
+  serverSession: number;
+  serverMessage: number;
+  /** 0 request (client to server: server-side minus client-side), 1 response (client-side minus server-side). */
+  dir: 0 | 1;
+  /** From the first packet of the message upstream to the first packet of the carrying message downstream. */
+  firstByteNs: number;
+  /** The same for the last packet of each. */
+  lastByteNs: number;
 }
 
 export interface DelayStats {
@@ -173,10 +234,15 @@ export interface FieldChange {
   clientPacket: number;
   serverPacket: number;
   detail: string;
+  /**
+   * Downstream minus upstream value when every counted change had the same difference (mod 2^32 for seq,
+   * ack, timestamps and SACK edges, mod 2^16 for the IP ID), else null; null for non-numeric fields.
+   */
+  delta: number | null;
 }
 
 export interface PacketEvent {
-  event: 'dropped' | 'injected' | 'matched';
+  event: 'dropped' | 'injected' | 'matched' | 'answered';
   dir: 0 | 1;
   side: Side;
   packet: number;

@@ -1,0 +1,198 @@
+/**
+ * What the device changed in a packet it forwarded: one bit per field, compared between the upstream copy
+ * and the downstream copy of a matched packet. Each rule below states when a field counts as changed; the
+ * field names are the stable ids of `FieldChange.field` (docs/correlation-matching.md lists them).
+ */
+import { tcpFlagsString } from '../decode/index.js';
+import { TCP_ACK } from '../decode/types.js';
+import { KEY_FLAGS, MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
+
+export const FIELD_NAMES = [
+  'ttl',
+  'ip-id',
+  'dscp',
+  'ecn',
+  'window',
+  'mss',
+  'wscale',
+  'sack-perm',
+  'timestamps',
+  'options',
+  'seq',
+  'ack',
+  'sack-blocks',
+  'src-address',
+  'dst-address',
+  'src-port',
+  'dst-port',
+  'payload',
+  'flags',
+] as const;
+export type FieldName = (typeof FIELD_NAMES)[number];
+export const FIELD_COUNT = FIELD_NAMES.length;
+
+export const F_TTL = 1 << 0;
+export const F_IP_ID = 1 << 1;
+export const F_DSCP = 1 << 2;
+export const F_ECN = 1 << 3;
+export const F_WINDOW = 1 << 4;
+export const F_MSS = 1 << 5;
+export const F_WSCALE = 1 << 6;
+export const F_SACK_PERM = 1 << 7;
+export const F_TIMESTAMPS = 1 << 8;
+export const F_OPTIONS = 1 << 9;
+export const F_SEQ = 1 << 10;
+export const F_ACK = 1 << 11;
+export const F_SACK_BLOCKS = 1 << 12;
+export const F_SRC_ADDRESS = 1 << 13;
+export const F_DST_ADDRESS = 1 << 14;
+export const F_SRC_PORT = 1 << 15;
+export const F_DST_PORT = 1 << 16;
+export const F_PAYLOAD = 1 << 17;
+export const F_FLAGS = 1 << 18;
+
+/**
+ * Fields changed between upstream slot `up` and downstream slot `down` (addresses and ports excepted: they
+ * are constant per connection and come from the sessions' endpoints). `sackOffset` is the offset of the
+ * sequence space the packet's SACK blocks refer to (the other direction's), server side = client side +
+ * offset.
+ *
+ * - TTL, IP ID, DSCP, ECN, raw window: any difference.
+ * - MSS, window scale, SACK-permitted: present on either copy and different (absent counts as a value).
+ * - TIMESTAMPS: option present on one copy only, or TSval or TSecr different.
+ * - OPTIONS: the option kinds, in header order, differ (a rewritten, added or removed option).
+ * - SEQ: raw sequence numbers differ (the pair's offset; matching already requires the offset to hold).
+ *   ACK likewise, on packets with the ACK flag.
+ * - SACK-BLOCKS: a block edge does NOT follow the sequence offset of the space it refers to, e.g. blocks
+ *   left untranslated by a sequence randomiser (the receiver then ignores them or worse). Consistently
+ *   translated blocks are not a change of their own: they follow `seq`/`ack`.
+ * - PAYLOAD: both copies captured the same number of payload bytes and the sampled bytes differ.
+ * - FLAGS: the flags outside the match key (PSH, URG, ECE, CWR, AE, reserved) differ.
+ */
+export function changedFields(w: PacketWindow, up: number, down: number, sackOffset: number): number {
+  let bits = 0;
+  if (w.ttl[up] !== w.ttl[down]) bits |= F_TTL;
+  if (w.ipId[up] !== w.ipId[down]) bits |= F_IP_ID;
+  if (w.dscp[up] !== w.dscp[down]) bits |= F_DSCP;
+  if (w.ecn[up] !== w.ecn[down]) bits |= F_ECN;
+  if (w.window[up] !== w.window[down]) bits |= F_WINDOW;
+  if (w.mss[up] !== w.mss[down]) bits |= F_MSS;
+  if (w.wscale[up] !== w.wscale[down]) bits |= F_WSCALE;
+  if (w.sackPerm[up] !== w.sackPerm[down]) bits |= F_SACK_PERM;
+  if (
+    w.hasTs[up] !== w.hasTs[down] ||
+    (w.hasTs[up] === 1 && (w.tsval[up] !== w.tsval[down] || w.tsecr[up] !== w.tsecr[down]))
+  ) {
+    bits |= F_TIMESTAMPS;
+  }
+  if (w.optionsSig[up] !== w.optionsSig[down]) bits |= F_OPTIONS;
+  if (w.seq[up] !== w.seq[down]) bits |= F_SEQ;
+  if (w.flags[up]! & TCP_ACK && w.ack[up] !== w.ack[down]) bits |= F_ACK;
+  if ((w.sackCount[up]! > 0 || w.sackCount[down]! > 0) && !sackFollowsOffset(w, up, down, sackOffset)) {
+    bits |= F_SACK_BLOCKS;
+  }
+  if (w.payloadHashed[up]! > 0 && w.payloadHashed[up] === w.payloadHashed[down]) {
+    if (w.payloadHash[up] !== w.payloadHash[down]) bits |= F_PAYLOAD;
+  }
+  if ((w.flags[up]! & ~KEY_FLAGS) !== (w.flags[down]! & ~KEY_FLAGS)) bits |= F_FLAGS;
+  return bits;
+}
+
+/** Every SACK edge of the server-side copy equals the client-side edge plus the offset. */
+function sackFollowsOffset(w: PacketWindow, a: number, b: number, offset: number): boolean {
+  const n = w.sackCount[a]!;
+  if (n !== w.sackCount[b]) return false;
+  const client = w.side[a] === 0 ? a : b;
+  const server = client === a ? b : a;
+  const c0 = client * MAX_SACK_BLOCKS * 2;
+  const s0 = server * MAX_SACK_BLOCKS * 2;
+  for (let i = 0; i < n * 2; i++) {
+    if ((w.sack[c0 + i]! + offset) >>> 0 !== w.sack[s0 + i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Downstream minus upstream for fields with a numeric value (mod 2^32 for sequence space and timestamps,
+ * mod 2^16 for the IP ID); NaN for the others. For SACK blocks: the shift of the first left edge as
+ * carried (0 when the blocks were left untranslated).
+ */
+export function fieldDelta(w: PacketWindow, field: number, up: number, down: number): number {
+  switch (FIELD_NAMES[field]) {
+    case 'ttl':
+      return w.ttl[down]! - w.ttl[up]!;
+    case 'ip-id':
+      return (w.ipId[down]! - w.ipId[up]!) & 0xffff;
+    case 'dscp':
+      return w.dscp[down]! - w.dscp[up]!;
+    case 'window':
+      return w.window[down]! - w.window[up]!;
+    case 'mss':
+      return w.mss[up]! >= 0 && w.mss[down]! >= 0 ? w.mss[down]! - w.mss[up]! : Number.NaN;
+    case 'wscale':
+      return w.wscale[up]! >= 0 && w.wscale[down]! >= 0 ? w.wscale[down]! - w.wscale[up]! : Number.NaN;
+    case 'timestamps':
+      return w.hasTs[up] === 1 && w.hasTs[down] === 1 ? (w.tsval[down]! - w.tsval[up]!) >>> 0 : Number.NaN;
+    case 'seq':
+      return (w.seq[down]! - w.seq[up]!) >>> 0;
+    case 'ack':
+      return (w.ack[down]! - w.ack[up]!) >>> 0;
+    case 'sack-blocks':
+      return w.sackCount[up]! > 0 && w.sackCount[down]! > 0
+        ? (w.sack[down * MAX_SACK_BLOCKS * 2]! - w.sack[up * MAX_SACK_BLOCKS * 2]!) >>> 0
+        : Number.NaN;
+    default:
+      return Number.NaN;
+  }
+}
+
+/** A field's value on one copy, in plain words, for examples. */
+export function fieldValue(w: PacketWindow, field: number, s: number): string {
+  switch (FIELD_NAMES[field]) {
+    case 'ttl':
+      return String(w.ttl[s]);
+    case 'ip-id':
+      return String(w.ipId[s]);
+    case 'dscp':
+      return String(w.dscp[s]);
+    case 'ecn':
+      return String(w.ecn[s]);
+    case 'window':
+      return String(w.window[s]);
+    case 'mss':
+      return w.mss[s]! >= 0 ? String(w.mss[s]) : 'none';
+    case 'wscale':
+      return w.wscale[s]! >= 0 ? String(w.wscale[s]) : 'none';
+    case 'sack-perm':
+      return w.sackPerm[s] === 1 ? 'yes' : 'no';
+    case 'timestamps':
+      return w.hasTs[s] === 1 ? `TSval=${w.tsval[s]} TSecr=${w.tsecr[s]}` : 'none';
+    case 'options':
+      return `kinds#${w.optionsSig[s]!.toString(16)}`;
+    case 'seq':
+      return `0x${w.seq[s]!.toString(16)}`;
+    case 'ack':
+      return `0x${w.ack[s]!.toString(16)}`;
+    case 'sack-blocks': {
+      const parts: string[] = [];
+      for (let i = 0; i < w.sackCount[s]!; i++) {
+        const at = s * MAX_SACK_BLOCKS * 2 + i * 2;
+        parts.push(`0x${w.sack[at]!.toString(16)}-0x${w.sack[at + 1]!.toString(16)}`);
+      }
+      return parts.length > 0 ? parts.join(',') : 'none';
+    }
+    case 'payload':
+      return `${w.payloadHashed[s]} bytes hash 0x${w.payloadHash[s]!.toString(16)}`;
+    case 'flags':
+      return tcpFlagsString(w.flags[s]!) || 'none';
+    default:
+      return '';
+  }
+}
+
+/** A packet's flags, numbers and length in plain words, e.g. "SYN seq=0x1a2b3c4d len=0". */
+export function describePacket(w: PacketWindow, s: number): string {
+  const flags = w.flags[s]!;
+  const ack = flags & TCP_ACK ? ` ack=0x${w.ack[s]!.toString(16)}` : '';
+  return `${tcpFlagsString(flags) || 'no flags'} seq=0x${w.seq[s]!.toString(16)}${ack} len=${w.len[s]} ip-id=${w.ipId[s]}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * One capture re-read for pass 2: reader -> decoder -> SessionTable, as in pass 1, so that each TCP packet
+ * gets the same session index and direction (the table numbers sessions deterministically). Each call to
+ * `advance` reads up to the next TCP packet and copies what matching needs from the reused packet view into
+ * a window slot: numbers only, nothing allocated per packet.
+ */
+import { openCapture } from '../capture/index.js';
+import type { CaptureReader } from '../capture/types.js';
+import { Decoder } from '../decode/index.js';
+import type { PacketView } from '../decode/types.js';
+import { fnv1a } from '../tcp/fingerprint.js';
+import { type Session, SessionTable, type TcpPacketResult } from '../tcp/index.js';
+import { MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
+
+/**
+ * PAYLOAD SAMPLE: the first 48 and the last 16 captured payload bytes are hashed, enough to see an
+ * application-level gateway rewrite a header or an address without reading every byte of every packet.
+ */
+const PAYLOAD_HEAD = 48;
+const PAYLOAD_TAIL = 16;
+
+export class SideStream {
+  private readonly reader: CaptureReader;
+  private readonly decoder: Decoder;
+  private readonly table: SessionTable;
+  private view: PacketView | null = null;
+  /** Slot being filled, and whether the table delivered a TCP packet into it. */
+  private slot = -1;
+  private delivered = false;
+  /** Base second of this side's relative times (SideData.baseSec) and its shift to the common base. */
+  private readonly baseSec: number;
+  private readonly shiftNs: number;
+  /** Raw time of the last packet delivered: ns from the common base on this side's own clock. */
+  ownTimeNs = 0;
+  /** Session and direction of the last packet delivered. */
+  sessionIndex = -1;
+  done = false;
+
+  constructor(
+    path: string,
+    private readonly sideId: 0 | 1,
+    private readonly window: PacketWindow,
+    baseSec: number,
+    shiftNs: number,
+  ) {
+    this.reader = openCapture(path);
+    this.decoder = new Decoder(this.reader.anomalies);
+    this.baseSec = baseSec;
+    this.shiftNs = shiftNs;
+    this.table = new SessionTable({ onPacket: (r, s) => this.fill(r, s) });
+  }
+
+  /** Read to the next TCP packet; returns its slot, or -1 at the end of the file (or a reading error). */
+  advance(): number {
+    if (this.done) return -1;
+    const w = this.window;
+    this.slot = w.alloc();
+    this.delivered = false;
+    for (let rec = this.reader.next(); rec !== null; rec = this.reader.next()) {
+      const v = this.decoder.decode(rec);
+      if (!v.isTcp) continue;
+      this.view = v;
+      this.table.onPacket(v);
+      if (this.delivered) return this.slot;
+    }
+    w.release(this.slot);
+    this.slot = -1;
+    this.finish();
+    return -1;
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.reader.close();
+  }
+
+  /** SessionTable callback: the packet's session and direction are known; copy the view into the slot. */
+  private fill(r: TcpPacketResult, session: Session): void {
+    const v = this.view!;
+    const w = this.window;
+    const s = this.slot;
+    this.delivered = true;
+    this.sessionIndex = session.index;
+    this.ownTimeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
+    w.side[s] = this.sideId;
+    w.dir[s] = r.dir;
+    w.session[s] = session.index;
+    w.packet[s] = v.index;
+    w.seq[s] = v.seq;
+    w.ack[s] = v.ack;
+    w.flags[s] = v.flags;
+    w.len[s] = v.payloadLength;
+    w.ipId[s] = v.ipId;
+    w.ttl[s] = v.ttl;
+    w.dscp[s] = v.dscp;
+    w.ecn[s] = v.ecn;
+    w.window[s] = v.window;
+    w.mss[s] = v.mss;
+    w.wscale[s] = v.wscale;
+    w.sackPerm[s] = v.sackPerm ? 1 : 0;
+    w.hasTs[s] = v.hasTimestamps ? 1 : 0;
+    w.tsval[s] = v.tsval;
+    w.tsecr[s] = v.tsecr;
+    let sig = 0;
+    const kinds = v.optionKinds;
+    for (let i = 0; i < v.optionCount; i++) sig = Math.imul(sig ^ (kinds[i]! + 1), 0x01000193);
+    w.optionsSig[s] = sig >>> 0;
+    const blocks = Math.min(v.sackCount, MAX_SACK_BLOCKS);
+    w.sackCount[s] = blocks;
+    for (let i = 0; i < blocks * 2; i++) w.sack[s * MAX_SACK_BLOCKS * 2 + i] = v.sack[i]!;
+    const captured = Math.min(v.payloadCaptured, v.payloadLength);
+    if (captured > 0) {
+      const start = v.payloadOffset;
+      const end = start + captured;
+      const headEnd = Math.min(end, start + PAYLOAD_HEAD);
+      let h = fnv1a(v.buf, start, headEnd);
+      h = fnv1a(v.buf, Math.max(headEnd, end - PAYLOAD_TAIL), end, h);
+      w.payloadHash[s] = h;
+      w.payloadHashed[s] = captured;
+    } else {
+      w.payloadHash[s] = 0;
+      w.payloadHashed[s] = 0;
+    }
+  }
+}

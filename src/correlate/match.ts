@@ -1,0 +1,442 @@
+/**
+ * Pass 2 of correlation: both captures read again at once, merged in aligned time order, and every packet
+ * of a pass-through pair matched one to one with its copy on the other side of the device. From the matches
+ * come transit delays, drops (upstream, never downstream), injections (downstream without an upstream
+ * original) and the fields the device changed. docs/correlation-matching.md states every rule here; keep
+ * the two in sync.
+ *
+ * Upstream is where a packet enters the device: the client side for client-to-server packets, the server
+ * side for server-to-client ones. Delay = downstream time minus upstream time, both on the client clock.
+ *
+ * MATCH KEY: pair, direction, sequence and acknowledgement numbers translated into the server side's
+ * numbering with the pair's offsets, payload length, and the SYN/FIN/RST/ACK flags. A packet whose key is
+ * found among the other side's pending packets, within the plausible delay range [-slack, maxDelay +
+ * slack], is matched at once; otherwise it waits in the window.
+ *
+ * CHOOSING AMONG COPIES: several pending packets can share a key (a retransmission and its dropped
+ * original, duplicates, repeated pure ACKs). Where the device is known to preserve the IP ID or the TCP
+ * timestamps (learned from the first matches of the pair, or of the direction across pairs before that),
+ * a candidate carrying the same value wins; otherwise, and among equals, the one with the smallest delay.
+ * So a retransmission whose original was dropped matches the downstream copy, and the original, never
+ * matched, ages out as the drop.
+ *
+ * AGING: an upstream packet unmatched for maxDelay + slack after its time is dropped; a downstream packet
+ * unmatched for slack after its time (its upstream original can only be that late after clock error) is
+ * injected. Either is "outside" instead when its counterpart would have fallen outside the other
+ * capture's time range. Memory is the packets inside that window, never the whole capture.
+ */
+import type { ClockAlignment } from './clock-result.js';
+import { ServerToClient } from './match-clock.js';
+import { changedFields, describePacket } from './match-fields.js';
+import { PairState, Preservation } from './match-pair-state.js';
+import { SideStream } from './match-side.js';
+import { pairTiming } from './match-timing.js';
+import {
+  ANSWERED,
+  DROPPED,
+  INJECTED,
+  MATCHED,
+  OUTSIDE,
+  PacketWindow,
+  PENDING,
+  TERMINATED,
+  UNPAIRED,
+} from './match-window.js';
+import type { PairMatch, SessionPair, Side, SideData } from './types.js';
+
+export { FIELD_NAMES } from './match-fields.js';
+
+export type MatchEventKind =
+  | 'matched'
+  | 'dropped'
+  | 'injected'
+  | 'answered'
+  | 'outside'
+  | 'terminated'
+  | 'unpaired';
+
+/**
+ * One TCP packet's verdict, reported in merged time order. The same object is reused for every call:
+ * copy what you keep. Non-TCP packets are not reported.
+ */
+export interface MatchEvent {
+  side: Side;
+  /** 1-based packet number in its file. */
+  packet: number;
+  /** Pair id, or -1 when the packet's session has no pair. */
+  pair: number;
+  /** 0 client to server, 1 server to client (for unpaired packets: relative to their session's initiator). */
+  dir: 0 | 1;
+  /**
+   * matched: forwarded, `otherPacket` is the copy; dropped: upstream only; injected: downstream only;
+   * answered: consumed by the device, which answered itself (spliced handshakes); outside: no counterpart,
+   * but the other capture did not cover the time it would have had; terminated: packet of a terminated
+   * pair (the other side is another connection); unpaired: its session has no pair.
+   */
+  event: MatchEventKind;
+  otherPacket: number;
+  /** Transit delay (ns) of a matched packet, null otherwise. */
+  delayNs: number | null;
+  /** Changed fields of a matched packet: bit i is FIELD_NAMES[i]. */
+  changes: number;
+}
+
+export interface MatchOptions {
+  /** Longest transit delay through the device that is still a match (ns). Default 1 s. */
+  maxDelayNs?: number;
+  /**
+   * Clock uncertainty allowed around a delay (ns): a downstream copy may look up to this much earlier than
+   * its original. Default: the alignment's bound (maxDelayNs when the bound is not finite) plus both
+   * captures' timestamp resolutions.
+   */
+  slackNs?: number;
+  /** Examples of dropped and injected packets kept per pair. Default 8. */
+  maxExamples?: number;
+  onPacket?: (event: MatchEvent) => void;
+}
+
+const EVENT_KINDS: MatchEventKind[] = [
+  'matched', // PENDING never reaches the report; index 0 is unused
+  'matched',
+  'dropped',
+  'injected',
+  'answered',
+  'outside',
+  'terminated',
+  'unpaired',
+];
+
+const TCP_SYN = 0x002;
+const TCP_ACK = 0x010;
+
+/**
+ * Match the packets of every pass-through pair; terminated pairs get their handshake and message timing.
+ * Returns one PairMatch per pair, in `pairs` order. Throws a CaptureError only if a file that pass 1 read
+ * can no longer be opened; a reading error inside a file ends that side where pass 1 ended it.
+ */
+export function matchPackets(
+  clientPath: string,
+  serverPath: string,
+  client: SideData,
+  server: SideData,
+  pairs: SessionPair[],
+  alignment: ClockAlignment,
+  opts: MatchOptions = {},
+): PairMatch[] {
+  const matcher = new Matcher(client, server, pairs, alignment, opts);
+  const w = matcher.window;
+  const clientStream = new SideStream(clientPath, 0, w, client.baseSec, client.shiftNs);
+  let serverStream: SideStream | null = null;
+  try {
+    serverStream = new SideStream(serverPath, 1, w, server.baseSec, server.shiftNs);
+    const toClient = matcher.toClient;
+    let c = clientStream.advance();
+    if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
+    let s = serverStream.advance();
+    if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
+    while (c >= 0 || s >= 0) {
+      if (s < 0 || (c >= 0 && w.timeNs[c]! <= w.timeNs[s]!)) {
+        matcher.add(c);
+        c = clientStream.advance();
+        if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
+      } else {
+        matcher.add(s);
+        s = serverStream.advance();
+        if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
+      }
+    }
+  } finally {
+    clientStream.finish();
+    serverStream?.finish();
+  }
+  return matcher.finish();
+}
+
+class Matcher {
+  readonly window = new PacketWindow(1024);
+  readonly toClient: ServerToClient;
+  private readonly states: PairState[];
+  /** Per side: session index -> index into `states`, or -1. */
+  private readonly sessionState: [Int32Array, Int32Array];
+  private readonly maxDelayNs: number;
+  private readonly slackNs: number;
+  private readonly onPacket: ((e: MatchEvent) => void) | undefined;
+  private readonly event: MatchEvent = {
+    side: 'client',
+    packet: 0,
+    pair: -1,
+    dir: 0,
+    event: 'matched',
+    otherPacket: -1,
+    delayNs: null,
+    changes: 0,
+  };
+  private nowNs = Number.NEGATIVE_INFINITY;
+  /** Across pairs, per direction: what the device preserves, and the largest delay matched. */
+  private readonly ipId: [Preservation, Preservation] = [new Preservation(), new Preservation()];
+  private readonly ts: [Preservation, Preservation] = [new Preservation(), new Preservation()];
+  private readonly maxSeenDelay = [0, 0];
+  /** Each capture's time range on the client clock: [client first, client last, server first, server last]. */
+  private readonly range: Float64Array;
+
+  constructor(
+    private readonly client: SideData,
+    private readonly server: SideData,
+    private readonly pairs: SessionPair[],
+    alignment: ClockAlignment,
+    opts: MatchOptions,
+  ) {
+    this.toClient = new ServerToClient(alignment);
+    this.maxDelayNs = opts.maxDelayNs ?? 1e9;
+    const bound = Number.isFinite(alignment.boundNs) ? alignment.boundNs : this.maxDelayNs;
+    this.slackNs = opts.slackNs ?? bound + client.resolutionNs + server.resolutionNs;
+    this.onPacket = opts.onPacket;
+    const maxExamples = opts.maxExamples ?? 8;
+    this.sessionState = [
+      new Int32Array(client.sessions.length).fill(-1),
+      new Int32Array(server.sessions.length).fill(-1),
+    ];
+    this.states = pairs.map((pair, i) => {
+      const cs = client.sessions[pair.client];
+      const ss = pair.server.map((k) => server.sessions[k]);
+      if (pair.client >= 0 && pair.client < client.sessions.length) this.sessionState[0][pair.client] = i;
+      for (const k of pair.server) if (k >= 0 && k < server.sessions.length) this.sessionState[1][k] = i;
+      return new PairState(pair, cs, ss, maxExamples);
+    });
+    const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
+    this.range = Float64Array.of(
+      client.firstRelNs + client.shiftNs,
+      client.lastRelNs + client.shiftNs,
+      m(server.firstRelNs),
+      m(server.lastRelNs),
+    );
+  }
+
+  setTime(s: number, ownNs: number, clientClockNs: number): void {
+    this.window.ownNs[s] = ownNs;
+    this.window.timeNs[s] = clientClockNs;
+  }
+
+  /** A new packet in merged order: classify it, match it or let it wait, then report what is decided. */
+  add(s: number): void {
+    const w = this.window;
+    const t = w.timeNs[s]!;
+    if (t > this.nowNs) this.nowNs = t;
+    w.otherPacket[s] = -1;
+    w.delayNs[s] = Number.NaN;
+    w.changes[s] = 0;
+    const side = w.side[s]!;
+    const session = w.session[s]!;
+    const map = this.sessionState[side]!;
+    const pi = session < map.length ? map[session]! : -1;
+    w.pair[s] = pi;
+    if (pi < 0) {
+      w.state[s] = UNPAIRED;
+    } else {
+      const st = this.states[pi]!;
+      if (st.pair.kind === 'terminated') w.state[s] = TERMINATED;
+      else this.addPassThrough(s, st);
+    }
+    w.enqueue(s);
+    this.drain(false);
+  }
+
+  private addPassThrough(s: number, st: PairState): void {
+    const w = this.window;
+    const side = w.side[s]!;
+    const dir = w.dir[s]! as 0 | 1;
+    const upstream = (side === 0) === (dir === 0);
+    if (st.spliced && this.inDeviceHandshake(s)) {
+      // SPLICED HANDSHAKE: each side's handshake is the device's own conversation with that endpoint.
+      if (upstream) {
+        w.state[s] = ANSWERED;
+        st.answered[dir]++;
+      } else {
+        w.state[s] = INJECTED;
+        st.injected[dir]++;
+        this.example(st, s, 'injected');
+      }
+      return;
+    }
+    const hasAck = (w.flags[s]! & TCP_ACK) !== 0;
+    if (side === 0) {
+      w.seqKey[s] = (w.seq[s]! + st.offset[dir]!) >>> 0;
+      w.ackKey[s] = hasAck ? (w.ack[s]! + st.offset[1 - dir]!) >>> 0 : 0;
+    } else {
+      w.seqKey[s] = w.seq[s]!;
+      w.ackKey[s] = hasAck ? w.ack[s]! : 0;
+    }
+    w.computeKey(s);
+    const other = this.bestCandidate(s, st, dir, upstream);
+    if (other < 0) {
+      w.state[s] = PENDING;
+      w.index(s);
+      return;
+    }
+    w.unindex(other);
+    if (upstream) this.match(st, s, other, dir);
+    else this.match(st, other, s, dir);
+  }
+
+  /**
+   * DEVICE HANDSHAKE (spliced pairs): on its side, a packet with SYN before that side's handshake ACK, or
+   * the handshake ACK itself (pass 1 found it: the initiator's first ACK of the responder's ISN + 1).
+   */
+  private inDeviceHandshake(s: number): boolean {
+    const w = this.window;
+    const data = w.side[s] === 0 ? this.client : this.server;
+    const session = data.sessions[w.session[s]!];
+    if (session === undefined) return false;
+    const packet = w.packet[s]!;
+    const hsAck = session.handshakeAck;
+    if (hsAck !== null && packet === hsAck.packet) return true;
+    return (w.flags[s]! & TCP_SYN) !== 0 && (hsAck === null || packet < hsAck.packet);
+  }
+
+  /** The pending packet of the other side with the same key that best fits as s's counterpart, or -1. */
+  private bestCandidate(s: number, st: PairState, dir: 0 | 1, upstream: boolean): number {
+    const w = this.window;
+    const side = w.side[s];
+    const t = w.timeNs[s]!;
+    const ipId = (st.ipId[dir].known ? st.ipId[dir] : this.ipId[dir]).preserved;
+    const ts = (st.ts[dir].known ? st.ts[dir] : this.ts[dir]).preserved && w.hasTs[s] === 1;
+    const lo = -this.slackNs;
+    const hi = this.maxDelayNs + this.slackNs;
+    let best = -1;
+    let bestScore = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (let c = w.chainOf(s); c >= 0; c = w.chainNext(c)) {
+      if (w.side[c] === side || !w.sameKey(c, s)) continue;
+      const delay = upstream ? w.timeNs[c]! - t : t - w.timeNs[c]!;
+      if (delay < lo || delay > hi) continue;
+      let score = 0;
+      if (ipId && w.ipId[c] === w.ipId[s]) score += 2;
+      if (ts && w.hasTs[c] === 1 && w.tsval[c] === w.tsval[s]) score += 1;
+      const distance = Math.abs(delay);
+      if (score > bestScore || (score === bestScore && distance < bestDistance)) {
+        best = c;
+        bestScore = score;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  private match(st: PairState, up: number, down: number, dir: 0 | 1): void {
+    const w = this.window;
+    const delay = w.timeNs[down]! - w.timeNs[up]!;
+    const serverSlot = w.side[up] === 1 ? up : down;
+    const bits =
+      changedFields(w, up, down, st.offset[1 - dir]!) | st.endpointChangeBits(w.session[serverSlot]!, dir);
+    w.state[up] = MATCHED;
+    w.state[down] = MATCHED;
+    w.otherPacket[up] = w.packet[down]!;
+    w.otherPacket[down] = w.packet[up]!;
+    w.delayNs[up] = delay;
+    w.delayNs[down] = delay;
+    w.changes[up] = bits;
+    w.changes[down] = bits;
+    st.matched[dir]++;
+    st.delay[dir].add(delay);
+    if (delay > this.maxSeenDelay[dir]!) this.maxSeenDelay[dir] = delay;
+    st.recordChanges(w, up, down, dir, bits);
+    const sameId = w.ipId[up] === w.ipId[down];
+    learn(st.ipId[dir], sameId);
+    learn(this.ipId[dir], sameId);
+    if (w.hasTs[up] === 1 && w.hasTs[down] === 1) {
+      const sameTs = w.tsval[up] === w.tsval[down];
+      learn(st.ts[dir], sameTs);
+      learn(this.ts[dir], sameTs);
+    }
+  }
+
+  /** Report decided packets from the front of the queue; age out pending ones whose window has passed. */
+  private drain(final: boolean): void {
+    const w = this.window;
+    for (let f = w.front(); f >= 0; f = w.front()) {
+      if (w.state[f] === PENDING) {
+        const upstream = (w.side[f] === 0) === (w.dir[f] === 0);
+        const age = upstream ? this.maxDelayNs + this.slackNs : this.slackNs;
+        if (!final && !(w.timeNs[f]! + age < this.nowNs)) break;
+        w.unindex(f);
+        this.decideUnmatched(f, upstream);
+      }
+      this.report(f);
+      w.popFront();
+    }
+  }
+
+  /**
+   * OUTSIDE: an unmatched upstream packet is a drop only if the downstream capture was running from slack
+   * before it until the largest delay seen after it; an unmatched downstream packet is an injection only
+   * if the upstream capture covered the same span before it.
+   */
+  private decideUnmatched(f: number, upstream: boolean): void {
+    const w = this.window;
+    const st = this.states[w.pair[f]!]!;
+    const dir = w.dir[f]! as 0 | 1;
+    const t = w.timeNs[f]!;
+    // The capture that should hold the counterpart is the other side's, for drops and injections alike.
+    const far = 1 - w.side[f]!;
+    const first = this.range[far * 2]!;
+    const last = this.range[far * 2 + 1]!;
+    const reach = this.maxSeenDelay[dir]! + this.slackNs;
+    const covered = upstream
+      ? t - this.slackNs >= first && t + reach <= last
+      : t - reach >= first && t + this.slackNs <= last;
+    if (!covered) {
+      w.state[f] = OUTSIDE;
+      st.outside[dir]++;
+    } else if (upstream) {
+      w.state[f] = DROPPED;
+      st.dropped[dir]++;
+      this.example(st, f, 'dropped');
+    } else {
+      w.state[f] = INJECTED;
+      st.injected[dir]++;
+      this.example(st, f, 'injected');
+    }
+  }
+
+  private example(st: PairState, s: number, event: 'dropped' | 'injected'): void {
+    if (!st.wantsExample) return;
+    const w = this.window;
+    st.addExample({
+      event,
+      dir: w.dir[s]! as 0 | 1,
+      side: w.side[s] === 0 ? 'client' : 'server',
+      packet: w.packet[s]!,
+      relNs: w.ownNs[s]!,
+      detail: describePacket(w, s),
+    });
+  }
+
+  private report(f: number): void {
+    const cb = this.onPacket;
+    if (cb === undefined) return;
+    const w = this.window;
+    const e = this.event;
+    e.side = w.side[f] === 0 ? 'client' : 'server';
+    e.packet = w.packet[f]!;
+    const pi = w.pair[f]!;
+    e.pair = pi >= 0 ? this.pairs[pi]!.id : -1;
+    e.dir = w.dir[f]! as 0 | 1;
+    e.event = EVENT_KINDS[w.state[f]!]!;
+    e.otherPacket = w.otherPacket[f]!;
+    const d = w.delayNs[f]!;
+    e.delayNs = Number.isNaN(d) ? null : d;
+    e.changes = w.changes[f]!;
+    cb(e);
+  }
+
+  finish(): PairMatch[] {
+    this.drain(true);
+    const toClient = (ns: number) => this.toClient.map(ns);
+    return this.states.map((st) => st.result(pairTiming(st.pair, this.client, this.server, toClient)));
+  }
+}
+
+function learn(p: Preservation, same: boolean): void {
+  if (same) p.same++;
+  else p.changed++;
+}
