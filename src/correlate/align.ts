@@ -88,6 +88,7 @@ export function alignPairs(
   server: SideData,
   constraints: ClockConstraints,
   opts: Pick<AlignOptions, 'offsetNs' | 'skewPpm' | 'referenceNs' | 'toleranceNs'>,
+  orient = true,
 ): AlignResult {
   const options: AlignOptions = {
     clientResolutionNs: client.resolutionNs,
@@ -99,7 +100,7 @@ export function alignPairs(
   if (opts.toleranceNs !== undefined) options.toleranceNs = opts.toleranceNs;
   const alignment = alignClocks(constraints, options);
   const orientation =
-    constraints.size > 0
+    orient && constraints.size > 0
       ? scoreOrientation(constraints)
       : { verdict: 'undecided' as const, asGivenRejected: 0, swappedRejected: 0 };
   return { alignment, orientation };

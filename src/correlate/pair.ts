@@ -102,7 +102,10 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   };
 
   let round: Round = { matches: [], links: [] };
-  let aligned = alignPairs(client, server, pairConstraints(client, server, [], []), alignOpts);
+  let aligned = alignPairs(client, server, pairConstraints(client, server, [], []), alignOpts, false);
+  // Orientation is judged on the first round: its pairs come from the coarse clock, whose wide window does
+  // not yet depend on which way round the files are.
+  let orientation = aligned.orientation;
   if (clock !== null) {
     const resolution = client.resolutionNs + server.resolutionNs;
     for (let pass = 0; pass < 2; pass++) {
@@ -117,7 +120,9 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
         server,
         pairConstraints(client, server, passThrough, round.links),
         alignOpts,
+        pass === 0,
       );
+      if (pass === 0) orientation = aligned.orientation;
       if (aligned.alignment.method === 'none') break;
       const next = alignedClock(aligned.alignment, resolution, user ? 'user' : 'aligned');
       // A one-sided fit has no bound: keep the coarse window, centred on the better line.
@@ -125,7 +130,10 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
         next.windowNs = Math.max(next.windowNs, clock.windowNs);
       clock = next;
     }
-  } else {
+  }
+  if (round.matches.length === 0 && round.links.length === 0) {
+    // A coincidence of one or two keys is not shared traffic: without pairs there is no clock either.
+    clock = null;
     warnings.push({
       id: 'pair.no_shared_traffic',
       text: 'no connection or message on one side matches one on the other: the captures share no traffic (other traffic, other times, or another device).',
@@ -153,12 +161,12 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     ...unpairedOf(server, client, pairedS, clock),
   ];
 
-  overlapWarning(client, server, coarse, warnings);
-  const swapped = aligned.orientation.verdict === 'swapped';
+  overlapWarning(client, server, clock !== null ? coarse.offsetNs : null, warnings);
+  const swapped = orientation.verdict === 'swapped';
   if (swapped) {
     warnings.push({
       id: 'pair.swapped',
-      text: `the files look swapped: ${client.path} reads as the server-side capture and ${server.path} as the client-side one (the reverse order leaves ${(aligned.orientation.swappedRejected * 100).toFixed(0)}% of the timing constraints inconsistent, this one ${(aligned.orientation.asGivenRejected * 100).toFixed(0)}%).`,
+      text: `the files look swapped: ${client.path} reads as the server-side capture and ${server.path} as the client-side one (the reverse order leaves ${(orientation.swappedRejected * 100).toFixed(0)}% of the timing constraints inconsistent, this one ${(orientation.asGivenRejected * 100).toFixed(0)}%).`,
     });
   }
   return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
@@ -212,13 +220,14 @@ function userCoarse(opts: PairOptions): CoarseOffset {
   };
 }
 
+/** Overlap on the estimated offset, or on the raw clocks when nothing relates them (offset null). */
 function overlapWarning(
   client: SideData,
   server: SideData,
-  coarse: CoarseOffset,
+  offsetNs: number | null,
   warnings: PairWarning[],
 ): void {
-  const offset = coarse.found ? coarse.offsetNs : 0;
+  const offset = offsetNs ?? 0;
   const o = timeOverlap(
     client.firstRelNs + client.shiftNs,
     client.lastRelNs + client.shiftNs,
@@ -229,6 +238,6 @@ function overlapWarning(
   if (o.overlaps) return;
   warnings.push({
     id: 'pair.no_overlap',
-    text: `the captures do not overlap in time${coarse.found ? ' after clock alignment' : ''}: ${durationText(-o.overlapNs)} lie between them.`,
+    text: `the captures do not overlap in time${offsetNs !== null ? ' after clock alignment' : ' (clocks taken as they are)'}: ${durationText(-o.overlapNs)} lie between them.`,
   });
 }
