@@ -474,13 +474,13 @@ async function main() {
     if (!r || r.error) continue;
     const f = r.first;
     out(
-      `  ${label.padEnd(28)} ${f.sessions.toLocaleString('en')} sessions, peak RSS ${mib(r.maxRssBytes)}, ` +
+      `  ${label.padEnd(32)} ${f.sessions.toLocaleString('en')} sessions, peak RSS ${mib(r.maxRssBytes)}, ` +
         `heap retained ${mib(f.heapRetained)} (${fmt(f.heapRetained / f.packets, 1)} B/packet, ` +
         `${fmt(f.heapRetained / Math.max(1, f.sessions), 0)} B/session)`,
     );
   }
   if (tshark && !tshark.error && tshark.maxRssBytes)
-    out(`  ${'tshark conv,tcp'.padEnd(28)} peak RSS ${mib(tshark.maxRssBytes)}`);
+    out(`  ${'tshark conv,tcp'.padEnd(32)} peak RSS ${mib(tshark.maxRssBytes)}`);
 
   out();
   out('ratios (same run; wall clock, and per CPU second)');

@@ -15,8 +15,9 @@
  *   nat-truth.json / .tsv       the NAT's parameters and every connection's mapping, for scoring
  *   synth.json                  what was generated, with which parameters, and how long it took
  *
- * Usage: node scripts/synth.mjs [--quick] [--out DIR] [--seed N] [--only main,one,nat] [--force]
- * With --quick every file is a tenth of the size (names prefixed "quick-"). Files whose parameters match
+ * Usage: node scripts/synth.mjs [--quick | --scale N] [--out DIR] [--seed N] [--only main,one,nat] [--force]
+ * With --quick every file is a tenth of the size (names prefixed "quick-"); --scale N divides every count by
+ * N (names prefixed "scaleN-"; tests use it for tiny sets). Files whose parameters match
  * the existing synth.json are not rewritten unless --force is given.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ const MAX_FRAME = 1514;
 
 function parseArgs(argv) {
   const args = {
-    quick: false,
+    scale: 1,
     out: 'bench-data',
     seed: 20261122,
     only: ['main', 'one', 'nat'],
@@ -41,7 +42,8 @@ function parseArgs(argv) {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') args.quick = true;
+    if (a === '--quick') args.scale = 10;
+    else if (a === '--scale') args.scale = Number(argv[++i]);
     else if (a === '--force') args.force = true;
     else if (a === '--out') args.out = argv[++i];
     else if (a === '--seed') args.seed = Number(argv[++i]);
@@ -58,26 +60,28 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument: ${a}`);
   }
   if (!Number.isInteger(args.seed)) throw new Error('--seed needs an integer');
+  if (!Number.isInteger(args.scale) || args.scale < 1) throw new Error('--scale needs a positive integer');
   return args;
 }
 
-/** The three data sets and their sizes; --quick divides every count by ten. */
-export function plans(quick) {
-  const scale = quick ? 10 : 1;
-  const prefix = quick ? 'quick-' : '';
+const prefixFor = (scale) => (scale === 1 ? '' : scale === 10 ? 'quick-' : `scale${scale}-`);
+
+/** The three data sets and their sizes, every count divided by `scale`. */
+function plans(scale) {
+  const prefix = prefixFor(scale);
   return {
     main: {
       files: [`${prefix}synth.pcap`, `${prefix}synth.pcapng`, `${prefix}synth-s128.pcap`],
       headerSnaplen: 128,
-      targetPackets: 2_000_000 / scale,
-      minConnections: 100_000 / scale,
-      concurrency: 512,
+      targetPackets: Math.ceil(2_000_000 / scale),
+      minConnections: Math.ceil(100_000 / scale),
+      concurrency: Math.min(512, Math.ceil(100_000 / scale / 8)),
       meanGapNs: 5_000,
       ipv6Share: 0.15,
     },
     one: {
       files: [`${prefix}synth-1conn.pcap`],
-      targetPackets: 2_000_000 / scale,
+      targetPackets: Math.ceil(2_000_000 / scale),
       minConnections: 1,
       concurrency: 1,
       meanGapNs: 5_000,
@@ -91,9 +95,9 @@ export function plans(quick) {
         `${prefix}nat-truth.json`,
         `${prefix}nat-truth.tsv`,
       ],
-      targetPackets: 1_000_000 / scale,
-      minConnections: 50_000 / scale,
-      concurrency: 512,
+      targetPackets: Math.ceil(1_000_000 / scale),
+      minConnections: Math.ceil(50_000 / scale),
+      concurrency: Math.min(512, Math.ceil(50_000 / scale / 8)),
       meanGapNs: 10_000,
       ipv6Share: 0.15,
       latencyNs: [20_000, 120_000],
@@ -220,9 +224,9 @@ function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = resolve(process.cwd(), args.out);
   mkdirSync(dir, { recursive: true });
-  const manifestPath = join(dir, args.quick ? 'quick-synth.json' : 'synth.json');
+  const all = plans(args.scale);
+  const manifestPath = join(dir, `${prefixFor(args.scale)}synth.json`);
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : {};
-  const all = plans(args.quick);
   const generators = { main: generateMain, one: generateOne, nat: generateNat };
   for (const name of args.only) {
     const plan = all[name];
