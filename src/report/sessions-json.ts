@@ -6,7 +6,7 @@ import { formatTs } from '../common/time.js';
 import { formatAddress } from '../decode/index.js';
 import { type Endpoint, FLAG_IDS, type HandshakePacket, type Session } from '../tcp/index.js';
 import type { SessionJson } from './sessions-schema.js';
-import { formatDurationNs } from './sessions-time.js';
+import { formatSpan, spanNs } from './sessions-time.js';
 
 export function endpointAddress(e: Endpoint): string {
   return formatAddress(e.ipVersion, Uint32Array.from(e.addr));
@@ -67,9 +67,14 @@ function handshakePacket(h: HandshakePacket | null): { packet: number; time: str
   return h === null ? null : { packet: h.packet, time: formatTs(h.sec, h.nsec) };
 }
 
+/** ns from one handshake packet to another; null when one is missing (or the span is not exact). */
+function between(from: HandshakePacket | null, to: HandshakePacket | null): number | null {
+  return from === null || to === null ? null : spanNs(from.sec, from.nsec, to.sec, to.nsec);
+}
+
 /** Initial RTT as Wireshark measures it: from the first SYN to the ACK completing the handshake. */
 export function handshakeRttNs(s: Session): number | null {
-  return s.syn !== null && s.handshakeAck !== null ? s.handshakeAck.relNs - s.syn.relNs : null;
+  return between(s.syn, s.handshakeAck);
 }
 
 export function sessionJson(s: Session): SessionJson {
@@ -87,7 +92,7 @@ export function sessionJson(s: Session): SessionJson {
     lastPacket: s.lastPacket,
     start: formatTs(s.startSec, s.startNsec),
     end: formatTs(s.endSec, s.endNsec),
-    duration: formatDurationNs(s.endRelNs - s.startRelNs),
+    duration: formatSpan(s.startSec, s.startNsec, s.endSec, s.endNsec),
     history: s.history.text,
     packets: { clientToServer: c2s.packets, serverToClient: s2c.packets },
     bytes: { clientToServer: c2s.payloadBytes, serverToClient: s2c.payloadBytes },
@@ -103,8 +108,8 @@ export function sessionJson(s: Session): SessionJson {
       synAck: handshakePacket(s.synAck),
       ack: handshakePacket(s.handshakeAck),
       rttNs: handshakeRttNs(s),
-      synToSynAckNs: s.synToSynAckNs,
-      synAckToAckNs: s.synAckToAckNs,
+      synToSynAckNs: between(s.syn, s.synAck),
+      synAckToAckNs: between(s.synAck, s.handshakeAck),
       synCount: s.synCount,
       synAckCount: s.synAckCount,
     },
@@ -115,6 +120,7 @@ export function sessionJson(s: Session): SessionJson {
     analysis: analysisCounts(s),
     findings: s.findings.map((f) => ({ id: f.id, packet: f.packet, detail: f.detail })),
     previousSession: s.previousIndex >= 0 ? s.previousIndex : null,
-    sincePreviousNs: s.previousIndex >= 0 ? s.sincePreviousNs : null,
+    sincePreviousNs:
+      s.previousIndex >= 0 && Number.isSafeInteger(s.sincePreviousNs) ? s.sincePreviousNs : null,
   };
 }

@@ -121,8 +121,10 @@ export function renderSessionsText(shown: readonly Session[], summary: ListingSu
   const out: string[] = [];
   const day = commonDay(shown, zone);
   const first = shown[0];
-  const zoneText = first ? zoneLabel(first.startSec, zone) : zone === 'utc' ? 'UTC' : 'local';
-  out.push(`${summary.file}: TCP sessions, start times ${zoneText}${day ? ` on ${day}` : ''}`);
+  const zoneText = first ? zoneLabel(first.startSec, zone) : '';
+  out.push(
+    first ? `${summary.file}: TCP sessions, start times ${zoneText}${day ? ` on ${day}` : ''}` : summary.file,
+  );
   if (shown.length > 0) out.push(...sessionRows(shown, zone, day !== null));
   const limited = shown.length < summary.matching ? ` (${summary.matching} matching)` : '';
   out.push(

@@ -12,7 +12,7 @@ export type Zone = 'local' | 'utc';
 const EPOCH = /^(\d{1,15})(?:\.(\d{1,9}))?$/;
 const LOCAL = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/;
 /** An ISO 8601 time of day with seconds and a fraction: the fraction is cut out and kept exactly. */
-const ISO_FRACTION = /^(.*T\d{2}:?\d{2}:?\d{2})[.,](\d{1,9})(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_FRACTION = /^(.*T\d{2}:?\d{2}:?\d{2})[.,](\d+)(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const ISO_ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
 function fractionNs(digits: string | undefined): number {
@@ -43,6 +43,7 @@ export function parseUserTime(text: string, zone: Zone): Timestamp | null {
   }
   if (!t.includes('T')) return null;
   const frac = ISO_FRACTION.exec(t);
+  if (frac && frac[2]!.length > 9) return null;
   let iso = frac ? `${frac[1]}${frac[3] ?? ''}` : t;
   if (zone === 'utc' && !ISO_ZONE.test(iso)) iso += 'Z';
   const d = parseISO(iso);
@@ -66,6 +67,33 @@ export function zoneLabel(sec: number, zone: Zone): string {
   return `UTC${formatDate(new Date(sec * 1000), 'xxx')}`;
 }
 
+/**
+ * Exact span from (aSec, aNsec) to (bSec, bNsec) as seconds with nine decimals, negative when b is earlier
+ * (timestamps out of order in the file).
+ */
+export function formatSpan(aSec: number, aNsec: number, bSec: number, bNsec: number): string {
+  const negative = aSec > bSec || (aSec === bSec && aNsec > bNsec);
+  const [fromSec, fromNsec, toSec, toNsec] = negative
+    ? [bSec, bNsec, aSec, aNsec]
+    : [aSec, aNsec, bSec, bNsec];
+  let sec = toSec - fromSec;
+  let nsec = toNsec - fromNsec;
+  if (nsec < 0) {
+    sec--;
+    nsec += 1e9;
+  }
+  return `${negative ? '-' : ''}${sec}.${String(nsec).padStart(9, '0')}`;
+}
+
+/**
+ * Span in integer nanoseconds, or null when it is too long to be exact as a number (over about 104 days:
+ * only broken timestamps make a TCP handshake or session that long).
+ */
+export function spanNs(aSec: number, aNsec: number, bSec: number, bNsec: number): number | null {
+  const ns = (bSec - aSec) * 1e9 + (bNsec - aNsec);
+  return Number.isSafeInteger(ns) ? ns : null;
+}
+
 /** Signed nanoseconds as seconds with nine decimals: "0.012345678", "-1.500000000". */
 export function formatDurationNs(ns: number): string {
   const sign = ns < 0 ? '-' : '';
@@ -83,7 +111,7 @@ export function shortDuration(ns: number): string {
   if (ns < 99.95e6) return `${(ns / 1e6).toFixed(1)}ms`;
   if (ns < 999.5e6) return `${Math.round(ns / 1e6)}ms`;
   if (ns < 59.995e9) return `${(ns / 1e9).toFixed(2)}s`;
-  const totalSec = Math.floor(ns / 1e9);
+  const totalSec = Math.round(ns / 1e9);
   if (totalSec < 3600) return `${Math.floor(totalSec / 60)}m${String(totalSec % 60).padStart(2, '0')}s`;
   const totalMin = Math.floor(totalSec / 60);
   if (totalMin < 6000) return `${Math.floor(totalMin / 60)}h${String(totalMin % 60).padStart(2, '0')}m`;
