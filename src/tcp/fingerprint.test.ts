@@ -3,7 +3,9 @@ import {
   CHUNK_MASK,
   CHUNK_MAX,
   CHUNK_MIN,
-  ContentFingerprint,
+  Chunker,
+  emptyFingerprint,
+  type Fingerprint,
   FNV_OFFSET,
   fnv1a,
   HEAD_BYTES,
@@ -22,15 +24,24 @@ function bytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-function fingerprint(data: Uint8Array, splits: number[] = [], maxChunks = 1000): ContentFingerprint {
-  const fp = new ContentFingerprint(maxChunks);
+interface Result extends Fingerprint {
+  hashes: number[];
+  lengths: number[];
+}
+
+function fingerprint(data: Uint8Array, splits: number[] = [], maxChunks = 1000): Result {
+  const fp = emptyFingerprint();
+  const chunker = new Chunker();
+  chunker.begin(fp, maxChunks);
   let at = 0;
   for (const s of [...splits, data.length]) {
-    fp.feed(data, at, s);
+    chunker.feed(data, at, s);
     at = s;
   }
-  fp.finish();
-  return fp;
+  chunker.end();
+  const hashes = fp.chunks.filter((_, i) => i % 2 === 0);
+  const lengths = fp.chunks.filter((_, i) => i % 2 === 1);
+  return { ...fp, hashes, lengths };
 }
 
 describe('content fingerprints', () => {
@@ -83,17 +94,32 @@ describe('content fingerprints', () => {
     const capped = fingerprint(bytes(MAX_FINGERPRINT_BYTES, 5), [], 2);
     expect(capped.hashes.length).toBe(2);
     const long = fingerprint(bytes(MAX_FINGERPRINT_BYTES * 4, 5));
-    expect(long.bytes).toBe(MAX_FINGERPRINT_BYTES * 4);
+    expect(long.fingerprintBytes).toBe(MAX_FINGERPRINT_BYTES * 4);
     expect(long.lengths.reduce((a, b) => a + b, 0)).toBe(MAX_FINGERPRINT_BYTES);
   });
 
   test('a cut ends the chunk so none spans missing bytes', () => {
     const data = bytes(200, 9);
-    const fp = new ContentFingerprint(100);
-    fp.feed(data, 0, 10);
-    fp.cut();
-    fp.feed(data, 10, 200);
-    fp.finish();
-    expect(fp.lengths[0]).toBe(10);
+    const fp = emptyFingerprint();
+    const chunker = new Chunker();
+    chunker.begin(fp, 100);
+    chunker.feed(data, 0, 10);
+    chunker.cut();
+    chunker.feed(data, 10, 200);
+    expect(chunker.end()).toBe(fp.chunks.length / 2);
+    expect(fp.chunks[1]).toBe(10);
+  });
+
+  test('begin closes the previous fingerprint', () => {
+    const a = emptyFingerprint();
+    const b = emptyFingerprint();
+    const chunker = new Chunker();
+    chunker.begin(a, 4);
+    chunker.feed(bytes(10, 1), 0, 10);
+    expect(chunker.unused).toBe(4);
+    chunker.begin(b, 4);
+    expect(a.chunks).toHaveLength(2);
+    expect(a.chunks[1]).toBe(10);
+    expect(chunker.current).toBe(b);
   });
 });

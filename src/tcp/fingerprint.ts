@@ -57,34 +57,52 @@ function finalMix(h: number, gear: number, len: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-/** Fingerprint of one message: head hash plus content-defined chunk hashes and lengths. */
-export class ContentFingerprint {
-  /** Chunk hashes and lengths, in stream order. */
-  hashes: number[] = [];
-  lengths: number[] = [];
+/** Where a fingerprint is written: a message holds one. */
+export interface Fingerprint {
   /** FNV-1a of the first HEAD_BYTES bytes (FNV_OFFSET when none were seen). */
-  headHash = FNV_OFFSET;
-  /** Bytes fed so far (including those past the chunk cap). */
-  bytes = 0;
+  headHash: number;
+  /** Content-defined chunks in stream order, flat: [hash0, length0, hash1, length1, ...]. */
+  chunks: number[];
+  /** Bytes seen (including those past the byte and chunk caps). */
+  fingerprintBytes: number;
+}
+
+/**
+ * The rolling state that cuts one direction's bytes into chunks and writes them into the fingerprint of
+ * the message being read; `begin` switches to the next message. One per direction, not one per message,
+ * because a direction's bytes arrive in order.
+ */
+export class Chunker {
+  private target: Fingerprint | null = null;
+  private maxChunks = 0;
   private gear = 0;
   private chunkHash = FNV_OFFSET_I32;
   private chunkLen = 0;
 
-  constructor(readonly maxChunks: number) {}
+  /** Close the current fingerprint and start writing `target`, with room for `maxChunks` chunks. */
+  begin(target: Fingerprint, maxChunks: number): void {
+    this.end();
+    this.target = target;
+    this.maxChunks = maxChunks;
+  }
 
-  get full(): boolean {
-    return this.hashes.length >= this.maxChunks;
+  get current(): Fingerprint | null {
+    return this.target;
   }
 
   feed(buf: Uint8Array, start: number, end: number): void {
-    const before = this.bytes;
-    this.bytes += end - start;
-    if (before >= MAX_FINGERPRINT_BYTES || this.hashes.length >= this.maxChunks) return;
+    const fp = this.target;
+    if (fp === null) return;
+    const before = fp.fingerprintBytes;
+    fp.fingerprintBytes += end - start;
+    const chunks = fp.chunks;
+    if (before >= MAX_FINGERPRINT_BYTES || chunks.length >= this.maxChunks * 2) return;
     if (before < HEAD_BYTES) {
       const headEnd = Math.min(end, start + (HEAD_BYTES - before));
-      this.headHash = fnv1a(buf, start, headEnd, this.headHash);
+      fp.headHash = fnv1a(buf, start, headEnd, fp.headHash);
     }
     if (end - start > MAX_FINGERPRINT_BYTES - before) end = start + (MAX_FINGERPRINT_BYTES - before);
+    const limit = this.maxChunks * 2;
     let gear = this.gear | 0;
     let h = this.chunkHash | 0;
     let len = this.chunkLen | 0;
@@ -97,12 +115,11 @@ export class ContentFingerprint {
       len++;
       if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
       if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
-        this.hashes.push(finalMix(h, gear, len));
-        this.lengths.push(len);
+        chunks.push(finalMix(h, gear, len), len);
         h = FNV_OFFSET_I32;
         len = 0;
         gear = 0;
-        if (this.hashes.length >= this.maxChunks) break;
+        if (chunks.length >= limit) break;
       }
     }
     this.gear = gear;
@@ -112,23 +129,31 @@ export class ContentFingerprint {
 
   /** Bytes are missing here: end the current chunk so no chunk spans the hole. */
   cut(): void {
-    this.closeChunk();
-  }
-
-  private closeChunk(): void {
-    if (this.chunkLen > 0 && this.hashes.length < this.maxChunks) {
-      this.hashes.push(finalMix(this.chunkHash, this.gear, this.chunkLen));
-      this.lengths.push(this.chunkLen);
+    const fp = this.target;
+    if (fp !== null && this.chunkLen > 0 && fp.chunks.length < this.maxChunks * 2) {
+      fp.chunks.push(finalMix(this.chunkHash, this.gear, this.chunkLen), this.chunkLen);
     }
     this.chunkLen = 0;
     this.chunkHash = FNV_OFFSET_I32;
     this.gear = 0;
   }
 
-  /** End of message: close the last partial chunk and trim the arrays to their size. Idempotent. */
-  finish(): void {
-    this.closeChunk();
-    this.hashes = this.hashes.slice();
-    this.lengths = this.lengths.slice();
+  /** Close the current fingerprint (its last partial chunk) and return how many chunks it holds. */
+  end(): number {
+    const fp = this.target;
+    if (fp === null) return 0;
+    this.cut();
+    this.target = null;
+    return fp.chunks.length / 2;
   }
+
+  /** Chunks the current fingerprint may still take (for returning unused budget). */
+  get unused(): number {
+    return this.target === null ? 0 : this.maxChunks - this.target.chunks.length / 2;
+  }
+}
+
+/** A fresh, empty fingerprint. */
+export function emptyFingerprint(): Fingerprint {
+  return { headHash: FNV_OFFSET, chunks: [], fingerprintBytes: 0 };
 }

@@ -3,7 +3,16 @@
  * call `finish()` at the end, then read `table.sessions`. Per-packet results stream through the
  * `onPacket` option; see docs/analysis.md for every analysis rule.
  */
-export { CHUNK_MAX, CHUNK_MIN, ContentFingerprint, fnv1a, HEAD_BYTES } from './fingerprint.js';
+export {
+  CHUNK_MAX,
+  CHUNK_MIN,
+  Chunker,
+  type Fingerprint,
+  FNV_OFFSET,
+  fnv1a,
+  HEAD_BYTES,
+  MAX_FINGERPRINT_BYTES,
+} from './fingerprint.js';
 export * from './flags.js';
 export { WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 export { History } from './history.js';

@@ -6,7 +6,7 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
-import { ContentFingerprint, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
+import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -419,8 +419,6 @@ export class SessionTable implements StreamSink {
       session.currentDir = dir;
       return null;
     }
-    const maxChunks = Math.min(this.maxChunksPerMessage, session.chunkBudget);
-    session.chunkBudget -= maxChunks;
     const m: Message = {
       dir,
       firstPacket: v.index,
@@ -430,7 +428,9 @@ export class SessionTable implements StreamSink {
       start,
       end,
       packets: 0,
-      fingerprint: new ContentFingerprint(maxChunks),
+      headHash: FNV_OFFSET,
+      chunks: [],
+      fingerprintBytes: 0,
     };
     session.messages.push(m);
     session.currentMessage = m;
@@ -456,10 +456,27 @@ export class SessionTable implements StreamSink {
       const m = messages[i]!;
       if (offset >= m.end) return;
       const take = Math.min(end - start, m.end - offset);
-      m.fingerprint.feed(buf, start, start + take);
+      this.chunkerFor(session, dir, m).feed(buf, start, start + take);
       start += take;
       offset += take;
     }
+  }
+
+  /** The direction's chunker, writing into message `m` (closing the previous message's fingerprint). */
+  private chunkerFor(session: Session, dir: 0 | 1, m: Message): Chunker {
+    let chunker = session.chunkers[dir];
+    if (chunker === null) {
+      chunker = new Chunker();
+      session.chunkers[dir] = chunker;
+    }
+    if (chunker.current !== m) {
+      session.chunkBudget += chunker.unused;
+      chunker.end();
+      const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
+      session.chunkBudget -= reserve;
+      chunker.begin(m, reserve);
+    }
+    return chunker;
   }
 
   /** StreamSink: a hole in a direction's bytes. */
@@ -475,14 +492,13 @@ export class SessionTable implements StreamSink {
     this.cutFingerprint(this.sinkSession!, dir, offset);
   }
 
-  private cutFingerprint(session: Session, dir: 0 | 1, offset: number): void {
-    const i = this.messageAt(session, dir, offset);
-    if (i >= 0) session.messages[i]!.fingerprint.cut();
+  private cutFingerprint(session: Session, dir: 0 | 1, _offset: number): void {
+    session.chunkers[dir]?.cut();
   }
 
   /**
    * Index of the message of direction `dir` holding stream `offset` (the last one starting at or before it),
-   * moving the direction's cursor forward; fingerprints of messages left behind are closed.
+   * moving the direction's cursor forward.
    */
   private messageAt(session: Session, dir: 0 | 1, offset: number): number {
     const messages = session.messages;
@@ -494,17 +510,10 @@ export class SessionTable implements StreamSink {
     for (;;) {
       const next = nextOfDir(messages, dir, cur + 1);
       if (next < 0 || messages[next]!.start > offset) break;
-      this.closeFingerprint(session, messages[cur]!);
       cur = next;
     }
     session.fpCursor[dir] = cur;
     return messages[cur]!.start <= offset ? cur : -1;
-  }
-
-  private closeFingerprint(session: Session, m: Message): void {
-    const fp = m.fingerprint;
-    fp.finish();
-    session.chunkBudget += fp.maxChunks - fp.hashes.length;
   }
 
   /**
@@ -518,7 +527,7 @@ export class SessionTable implements StreamSink {
       this.sinkSession = session;
       session.streams[0].flush(session.lastPacket, this);
       session.streams[1].flush(session.lastPacket, this);
-      for (const m of session.messages) m.fingerprint.finish();
+      for (const chunker of session.chunkers) chunker?.end();
       if (session.syn !== null && session.synAck === null && session.dirs[1].packets === 0) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;

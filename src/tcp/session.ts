@@ -5,7 +5,7 @@
  * Directions: 0 = from the initiator (client) to the responder (server), 1 = back. `a`/`b` are the source
  * and destination of the session's first packet (tshark's endpoint order), which is not always the client.
  */
-import type { ContentFingerprint } from './fingerprint.js';
+import type { Chunker, Fingerprint } from './fingerprint.js';
 import { FlowState } from './flow.js';
 import { History } from './history.js';
 import { StreamReassembler } from './stream.js';
@@ -46,9 +46,12 @@ export interface HandshakePacket {
 
 /**
  * An application message: a run of new payload in one direction, ended by new payload in the other
- * direction (request/response). Byte range in stream offsets of its direction.
+ * direction (request/response). Byte range in stream offsets of its direction. Its fingerprint (Fingerprint
+ * fields: head hash of the first 64 bytes, content-defined chunks of the first 1,024 bytes, bytes seen)
+ * covers the bytes reconstructed for it; absent content (header-only capture, gaps) leaves it partial:
+ * compare `end - start` and timing then.
  */
-export interface Message {
+export interface Message extends Fingerprint {
   dir: 0 | 1;
   firstPacket: number;
   lastPacket: number;
@@ -60,12 +63,6 @@ export interface Message {
   end: number;
   /** Packets of this direction while the message was current (retransmissions included). */
   packets: number;
-  /**
-   * Fingerprint of the bytes reconstructed for this message: head hash of the first 64 bytes, content-
-   * defined chunk hashes and lengths (bounded), bytes seen. Absent content (header-only capture, gaps)
-   * leaves it partial: compare `end - start` and timing then.
-   */
-  fingerprint: ContentFingerprint;
 }
 
 /** A finding with its evidence (handshake rules and other per-session observations). */
@@ -171,6 +168,7 @@ export class Session {
   /** @internal message currently receiving packets, and per-direction fingerprint cursors. */
   currentMessage: Message | null = null;
   fpCursor: [number, number] = [-1, -1];
+  chunkers: [Chunker | null, Chunker | null] = [null, null];
   chunkBudget: number;
   /** @internal the handshake ACK has been seen (for synack_retransmitted_after_ack). */
   established = false;

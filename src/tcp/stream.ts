@@ -47,14 +47,18 @@ interface PendingSegment {
   length: number;
 }
 
+const NO_PENDING: PendingSegment[] = [];
+const NO_GAPS: readonly StreamGap[] = Object.freeze([]);
+
 export class StreamReassembler {
   started = false;
   /** Raw sequence number of the next byte to deliver, and its stream offset. */
   edgeSeq = 0;
   edgeOffset = 0;
-  private pending: PendingSegment[] = [];
+  // Both lists are created on first use: most directions never need them, and sessions number 100,000s.
+  private pending: PendingSegment[] = NO_PENDING;
   private pendingBytes = 0;
-  readonly gaps: StreamGap[] = [];
+  private gapList: StreamGap[] | null = null;
   gapCount = 0;
   gapBytes = 0;
   /** Bytes the stream moved past because the snap length cut them off. */
@@ -66,6 +70,11 @@ export class StreamReassembler {
   overflows = 0;
 
   constructor(readonly dir: 0 | 1) {}
+
+  /** The first MAX_GAPS_KEPT gaps, in stream order. */
+  get gaps(): readonly StreamGap[] {
+    return this.gapList ?? NO_GAPS;
+  }
 
   /** Start the stream at raw sequence `seq` (ISN + 1 after a SYN, else the first data byte seen). */
   start(seq: number): void {
@@ -141,6 +150,7 @@ export class StreamReassembler {
   }
 
   private buffer(offset: number, bytes: Uint8Array, length: number, packet: number, sink: StreamSink): void {
+    if (this.pending === NO_PENDING) this.pending = [];
     const list = this.pending;
     let i = list.length;
     while (i > 0 && list[i - 1]!.offset > offset) i--;
@@ -174,7 +184,9 @@ export class StreamReassembler {
     if (missing <= 0) return;
     this.gapCount++;
     this.gapBytes += missing;
-    if (this.gaps.length < MAX_GAPS_KEPT) this.gaps.push({ at: this.edgeOffset, missing, packet, reason });
+    if (this.gapList === null) this.gapList = [];
+    if (this.gapList.length < MAX_GAPS_KEPT)
+      this.gapList.push({ at: this.edgeOffset, missing, packet, reason });
     sink.gap(this.dir, this.edgeOffset, missing, reason);
     this.edgeOffset = offset;
     this.edgeSeq = (this.edgeSeq + missing) >>> 0;
