@@ -57,14 +57,15 @@ function finalMix(h: number, gear: number, len: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-/** Where a fingerprint is written: a message holds one. */
+/** A message's fingerprint. */
 export interface Fingerprint {
   /** FNV-1a of the first HEAD_BYTES bytes (FNV_OFFSET when none were seen). */
   headHash: number;
-  /** Content-defined chunks in stream order, flat: [hash0, length0, hash1, length1, ...]. */
-  chunks: number[];
+  /** Content-defined chunk hashes and their lengths, in stream order. */
+  hashes: number[];
+  lengths: number[];
   /** Bytes seen (including those past the byte and chunk caps). */
-  fingerprintBytes: number;
+  bytes: number;
 }
 
 /**
@@ -93,16 +94,16 @@ export class Chunker {
   feed(buf: Uint8Array, start: number, end: number): void {
     const fp = this.target;
     if (fp === null) return;
-    const before = fp.fingerprintBytes;
-    fp.fingerprintBytes += end - start;
-    const chunks = fp.chunks;
-    if (before >= MAX_FINGERPRINT_BYTES || chunks.length >= this.maxChunks * 2) return;
+    const before = fp.bytes;
+    fp.bytes += end - start;
+    const hashes = fp.hashes;
+    const limit = this.maxChunks;
+    if (before >= MAX_FINGERPRINT_BYTES || hashes.length >= limit) return;
     if (before < HEAD_BYTES) {
       const headEnd = Math.min(end, start + (HEAD_BYTES - before));
       fp.headHash = fnv1a(buf, start, headEnd, fp.headHash);
     }
     if (end - start > MAX_FINGERPRINT_BYTES - before) end = start + (MAX_FINGERPRINT_BYTES - before);
-    const limit = this.maxChunks * 2;
     let gear = this.gear | 0;
     let h = this.chunkHash | 0;
     let len = this.chunkLen | 0;
@@ -115,11 +116,12 @@ export class Chunker {
       len++;
       if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
       if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
-        chunks.push(finalMix(h, gear, len), len);
+        hashes.push(finalMix(h, gear, len));
+        fp.lengths.push(len);
         h = FNV_OFFSET_I32;
         len = 0;
         gear = 0;
-        if (chunks.length >= limit) break;
+        if (hashes.length >= limit) break;
       }
     }
     this.gear = gear;
@@ -130,8 +132,9 @@ export class Chunker {
   /** Bytes are missing here: end the current chunk so no chunk spans the hole. */
   cut(): void {
     const fp = this.target;
-    if (fp !== null && this.chunkLen > 0 && fp.chunks.length < this.maxChunks * 2) {
-      fp.chunks.push(finalMix(this.chunkHash, this.gear, this.chunkLen), this.chunkLen);
+    if (fp !== null && this.chunkLen > 0 && fp.hashes.length < this.maxChunks) {
+      fp.hashes.push(finalMix(this.chunkHash, this.gear, this.chunkLen));
+      fp.lengths.push(this.chunkLen);
     }
     this.chunkLen = 0;
     this.chunkHash = FNV_OFFSET_I32;
@@ -144,16 +147,16 @@ export class Chunker {
     if (fp === null) return 0;
     this.cut();
     this.target = null;
-    return fp.chunks.length / 2;
+    return fp.hashes.length;
   }
 
   /** Chunks the current fingerprint may still take (for returning unused budget). */
   get unused(): number {
-    return this.target === null ? 0 : this.maxChunks - this.target.chunks.length / 2;
+    return this.target === null ? 0 : this.maxChunks - this.target.hashes.length;
   }
 }
 
 /** A fresh, empty fingerprint. */
 export function emptyFingerprint(): Fingerprint {
-  return { headHash: FNV_OFFSET, chunks: [], fingerprintBytes: 0 };
+  return { headHash: FNV_OFFSET, hashes: [], lengths: [], bytes: 0 };
 }

@@ -156,9 +156,9 @@ describe('SessionTable', () => {
       [0, 4, 0, req.length],
       [1, 5, 0, resp.length],
     ]);
-    expect(s.messages[0]!.headHash).toBe(fnv1a(req, 0, req.length));
+    expect(s.messages[0]!.fingerprint.headHash).toBe(fnv1a(req, 0, req.length));
     expect(s.dirs[1].headHash).toBe(fnv1a(resp, 0, resp.length));
-    expect(s.messages[1]!.chunks.length).toBeGreaterThan(0);
+    expect(s.messages[1]!.fingerprint.hashes.length).toBeGreaterThan(0);
   });
 
   test('sessions are numbered by first packet and found from either direction', () => {
@@ -303,7 +303,7 @@ describe('SessionTable', () => {
     const oneWay = run(packets, { maxMessagesPerSession: 8 }).table.sessions[0]!;
     expect(oneWay.messages).toHaveLength(1);
     expect(oneWay.messages[0]!.end).toBe(20_000_000);
-    expect(oneWay.messages[0]!.chunks.length).toBeLessThanOrEqual(2 * 16);
+    expect(oneWay.messages[0]!.fingerprint.hashes.length).toBeLessThanOrEqual(16);
 
     const pingPong: Pkt[] = [...HANDSHAKE];
     for (let i = 0; i < 100; i++) {

@@ -6,7 +6,7 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
-import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
+import { Chunker, emptyFingerprint, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -428,9 +428,7 @@ export class SessionTable implements StreamSink {
       start,
       end,
       packets: 0,
-      headHash: FNV_OFFSET,
-      chunks: [],
-      fingerprintBytes: 0,
+      fingerprint: emptyFingerprint(),
     };
     session.messages.push(m);
     session.currentMessage = m;
@@ -469,12 +467,12 @@ export class SessionTable implements StreamSink {
       chunker = new Chunker();
       session.chunkers[dir] = chunker;
     }
-    if (chunker.current !== m) {
+    if (chunker.current !== m.fingerprint) {
       session.chunkBudget += chunker.unused;
       chunker.end();
       const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
       session.chunkBudget -= reserve;
-      chunker.begin(m, reserve);
+      chunker.begin(m.fingerprint, reserve);
     }
     return chunker;
   }

@@ -46,12 +46,9 @@ export interface HandshakePacket {
 
 /**
  * An application message: a run of new payload in one direction, ended by new payload in the other
- * direction (request/response). Byte range in stream offsets of its direction. Its fingerprint (Fingerprint
- * fields: head hash of the first 64 bytes, content-defined chunks of the first 1,024 bytes, bytes seen)
- * covers the bytes reconstructed for it; absent content (header-only capture, gaps) leaves it partial:
- * compare `end - start` and timing then.
+ * direction (request/response). Byte range in stream offsets of its direction.
  */
-export interface Message extends Fingerprint {
+export interface Message {
   dir: 0 | 1;
   firstPacket: number;
   lastPacket: number;
@@ -63,6 +60,12 @@ export interface Message extends Fingerprint {
   end: number;
   /** Packets of this direction while the message was current (retransmissions included). */
   packets: number;
+  /**
+   * Fingerprint of the bytes reconstructed for this message: head hash of the first 64 bytes, content-
+   * defined chunk hashes and lengths of the first 1,024 bytes (bounded), bytes seen. Absent content
+   * (header-only capture, gaps) leaves it partial: compare `end - start` and timing then.
+   */
+  fingerprint: Fingerprint;
 }
 
 /** A finding with its evidence (handshake rules and other per-session observations). */
