@@ -8,8 +8,7 @@ import { openCapture } from '../capture/index.js';
 import type { CaptureReader } from '../capture/types.js';
 import { Decoder } from '../decode/index.js';
 import type { PacketView } from '../decode/types.js';
-import { fnv1a } from '../tcp/fingerprint.js';
-import { type Session, SessionTable, type TcpPacketResult } from '../tcp/index.js';
+import { fnv1a, type Session, SessionTable, type TcpPacketResult } from '../tcp/index.js';
 import { MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
 
 /**

@@ -1,0 +1,62 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { DELAY_BUCKETS, DelayHistogram, delayBucket } from './match-delay.js';
+
+describe('delay histogram', () => {
+  test('buckets are monotonic in the value and cover the range', () => {
+    let prev = -1;
+    for (let v = 0; v < 5000; v++) {
+      const b = delayBucket(v);
+      expect(b).toBeGreaterThanOrEqual(prev);
+      prev = b;
+    }
+    for (let e = 4; e < 60; e++) {
+      const lo = delayBucket(2 ** e - 1);
+      const hi = delayBucket(2 ** e);
+      expect(hi).toBeGreaterThanOrEqual(lo);
+      expect(hi).toBeLessThan(DELAY_BUCKETS);
+    }
+    expect(delayBucket(15)).toBe(15);
+    expect(delayBucket(16)).toBe(16);
+    expect(delayBucket(31)).toBe(31);
+    expect(delayBucket(32)).toBe(32);
+    expect(delayBucket(2 ** 50)).toBe(DELAY_BUCKETS - 1);
+  });
+
+  test('count, min and max exact; quantiles within 1/32 of the exact order statistic', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5_000_000, max: 2_000_000_000 }), { minLength: 1, maxLength: 300 }),
+        (xs) => {
+          const h = new DelayHistogram();
+          for (const x of xs) h.add(x);
+          const sorted = [...xs].sort((a, b) => a - b);
+          const s = h.stats();
+          expect(s.count).toBe(xs.length);
+          expect(s.minNs).toBe(sorted[0]);
+          expect(s.maxNs).toBe(sorted.at(-1));
+          for (const [q, got] of [
+            [0.5, s.p50Ns],
+            [0.99, s.p99Ns],
+          ] as const) {
+            const exact = sorted[Math.max(1, Math.ceil(q * xs.length)) - 1]!;
+            expect(Math.abs(got - exact)).toBeLessThanOrEqual(Math.abs(exact) / 32 + 1);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('empty histogram: all zero', () => {
+    expect(new DelayHistogram().stats()).toEqual({ count: 0, minNs: 0, p50Ns: 0, p99Ns: 0, maxNs: 0 });
+  });
+
+  test('non-finite delays are not counted', () => {
+    const h = new DelayHistogram();
+    h.add(Number.NaN);
+    h.add(Number.POSITIVE_INFINITY);
+    h.add(7);
+    expect(h.stats()).toEqual({ count: 1, minNs: 7, p50Ns: 7, p99Ns: 7, maxNs: 7 });
+  });
+});
