@@ -89,8 +89,6 @@ class Device {
 
   private put(side: From, atNs: number, p: Pkt, downstream: boolean): void {
     const dir = p.from === 'client' ? 0 : 1;
-    const shift = (v: number, d: number) =>
-      downstream && side === 'server' ? (v + this.offsets[d]!) >>> 0 : v;
     // Numbers are in client-side numbering; the server side's copies (up- or downstream) are shifted.
     const onServer = side === 'server';
     const seq = onServer ? (p.seq + this.offsets[dir]!) >>> 0 : p.seq;
