@@ -85,7 +85,7 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
       } finally {
         sink.close();
       }
-      for (const w of result.warnings) process.stderr.write(`dualcap: ${file}: ${w.id}: ${w.count}\n`);
+      for (const w of result.warnings) process.stderr.write(`dualcap: ${file}: ${w}\n`);
       if (result.error) {
         process.stderr.write(`dualcap: ${result.error}\n`);
         state.exitCode = EXIT_USAGE;

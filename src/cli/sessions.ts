@@ -121,8 +121,8 @@ export function sessionsOptions(a: SessionsArgs): SessionsOptions {
 export interface SessionsResult {
   /** A fatal reading error (everything before it was used), or a session that does not exist. */
   error: string | null;
-  /** Warnings of the reader and decoder: id and count. */
-  warnings: { id: string; count: number }[];
+  /** Warnings of the reader and decoder, one line each: id, count, meaning, where the first one was. */
+  warnings: string[];
 }
 
 function open(path: string): CaptureReader {
@@ -148,6 +148,8 @@ function readSessions(
   let current: PacketView | null = null;
   const table = new SessionTable({
     communityId: (v) => communityId(v) ?? '',
+    // Messages and their content fingerprints serve correlation only; the listing keeps none of them.
+    maxMessagesPerSession: 0,
     ...(onPacket ? { onPacket: (r: TcpPacketResult, s: Session) => onPacket(r, s, current!) } : {}),
   });
   const progress = new Progress(`reading ${path}`);
@@ -171,7 +173,17 @@ function outcome(reader: CaptureReader, error: string | null): SessionsResult {
   const warnings = reader.anomalies
     .list()
     .filter((a) => a.severity !== 'note')
-    .map((a) => ({ id: a.id, count: a.count }));
+    .map((a) => {
+      const first = a.examples[0];
+      const where = first
+        ? [
+            first.packet !== undefined ? `packet ${first.packet}` : '',
+            first.offset !== undefined ? `byte offset ${first.offset}` : '',
+            first.detail ?? '',
+          ].filter(Boolean)
+        : [];
+      return `${a.id}: ${a.count} (${a.text})${where.length > 0 ? `; first: ${where.join(', ')}` : ''}`;
+    });
   return { error: error ?? reader.error?.message ?? null, warnings };
 }
 

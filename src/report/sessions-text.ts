@@ -4,6 +4,7 @@
  * runs on. Byte counts use SI units above 9999 (12.3k = 12,300 bytes) to keep the columns narrow; the JSON
  * output has the exact numbers.
  */
+import { formatTs } from '../common/time.js';
 import type { Session } from '../tcp/index.js';
 import { analysisCounts, endpointText, handshakeRttNs, sessionClose } from './sessions-json.js';
 import { formatClock, shortDuration, type Zone, zoneLabel } from './sessions-time.js';
@@ -86,7 +87,9 @@ function closeText(s: Session): string {
 /** Session lines (header first), without the summary; `sameDay` prints times of day only. */
 export function sessionRows(sessions: readonly Session[], zone: Zone, sameDay: boolean): string[] {
   const rows = sessions.map((s) => {
-    const clock = formatClock(s.startSec, s.startNsec, zone) ?? `${s.startSec}s`;
+    // Beyond Date's range (broken timestamps) the epoch seconds are shown instead.
+    const clock =
+      formatClock(s.startSec, s.startNsec, zone) ?? formatTs(s.startSec, s.startNsec).slice(0, -6);
     const rtt = handshakeRttNs(s);
     return [
       String(s.index),
@@ -123,7 +126,9 @@ export function renderSessionsText(shown: readonly Session[], summary: ListingSu
   const first = shown[0];
   const zoneText = first ? zoneLabel(first.startSec, zone) : '';
   out.push(
-    first ? `${summary.file}: TCP sessions, start times ${zoneText}${day ? ` on ${day}` : ''}` : summary.file,
+    first
+      ? `${summary.file}: TCP sessions, start times ${zoneText}${day ? ` on ${day}` : ''}`
+      : `${summary.file}: TCP sessions`,
   );
   if (shown.length > 0) out.push(...sessionRows(shown, zone, day !== null));
   const limited = shown.length < summary.matching ? ` (${summary.matching} matching)` : '';

@@ -214,7 +214,7 @@ describe('sessions vs tshark on the corpus', () => {
     const { code, out } = await run(['sessions', join(corpus, rel), '--session', '0', '--raw']);
     expect(code).toBe(0);
     const lines = out.split('\n');
-    const footer = lines.findIndex((l) => l === '');
+    const footer = lines.indexOf('');
     const listed = lines.slice(2, footer).map((l) => Number(l.trim().split(/\s+/)[0]));
     expect(listed).toEqual(frames);
     expect(lines.at(-2)).toBe(`${frames.length} packets of session 0`);
