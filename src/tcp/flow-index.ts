@@ -53,10 +53,10 @@ export class FlowIndex {
     this.hashes = new Int32Array(initialSessions);
   }
 
-  /**
-   * The latest session of this packet's address/port pair, or -1. `fromA` tells the direction: true when
-   * the packet's source is the session's first-packet source.
-   */
+  /** Direction of the last successful `find`: 1 when the packet goes a->b, 2 when b->a. */
+  lastMatch = 0;
+
+  /** The latest session of this packet's address/port pair, or -1 (direction in `lastMatch`). */
   find(v: PacketView, hash: number): number {
     const slots = this.slots;
     const mask = this.mask;
@@ -64,7 +64,13 @@ export class FlowIndex {
       const entry = slots[i]!;
       if (entry === 0) return -1;
       const idx = entry - 1;
-      if (this.hashes[idx] === hash && this.matches(idx, v) !== 0) return idx;
+      if (this.hashes[idx] === hash) {
+        const m = this.matches(idx, v);
+        if (m !== 0) {
+          this.lastMatch = m;
+          return idx;
+        }
+      }
     }
   }
 

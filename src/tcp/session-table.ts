@@ -144,7 +144,7 @@ export class SessionTable implements StreamSink {
       fromA = true;
     } else {
       session = this.sessions[idx]!;
-      fromA = this.index.matches(idx, v) === 1;
+      fromA = this.index.lastMatch === 1;
       const fwd = session.flows[fromA ? 0 : 1];
       if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
         if (v.seq !== fwd.baseSeq) {
@@ -334,6 +334,8 @@ export class SessionTable implements StreamSink {
     const ds = session.dirs[dir];
     ds.packets++;
     if (len > 0) ds.payloadBytes += len;
+    if (v.sackCount > 0) ds.sackPackets++;
+    if (v.hasTimestamps) ds.timestampPackets++;
     if (!ds.firstSeqSet) {
       ds.firstSeqSet = true;
       ds.isn = v.seq;

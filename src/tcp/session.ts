@@ -93,6 +93,9 @@ export class DirectionStats {
   synAck = 0;
   fin = 0;
   rst = 0;
+  /** Packets carrying SACK blocks, and packets carrying the timestamps option. */
+  sackPackets = 0;
+  timestampPackets = 0;
   /** ISN (raw) if a SYN was seen in this direction, else the first raw seq seen; `isnKnown` says which. */
   isn = 0;
   isnKnown = false;
