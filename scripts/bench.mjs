@@ -16,6 +16,7 @@
  * non-zero only when something fails to run.
  *
  * Usage: npm run bench [-- --quick] [-- --rounds N] [-- --json FILE] [-- --no-tshark]
+ *        [-- --only raw,read,decode,pcapParser,tshark,sessions] [-- --chunk KIB (our reader's read size)]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,7 @@ const childKinds = {
   async read(path) {
     const { openCapture } = await import(distUrl('capture/index.js'));
     return () => {
-      const reader = openCapture(path);
+      const reader = openCapture(path, readerOptions());
       let packets = 0;
       let touch = 0;
       for (let rec = reader.next(); rec !== null; rec = reader.next()) {
@@ -63,7 +64,7 @@ const childKinds = {
     const { openCapture } = await import(distUrl('capture/index.js'));
     const { Decoder } = await import(distUrl('decode/index.js'));
     return () => {
-      const reader = openCapture(path);
+      const reader = openCapture(path, readerOptions());
       const decoder = new Decoder();
       let packets = 0;
       let touch = 0;
@@ -110,7 +111,7 @@ const childKinds = {
     return () => {
       global.gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
-      const reader = openCapture(path);
+      const reader = openCapture(path, readerOptions());
       const decoder = new Decoder();
       const table = new SessionTable();
       let packets = 0;
@@ -128,6 +129,12 @@ const childKinds = {
     };
   },
 };
+
+/** Reader options for our benchmarks: `--chunk KIB` overrides the reader's default read size. */
+function readerOptions() {
+  const kib = Number(process.env.DUALCAP_BENCH_CHUNK_KIB);
+  return kib > 0 ? { chunkSize: kib * 1024 } : {};
+}
 
 function distUrl(rel) {
   const path = join(DIST, rel);
@@ -240,6 +247,8 @@ function parseArgs(argv) {
     else if (a === '--rounds') args.rounds = Number(argv[++i]);
     else if (a === '--json') args.json = resolve(argv[++i]);
     else if (a === '--no-tshark') args.tshark = false;
+    else if (a === '--chunk') args.chunkKib = Number(argv[++i]);
+    else if (a === '--only') args.only = new Set(argv[++i].split(','));
     else if (a === '--data') args.data = resolve(argv[++i]);
     else throw new Error(`unknown argument: ${a}`);
   }
@@ -257,11 +266,16 @@ const mpps = (packets, ns) => (packets / ns) * 1e3;
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-function measure(kind, path, rounds, timeoutMs) {
+function measure(kind, path, rounds, timeoutMs, chunkKib) {
   const child = spawnSync(
     process.execPath,
     ['--expose-gc', fileURLToPath(import.meta.url), '--child', kind, path, String(rounds)],
-    { encoding: 'utf8', maxBuffer: 1 << 24, timeout: timeoutMs },
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      timeout: timeoutMs,
+      env: { ...process.env, DUALCAP_BENCH_CHUNK_KIB: String(chunkKib ?? '') },
+    },
   );
   if (child.error?.code === 'ETIMEDOUT' || child.signal === 'SIGTERM') {
     return { kind, path, error: `did not finish within ${timeoutMs / 1000} s (a reader that never ends?)` };
@@ -403,8 +417,9 @@ async function main() {
   const results = { machine: m, args: { quick: args.quick, rounds: args.rounds }, data: manifest, runs: {} };
   const rows = [];
   const run = (label, kind, path) => {
+    if (args.only && !args.only.has(kind)) return { error: 'not run (--only)' };
     process.stderr.write(`  running ${label} ...\n`);
-    const r = measure(kind, path, args.rounds, args.quick ? 120_000 : 900_000);
+    const r = measure(kind, path, args.rounds, args.quick ? 120_000 : 900_000, args.chunkKib);
     results.runs[label] = r;
     if (r.error) rows.push([label, 'ERROR', r.error]);
     else {
@@ -438,7 +453,7 @@ async function main() {
   const parser = run('pcap-parser, pcap', 'pcapParser', pcap);
 
   let tshark = null;
-  const tv = args.tshark ? tsharkVersion() : null;
+  const tv = args.tshark && (!args.only || args.only.has('tshark')) ? tsharkVersion() : null;
   if (tv) {
     process.stderr.write('  running tshark -q -z conv,tcp (one round) ...\n');
     tshark = runTshark(pcap);
@@ -453,7 +468,16 @@ async function main() {
           `${tshark.conversations.toLocaleString('en')} conversations (${tv.replace(/ \(.*$/, '')})`,
       ]);
     }
-  } else rows.push(['tshark', 'SKIP', args.tshark ? 'tshark not installed' : '--no-tshark']);
+  } else
+    rows.push([
+      'tshark',
+      'SKIP',
+      !args.tshark
+        ? '--no-tshark'
+        : args.only && !args.only.has('tshark')
+          ? '--only'
+          : 'tshark not installed',
+    ]);
 
   let sessions = null;
   let sessionsOne = null;
