@@ -47,7 +47,7 @@ export class TcpPacketResult {
   dir: 0 | 1 = 0;
   /** True when the packet goes from endpoint a to b (tshark's first-packet order). */
   fromA = true;
-  /** Analysis bits (flags.ts); a fast or spurious retransmission also carries A_RETRANSMISSION. */
+  /** Analysis bits (flags.ts; `flagNames` gives the dotted ids); a fast or spurious retransmission also carries A_RETRANSMISSION. */
   analysis = 0;
   /** False when the segment length is unknown (no analysis, raw numbers below). */
   analysed = true;
@@ -98,17 +98,20 @@ const SYN_FIN = TCP_SYN | TCP_FIN;
 const ANY_RETRANSMISSION = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
 
 export class SessionTable implements StreamSink {
+  /** Every session, indexed by `Session.index`. */
   readonly sessions: Session[] = [];
-  /** Base second for relative times (first packet's second), and the epoch in those units. */
+  /** Base second of all relative times (`relNs` fields): the first TCP packet's second. */
   baseSec = 0;
+  /** The epoch in relative ns (Wireshark reads time zero as "unset"). */
   private absZeroNs = 0;
   private started = false;
   private finished = false;
+  /** TCP packets fed so far. */
   packets = 0;
   private readonly index: FlowIndex;
   private readonly seg = new Segment();
   private readonly result = new TcpPacketResult();
-  /** Session and packet whose stream data is being delivered (the sink callbacks need them). */
+  /** Session whose stream data is being delivered (the StreamSink callbacks need it). */
   private sinkSession: Session | null = null;
   private readonly maxMessages: number;
   private readonly maxChunksPerMessage: number;
@@ -438,7 +441,7 @@ export class SessionTable implements StreamSink {
     return m;
   }
 
-  /** StreamSink: reconstructed bytes -> the direction's head hash and the fingerprints of their messages. */
+  /** @internal StreamSink: reconstructed bytes -> the direction's head hash and the fingerprints of their messages. */
   data(dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void {
     const session = this.sinkSession!;
     this.options.onStreamData?.(session, dir, offset, buf, start, end);
@@ -479,7 +482,7 @@ export class SessionTable implements StreamSink {
     return chunker;
   }
 
-  /** StreamSink: a hole in a direction's bytes. */
+  /** @internal StreamSink: a hole in a direction's bytes. */
   gap(dir: 0 | 1, offset: number, missing: number, reason: GapReason): void {
     const session = this.sinkSession!;
     session.history.add(dir, H_GAP);
@@ -487,7 +490,7 @@ export class SessionTable implements StreamSink {
     this.cutFingerprint(session, dir, offset);
   }
 
-  /** StreamSink: bytes cut by the snap length; chunks must not span them. */
+  /** @internal StreamSink: bytes cut by the snap length; chunks must not span them. */
   truncated(dir: 0 | 1, offset: number, _missing: number): void {
     this.cutFingerprint(this.sinkSession!, dir, offset);
   }
