@@ -97,6 +97,24 @@ export function matchHandshakes(
   return out.sort((x, y) => x.client - y.client);
 }
 
+/**
+ * FORWARDED HANDSHAKE: without the client's ISN, only the order shows that the device passed the SYN on:
+ * the server-side SYN comes before the client-side SYN-ACK and so does the server's SYN-ACK. A proxy
+ * answers the client first; its own SYN may still carry the same options and, by chance, the same TSval.
+ */
+function forwardedInOrder(
+  client: SideData,
+  server: SideData,
+  c: Session,
+  s: Session,
+  clock: PairClock,
+): boolean {
+  if (c.synAck === null) return true;
+  const limit = at(client, c.synAck.relNs) + clock.windowNs;
+  if (clock.toClient(at(server, s.syn!.relNs)) > limit) return false;
+  return s.synAck === null || clock.toClient(at(server, s.synAck.relNs)) <= limit;
+}
+
 function evaluate(
   client: SideData,
   server: SideData,
@@ -116,6 +134,7 @@ function evaluate(
   const agreement = synAgreement(a, b);
   // A TSval is a millisecond clock: shared by connections opened together, so it needs company.
   if (!isnEqual && agreement < 0.7) return null;
+  if (!isnEqual && clock.source !== 'coarse' && !forwardedInOrder(client, server, c, s, clock)) return null;
   let score = isnEqual ? 0.6 : 0.3;
   score += 0.25 * agreement;
   if (c.synAck && s.synAck && c.synAck.seq === s.synAck.seq) score += 0.1;

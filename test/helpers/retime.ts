@@ -38,15 +38,12 @@ export function retimeCapture(path: string, r: Retiming, name = 'retimed.pcap'):
   const records: RecordSpec[] = [];
   let linktype = 1;
   let t0 = r.t0Ns;
-  let tickNs = 1n;
   const result = readAll(path, (rec) => {
     const t = BigInt(rec.tsSec) * 1_000_000_000n + BigInt(rec.tsNsec);
     if (t0 === undefined) t0 = t;
     linktype = rec.linktype;
     const shifted = retimeNs(t, { ...r, t0Ns: t0 });
     records.push({
-      tsSec: 0,
-      tsNsec: 0,
       data: rec.buf.slice(rec.offset, rec.offset + rec.caplen),
       origLen: rec.len,
       ...split(shifted),
@@ -54,7 +51,7 @@ export function retimeCapture(path: string, r: Retiming, name = 'retimed.pcap'):
   });
   if (result.error) throw result.error;
   const micro = result.info.precisionDigits <= 6;
-  tickNs = micro ? 1000n : 1n;
+  const tickNs = micro ? 1000n : 1n;
   for (const rec of records) {
     const t = BigInt(rec.tsSec) * 1_000_000_000n + BigInt(rec.tsNsec);
     Object.assign(rec, split(((t + tickNs / 2n) / tickNs) * tickNs));
