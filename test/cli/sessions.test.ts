@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { format as formatDate } from 'date-fns';
+import fc from 'fast-check';
 import { main } from '../../src/cli/program.js';
 import {
   type SessionJson,
@@ -580,5 +581,34 @@ describe('golden text output', () => {
     }
     expect({ baseline: path, exists: existsSync(path) }).toEqual({ baseline: path, exists: true });
     expect(out).toBe(readFileSync(path, 'utf8'));
+  });
+});
+
+// ------------------------------------------------------------------------------------------ hostile input
+
+describe('hostile input', () => {
+  test('a capture with random bytes overwritten never crashes the listing or the packet list', async () => {
+    const base = readFileSync(join(process.cwd(), 'samples/seed-synack-retransmit/client-side.pcap'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.nat({ max: 255 })), {
+          minLength: 1,
+          maxLength: 64,
+        }),
+        async (edits) => {
+          const bytes = Buffer.from(base);
+          for (const [at, value] of edits) bytes[at] = value;
+          const path = join(tmp, 'mangled.pcap');
+          writeFileSync(path, bytes);
+          const listing = await run(['sessions', path, '--format', 'jsonl']);
+          expect([0, 2]).toContain(listing.code);
+          for (const line of listing.out.split('\n').filter(Boolean))
+            sessionJsonSchema.parse(JSON.parse(line));
+          expect([0, 2]).toContain((await run(['sessions', path, '--sort', 'anomalies'])).code);
+          expect([0, 2]).toContain((await run(['sessions', path, '--session', '0', '--raw'])).code);
+        },
+      ),
+      { numRuns: 25, seed: 20261122 },
+    );
   });
 });
