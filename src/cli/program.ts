@@ -2,6 +2,7 @@
  * The command-line program: commander wiring only. Each command lives in its own module under src/cli/.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { SORT_KEYS } from '../report/sessions-select.js';
 import { inspect, renderInspectText } from './inspect.js';
 import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
 import { type SessionsArgs, sessions, sessionsOptions } from './sessions.js';
@@ -61,10 +62,9 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
     .argument('<file>', 'capture file')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'jsonl']))
     .addOption(
-      new Option(
-        '--sort <key>',
-        'order: start (default), or bytes, duration, anomalies (largest first)',
-      ).choices(['start', 'bytes', 'duration', 'anomalies']),
+      new Option('--sort <key>', 'order (default start; bytes, duration, anomalies: largest first)').choices(
+        SORT_KEYS,
+      ),
     )
     .option('--host <addr>', 'only sessions with this IPv4/IPv6 address at either end')
     .option('--port <n>', 'only sessions with this port at either end')

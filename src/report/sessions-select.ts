@@ -8,7 +8,7 @@ import { type Endpoint, FLAG_IDS, type Session } from '../tcp/index.js';
 import { anomalyTotal } from './sessions-json.js';
 
 export type SortKey = 'start' | 'bytes' | 'duration' | 'anomalies';
-export const SORT_KEYS: readonly SortKey[] = ['start', 'bytes', 'duration', 'anomalies'];
+export const SORT_KEYS: SortKey[] = ['start', 'bytes', 'duration', 'anomalies'];
 
 /** An address in the TCP stage's numeric form: IPv4 in word [3], IPv6 as four big-endian words. */
 export interface AddressMatch {
