@@ -13,7 +13,7 @@
  * Every measurement runs in its own child process (a fresh V8, so one benchmark's JIT state or garbage
  * cannot slow the next), on page-cached files, as one warm-up round then the median of several rounds.
  * Ratios come from this same run. The exit code is 0 whether goals are met or not (this is a report); it is
- * non-zero only when something fails to run.
+ * non-zero only when something fails to run or reads the wrong number of packets.
  *
  * Usage: npm run bench [-- --quick] [-- --rounds N] [-- --json FILE] [-- --no-tshark]
  *        [-- --only raw,read,decode,pcapParser,tshark,sessions] [-- --chunk KIB (our reader's read size)]
@@ -416,17 +416,22 @@ async function main() {
   const haveTcp = existsSync(join(DIST, 'tcp', 'index.js'));
   const results = { machine: m, args: { quick: args.quick, rounds: args.rounds }, data: manifest, runs: {} };
   const rows = [];
+  /** Failures to run or wrong packet counts: reported, and the exit code is then 1. */
+  const errors = [];
   const run = (label, kind, path) => {
     if (args.only && !args.only.has(kind)) return { error: 'not run (--only)' };
     process.stderr.write(`  running ${label} ...\n`);
     const r = measure(kind, path, args.rounds, args.quick ? 120_000 : 900_000, args.chunkKib);
     results.runs[label] = r;
-    if (r.error) rows.push([label, 'ERROR', r.error]);
-    else {
+    if (r.error) {
+      rows.push([label, 'ERROR', r.error]);
+      errors.push(`${label}: ${r.error}`);
+    } else {
       const count =
         r.result.packets === expected || path === oneConn
           ? ''
           : ` (read ${r.result.packets} packets, expected ${expected})`;
+      if (count) errors.push(`${label}:${count}`);
       rows.push([
         label,
         `${fmt(r.mpps)} Mpps`,
@@ -458,8 +463,10 @@ async function main() {
     process.stderr.write('  running tshark -q -z conv,tcp (one round) ...\n');
     tshark = runTshark(pcap);
     results.runs.tshark = { version: tv, ...tshark };
-    if (tshark.error) rows.push(['tshark conv,tcp', 'ERROR', tshark.error]);
-    else {
+    if (tshark.error) {
+      rows.push(['tshark conv,tcp', 'ERROR', tshark.error]);
+      errors.push(`tshark: ${tshark.error}`);
+    } else {
       tshark.mpps = mpps(expected, tshark.wallNs);
       rows.push([
         'tshark conv,tcp, pcap',
@@ -569,6 +576,7 @@ async function main() {
     decodePcapng: mppsGoal('read+decode, pcapng (one core)', decodeNg, GOALS.readDecodeMpps),
     decodeHeaders: mppsGoal('read+decode, pcap -s 128 (one core)', decodeHeaders, GOALS.readDecodeMpps),
     vsParser: goal('read+decode vs pcap-parser', ...ratios.decodeVsParser, GOALS.vsPcapParser, 'x'),
+    readVsParser: goal('read only vs pcap-parser', ...ratios.readVsParser, GOALS.vsPcapParser, 'x'),
     sessions: mppsGoal('sessions end to end', sessions, GOALS.sessionsMpps),
   };
   const f100k = sessions?.first;
@@ -597,9 +605,14 @@ async function main() {
     );
   }
 
+  results.errors = errors;
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
     out(`\nresults written to ${args.json}`);
+  }
+  if (errors.length) {
+    out(`\nerrors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+    process.exitCode = 1;
   }
 }
 
