@@ -147,6 +147,12 @@ export class Chunker {
     if (fp === null) return 0;
     this.cut();
     this.target = null;
+    // Arrays grown by push keep spare capacity (16 slots at first); copies sized exactly are smaller, and
+    // messages number in the millions on big captures.
+    if (fp.hashes.length > 0) {
+      fp.hashes = fp.hashes.slice();
+      fp.lengths = fp.lengths.slice();
+    }
     return fp.hashes.length;
   }
 
