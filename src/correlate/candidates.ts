@@ -54,6 +54,9 @@ export class MessageIndex {
   readonly firstOf: Int32Array;
   readonly keys: KeyIndex;
   readonly size: number;
+  /** Each message's own keys, computed once: `keyList[keyStart[g] .. keyStart[g + 1])`. */
+  readonly keyStart: Int32Array;
+  readonly keyList: Uint32Array;
 
   constructor(readonly side: SideData) {
     const sessions = side.sessions;
@@ -69,6 +72,9 @@ export class MessageIndex {
     this.session = new Int32Array(total);
     this.message = new Int32Array(total);
     this.keys = new KeyIndex(total * 8);
+    this.keyStart = new Int32Array(total + 1);
+    let list = new Uint32Array(Math.max(16, total * 8));
+    let used = 0;
     const scratch: number[] = [];
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i]!;
@@ -77,9 +83,19 @@ export class MessageIndex {
         this.session[g] = i;
         this.message[g] = m;
         messageKeys(side, s, m, scratch);
-        for (const k of scratch) this.keys.add(k, g);
+        if (used + scratch.length > list.length) {
+          const wider = new Uint32Array(Math.max(list.length * 2, used + scratch.length));
+          wider.set(list);
+          list = wider;
+        }
+        for (const k of scratch) {
+          this.keys.add(k, g);
+          list[used++] = k;
+        }
+        this.keyStart[g + 1] = used;
       }
     }
+    this.keyList = list.subarray(0, used);
   }
 }
 
@@ -138,12 +154,11 @@ export function coarsePoints(
     }
   }
   // One point per message: its first key that is unique on both sides.
-  const keys: number[] = [];
   for (let g = 0; g < mc.size; g++) {
     const s = client.sessions[mc.session[g]!]!;
     const m = mc.message[g]!;
-    messageKeys(client, s, m, keys);
-    for (const k of keys) {
+    for (let i = mc.keyStart[g]!; i < mc.keyStart[g + 1]!; i++) {
+      const k = mc.keyList[i]!;
       if (mc.keys.count(k) !== 1) continue;
       const h = ms.keys.unique(k);
       if (h < 0) continue;

@@ -9,7 +9,7 @@
  * neighbour: the response after a linked request is the message after that request on the server side.
  */
 import type { MessageIndex } from './candidates.js';
-import { MAX_POSTINGS, messageKeys } from './candidates.js';
+import { MAX_POSTINGS } from './candidates.js';
 import { at, type PairClock } from './pair-clock.js';
 import { type Similarity, similarity } from './pair-similarity.js';
 import type { SideData } from './types.js';
@@ -70,7 +70,6 @@ export function linkMessages(
 ): Link[] {
   const causal = (lat: number) => lat >= -clock.windowNs && lat <= maxLatencyNs;
   const cands: Link[] = [];
-  const keys: number[] = [];
   const stamp = new Int32Array(ms.size).fill(-1);
   const mine: Link[] = [];
   for (let g = 0; g < mc.size; g++) {
@@ -78,10 +77,10 @@ export function linkMessages(
     if (!clientEligible[c]) continue;
     const cm = mc.message[g]!;
     const cs = client.sessions[c]!;
-    messageKeys(client, cs, cm, keys);
     mine.length = 0;
     const sizeOnly = cs.messages[cm]!.fingerprint.bytes === 0;
-    for (const k of keys) {
+    for (let i = mc.keyStart[g]!; i < mc.keyStart[g + 1]!; i++) {
+      const k = mc.keyList[i]!;
       const n = ms.keys.count(k);
       if (n === 0 || n > (sizeOnly ? MAX_SIZE_POSTINGS : MAX_POSTINGS)) continue;
       for (let e = ms.keys.first(k); e >= 0; e = ms.keys.nextEntry(e)) {
