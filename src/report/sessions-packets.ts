@@ -7,6 +7,7 @@ import { formatTs } from '../common/time.js';
 import { TCP_ACK, tcpFlagsString } from '../decode/index.js';
 import type { PacketView } from '../decode/types.js';
 import { A_DUPLICATE_ACK, flagNames, type Session, type TcpPacketResult } from '../tcp/index.js';
+import type { SessionPacketJson } from './sessions-schema.js';
 import { formatDurationNs } from './sessions-time.js';
 
 export interface PacketListOptions {
@@ -88,30 +89,6 @@ export class PacketListText {
       packetAnalysisText(r),
     );
   }
-}
-
-/** One packet of `--session N --format jsonl`. */
-export interface SessionPacketJson {
-  packet: number;
-  time: string;
-  /** Seconds since the session's first packet, nine decimals. */
-  relTime: string;
-  dir: 'c2s' | 's2c';
-  flags: number;
-  flagNames: string;
-  /** Relative numbers (Wireshark's tcp.seq / tcp.ack; ack is raw when the ACK flag is clear). */
-  seq: number;
-  ack: number;
-  rawSeq: number;
-  rawAck: number;
-  /** TCP payload length; null when it cannot be known (cut IP header). */
-  len: number | null;
-  /** Window after scaling, and tshark's scale factor (-1 unknown, -2 no scaling; null on SYNs). */
-  window: number;
-  windowScaleFactor: number | null;
-  analysis: string[];
-  /** Duplicate ACK number and the frame it repeats; null when not a duplicate ACK. */
-  duplicateAck: { num: number; frame: number } | null;
 }
 
 export function sessionPacketJson(r: TcpPacketResult, session: Session, v: PacketView): SessionPacketJson {

@@ -86,6 +86,33 @@ export const sessionJsonSchema = z.object({
 
 export type SessionJson = z.infer<typeof sessionJsonSchema>;
 
+/** One packet of `--session N --format jsonl`. */
+export const sessionPacketJsonSchema = z.object({
+  packet: z.number().int().positive(),
+  time,
+  /** Seconds since the session's first packet. */
+  relTime: time,
+  dir: z.enum(['c2s', 's2c']),
+  /** TCP flag bits (12 bits, as tshark's tcp.flags) and their names ("SYN,ACK"). */
+  flags: z.number().int().min(0).max(0xfff),
+  flagNames: z.string(),
+  /** Relative numbers (Wireshark's tcp.seq / tcp.ack; ack is raw when the ACK flag is clear). */
+  seq: z.number().int().nonnegative(),
+  ack: z.number().int().nonnegative(),
+  rawSeq: z.number().int().nonnegative(),
+  rawAck: z.number().int().nonnegative(),
+  /** TCP payload length; null when it cannot be known (cut IP header). */
+  len: z.number().int().nonnegative().nullable(),
+  /** Window after scaling, and tshark's scale factor (-1 unknown, -2 no scaling; null on SYNs). */
+  window: z.number().int().nonnegative(),
+  windowScaleFactor: z.number().int().nullable(),
+  analysis: z.array(z.string()),
+  /** Duplicate ACK number and the frame it repeats; null when not a duplicate ACK. */
+  duplicateAck: z.object({ num: z.number().int().positive(), frame: z.number().int().positive() }).nullable(),
+});
+
+export type SessionPacketJson = z.infer<typeof sessionPacketJsonSchema>;
+
 /** `--format json`: the whole listing as one object. */
 export const sessionsDocumentSchema = z.object({
   file: z.string(),

@@ -25,6 +25,7 @@ import { main } from '../../src/cli/program.js';
 import {
   type SessionJson,
   sessionJsonSchema,
+  sessionPacketJsonSchema,
   sessionsDocumentSchema,
 } from '../../src/report/sessions-schema.js';
 import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
@@ -201,7 +202,7 @@ describe('sessions vs tshark on the corpus', () => {
     const listed = out
       .split('\n')
       .filter(Boolean)
-      .map((l) => (JSON.parse(l) as { packet: number }).packet);
+      .map((l) => sessionPacketJsonSchema.parse(JSON.parse(l)).packet);
     expect(listed).toEqual(frames);
   });
 
