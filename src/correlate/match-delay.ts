@@ -6,8 +6,9 @@
  * Buckets of |delay| in ns: values below 16 get one bucket each; above, each power of two is cut into 16
  * equal sub-buckets, up to 2^44 ns (about 4.9 hours: far beyond any matching window; larger values share
  * the last bucket). A quantile is reported as the middle of its bucket, clamped to [min, max]. Negative
- * delays (possible within the clock alignment's bound) go to a mirrored histogram, allocated only when one
- * is seen.
+ * delays (possible within the clock alignment's bound) go to a mirrored histogram. Each keeps only the run
+ * of buckets between the lowest and highest used, in blocks of 16: a pair whose delays span a few powers of
+ * two holds a few hundred bytes, however many packets it has.
  */
 import type { DelayStats } from './types.js';
 
@@ -21,6 +22,12 @@ export const DELAY_BUCKETS = SUB + (MAX_EXP - SUB_BITS) * SUB;
 export function delayBucket(v: number): number {
   if (v < SUB) return v < 0 ? 0 : Math.floor(v);
   if (v >= 2 ** MAX_EXP) return DELAY_BUCKETS - 1;
+  if (v < 2 ** 31) {
+    // The common case, in integer arithmetic.
+    const x = v | 0;
+    const e = 31 - Math.clz32(x);
+    return SUB + (e - SUB_BITS) * SUB + ((x >>> (e - SUB_BITS)) - SUB);
+  }
   // Above 2^31 the bit operators cannot be used; the float exponent serves for both ranges.
   let e = Math.floor(Math.log2(v));
   // log2 may round across a power of two: make sure 2^e <= v < 2^(e+1).
@@ -43,12 +50,40 @@ function bucketWidth(b: number): number {
   return 2 ** (SUB_BITS + Math.floor((b - SUB) / SUB) - SUB_BITS);
 }
 
+/** Counts for a contiguous run of buckets [lo, lo + counts.length), grown in blocks of SUB. */
+class BucketRun {
+  lo = 0;
+  counts = new Uint32Array(0);
+
+  add(b: number): void {
+    const counts = this.counts;
+    if (counts.length === 0) {
+      this.lo = b - (b % SUB);
+      this.counts = new Uint32Array(SUB);
+    } else if (b < this.lo || b >= this.lo + counts.length) {
+      const lo = Math.min(this.lo, b - (b % SUB));
+      const end = Math.max(this.lo + counts.length, b - (b % SUB) + SUB);
+      const grown = new Uint32Array(end - lo);
+      grown.set(counts, this.lo - lo);
+      this.lo = lo;
+      this.counts = grown;
+    }
+    this.counts[b - this.lo]!++;
+  }
+
+  /** Count in bucket b (0 outside the run). */
+  at(b: number): number {
+    const i = b - this.lo;
+    return i >= 0 && i < this.counts.length ? this.counts[i]! : 0;
+  }
+}
+
 export class DelayHistogram {
   count = 0;
   minNs = Number.POSITIVE_INFINITY;
   maxNs = Number.NEGATIVE_INFINITY;
-  private positive: Uint32Array | null = null;
-  private negative: Uint32Array | null = null;
+  private positive: BucketRun | null = null;
+  private negative: BucketRun | null = null;
 
   add(delayNs: number): void {
     if (!Number.isFinite(delayNs)) return;
@@ -57,11 +92,11 @@ export class DelayHistogram {
     if (d < this.minNs) this.minNs = d;
     if (d > this.maxNs) this.maxNs = d;
     if (d >= 0) {
-      this.positive ??= new Uint32Array(DELAY_BUCKETS);
-      this.positive[delayBucket(d)]!++;
+      this.positive ??= new BucketRun();
+      this.positive.add(delayBucket(d));
     } else {
-      this.negative ??= new Uint32Array(DELAY_BUCKETS);
-      this.negative[delayBucket(-d)]!++;
+      this.negative ??= new BucketRun();
+      this.negative.add(delayBucket(-d));
     }
   }
 
@@ -73,15 +108,15 @@ export class DelayHistogram {
     const neg = this.negative;
     if (neg !== null) {
       // Most negative first: the highest bucket of |delay|.
-      for (let b = DELAY_BUCKETS - 1; b >= 0; b--) {
-        seen += neg[b]!;
+      for (let b = neg.lo + neg.counts.length - 1; b >= neg.lo; b--) {
+        seen += neg.at(b);
         if (seen >= rank) return this.clamp(-(bucketLow(b) + (bucketWidth(b) - 1) / 2));
       }
     }
     const pos = this.positive;
     if (pos !== null) {
-      for (let b = 0; b < DELAY_BUCKETS; b++) {
-        seen += pos[b]!;
+      for (let b = pos.lo; b < pos.lo + pos.counts.length; b++) {
+        seen += pos.at(b);
         if (seen >= rank) return this.clamp(bucketLow(b) + (bucketWidth(b) - 1) / 2);
       }
     }

@@ -118,26 +118,27 @@ function sackFollowsOffset(w: PacketWindow, a: number, b: number, offset: number
  * carried (0 when the blocks were left untranslated).
  */
 export function fieldDelta(w: PacketWindow, field: number, up: number, down: number): number {
-  switch (FIELD_NAMES[field]) {
-    case 'ttl':
+  // Cases are FIELD_NAMES indexes (a numeric switch: this runs for every changed field of every packet).
+  switch (field) {
+    case 0: // ttl
       return w.ttl[down]! - w.ttl[up]!;
-    case 'ip-id':
+    case 1: // ip-id
       return (w.ipId[down]! - w.ipId[up]!) & 0xffff;
-    case 'dscp':
+    case 2: // dscp
       return w.dscp[down]! - w.dscp[up]!;
-    case 'window':
+    case 4: // window
       return w.window[down]! - w.window[up]!;
-    case 'mss':
+    case 5: // mss
       return w.mss[up]! >= 0 && w.mss[down]! >= 0 ? w.mss[down]! - w.mss[up]! : Number.NaN;
-    case 'wscale':
+    case 6: // wscale
       return w.wscale[up]! >= 0 && w.wscale[down]! >= 0 ? w.wscale[down]! - w.wscale[up]! : Number.NaN;
-    case 'timestamps':
+    case 8: // timestamps
       return w.hasTs[up] === 1 && w.hasTs[down] === 1 ? (w.tsval[down]! - w.tsval[up]!) >>> 0 : Number.NaN;
-    case 'seq':
+    case 10: // seq
       return (w.seq[down]! - w.seq[up]!) >>> 0;
-    case 'ack':
+    case 11: // ack
       return (w.ack[down]! - w.ack[up]!) >>> 0;
-    case 'sack-blocks':
+    case 12: // sack-blocks
       return w.sackCount[up]! > 0 && w.sackCount[down]! > 0
         ? (w.sack[down * MAX_SACK_BLOCKS * 2]! - w.sack[up * MAX_SACK_BLOCKS * 2]!) >>> 0
         : Number.NaN;
@@ -148,32 +149,33 @@ export function fieldDelta(w: PacketWindow, field: number, up: number, down: num
 
 /** A field's value on one copy, in plain words, for examples. */
 export function fieldValue(w: PacketWindow, field: number, s: number): string {
-  switch (FIELD_NAMES[field]) {
-    case 'ttl':
+  switch (field) {
+    case 0: // ttl
       return String(w.ttl[s]);
-    case 'ip-id':
+    case 1: // ip-id
       return String(w.ipId[s]);
-    case 'dscp':
+    case 2: // dscp
       return String(w.dscp[s]);
-    case 'ecn':
+    case 3: // ecn
       return String(w.ecn[s]);
-    case 'window':
+    case 4: // window
       return String(w.window[s]);
-    case 'mss':
+    case 5: // mss
       return w.mss[s]! >= 0 ? String(w.mss[s]) : 'none';
-    case 'wscale':
+    case 6: // wscale
       return w.wscale[s]! >= 0 ? String(w.wscale[s]) : 'none';
-    case 'sack-perm':
+    case 7: // sack-perm
       return w.sackPerm[s] === 1 ? 'yes' : 'no';
-    case 'timestamps':
+    case 8: // timestamps
       return w.hasTs[s] === 1 ? `TSval=${w.tsval[s]} TSecr=${w.tsecr[s]}` : 'none';
-    case 'options':
+    case 9: // options
       return `kinds#${w.optionsSig[s]!.toString(16)}`;
-    case 'seq':
+    case 10: // seq
       return `0x${w.seq[s]!.toString(16)}`;
-    case 'ack':
+    case 11: // ack
       return `0x${w.ack[s]!.toString(16)}`;
-    case 'sack-blocks': {
+    case 12: {
+      // sack-blocks
       const parts: string[] = [];
       for (let i = 0; i < w.sackCount[s]!; i++) {
         const at = s * MAX_SACK_BLOCKS * 2 + i * 2;
@@ -181,9 +183,9 @@ export function fieldValue(w: PacketWindow, field: number, s: number): string {
       }
       return parts.length > 0 ? parts.join(',') : 'none';
     }
-    case 'payload':
+    case 17: // payload
       return `${w.payloadHashed[s]} bytes hash 0x${w.payloadHash[s]!.toString(16)}`;
-    case 'flags':
+    case 18: // flags
       return tcpFlagsString(w.flags[s]!) || 'none';
     default:
       return '';

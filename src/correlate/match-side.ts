@@ -1,14 +1,15 @@
 /**
- * One capture re-read for pass 2: reader -> decoder -> SessionTable, as in pass 1, so that each TCP packet
- * gets the same session index and direction (the table numbers sessions deterministically). Each call to
- * `advance` reads up to the next TCP packet and copies what matching needs from the reused packet view into
- * a window slot: numbers only, nothing allocated per packet.
+ * One capture re-read for pass 2: reader -> decoder -> session locator (pass 1's session index and direction
+ * of each TCP packet, see match-locate.ts). Each call to `advance` reads up to the next TCP packet and copies
+ * what matching needs from the reused packet view into a window slot: numbers only, nothing allocated per
+ * packet.
  */
 import { openCapture } from '../capture/index.js';
 import type { CaptureReader } from '../capture/types.js';
 import { Decoder } from '../decode/index.js';
 import type { PacketView } from '../decode/types.js';
-import { fnv1a, type Session, SessionTable, type TcpPacketResult } from '../tcp/index.js';
+import { fnv1a, type Session } from '../tcp/index.js';
+import { SessionLocator } from './match-locate.js';
 import { MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
 
 /**
@@ -21,18 +22,12 @@ const PAYLOAD_TAIL = 16;
 export class SideStream {
   private readonly reader: CaptureReader;
   private readonly decoder: Decoder;
-  private readonly table: SessionTable;
-  private view: PacketView | null = null;
-  /** Slot being filled, and whether the table delivered a TCP packet into it. */
-  private slot = -1;
-  private delivered = false;
+  private readonly locator: SessionLocator;
   /** Base second of this side's relative times (SideData.baseSec) and its shift to the common base. */
   private readonly baseSec: number;
   private readonly shiftNs: number;
   /** Raw time of the last packet delivered: ns from the common base on this side's own clock. */
   ownTimeNs = 0;
-  /** Session and direction of the last packet delivered. */
-  sessionIndex = -1;
   done = false;
 
   constructor(
@@ -41,29 +36,26 @@ export class SideStream {
     private readonly window: PacketWindow,
     baseSec: number,
     shiftNs: number,
+    sessions: readonly Session[],
   ) {
     this.reader = openCapture(path);
     this.decoder = new Decoder(this.reader.anomalies);
     this.baseSec = baseSec;
     this.shiftNs = shiftNs;
-    this.table = new SessionTable({ onPacket: (r, s) => this.fill(r, s) });
+    this.locator = new SessionLocator(sessions);
   }
 
   /** Read to the next TCP packet; returns its slot, or -1 at the end of the file (or a reading error). */
   advance(): number {
     if (this.done) return -1;
-    const w = this.window;
-    this.slot = w.alloc();
-    this.delivered = false;
+    const locator = this.locator;
     for (let rec = this.reader.next(); rec !== null; rec = this.reader.next()) {
       const v = this.decoder.decode(rec);
-      if (!v.isTcp) continue;
-      this.view = v;
-      this.table.onPacket(v);
-      if (this.delivered) return this.slot;
+      if (!v.isTcp || !locator.locate(v)) continue;
+      const s = this.window.alloc();
+      this.fill(v, s, locator.session, locator.dir);
+      return s;
     }
-    w.release(this.slot);
-    this.slot = -1;
     this.finish();
     return -1;
   }
@@ -74,17 +66,13 @@ export class SideStream {
     this.reader.close();
   }
 
-  /** SessionTable callback: the packet's session and direction are known; copy the view into the slot. */
-  private fill(r: TcpPacketResult, session: Session): void {
-    const v = this.view!;
+  /** Copy what matching needs out of the reused view into slot s. */
+  private fill(v: PacketView, s: number, session: number, dir: 0 | 1): void {
     const w = this.window;
-    const s = this.slot;
-    this.delivered = true;
-    this.sessionIndex = session.index;
     this.ownTimeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
     w.side[s] = this.sideId;
-    w.dir[s] = r.dir;
-    w.session[s] = session.index;
+    w.dir[s] = dir;
+    w.session[s] = session;
     w.packet[s] = v.index;
     w.seq[s] = v.seq;
     w.ack[s] = v.ack;

@@ -125,10 +125,10 @@ export function matchPackets(
 ): PairMatch[] {
   const matcher = new Matcher(client, server, pairs, alignment, opts);
   const w = matcher.window;
-  const clientStream = new SideStream(clientPath, 0, w, client.baseSec, client.shiftNs);
+  const clientStream = new SideStream(clientPath, 0, w, client.baseSec, client.shiftNs, client.sessions);
   let serverStream: SideStream | null = null;
   try {
-    serverStream = new SideStream(serverPath, 1, w, server.baseSec, server.shiftNs);
+    serverStream = new SideStream(serverPath, 1, w, server.baseSec, server.shiftNs, server.sessions);
     const toClient = matcher.toClient;
     let c = clientStream.advance();
     if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
