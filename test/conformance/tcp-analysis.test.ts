@@ -189,7 +189,8 @@ describe('TCP analysis vs tshark 4.0.17', () => {
   for (const f of ANALYSIS_FLAGS) flagStats.set(f, { expected: 0, matched: 0, extra: 0 });
   let comparedPackets = 0;
 
-  run.each(files)('%s', (file) => {
+  // jest rejects an empty table; without the corpus the single placeholder row is skipped.
+  run.each(files.length > 0 ? files : ['(corpus absent)'])('%s', (file) => {
     const expected = JSON.parse(readFileSync(join(dir!, `${file}.expected.json`), 'utf8')) as Expected;
     let ours: Outcome;
     try {
