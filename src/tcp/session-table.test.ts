@@ -8,6 +8,9 @@ import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
   A_REUSED_PORTS,
+  A_TFO_ACK,
+  A_TFO_IGNORED,
+  A_TFO_SYN,
   H_RST_AFTER_SYNACK,
   H_SYN_UNANSWERED,
   H_SYNACK_BAD_ACK,
@@ -353,6 +356,25 @@ describe('SessionTable', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  test('TFO SYN, and the SYN-ACK that acknowledges its data (TFO ACK) or only the SYN (TFO IGNORED)', () => {
+    for (const [ack, bit] of [
+      [C + 1 + 4, A_TFO_ACK],
+      [C + 1, A_TFO_IGNORED],
+    ] as const) {
+      const results: number[] = [];
+      const table = new SessionTable({ onPacket: (r) => results.push(r.analysis) });
+      const wire = new Wire();
+      const syn = wire.packet({ from: 'c', flags: TCP_SYN, seq: C, ms: 0, payload: text('ping') });
+      syn.tfo = true;
+      table.onPacket(syn);
+      table.onPacket(wire.packet({ from: 's', flags: TCP_SYN | TCP_ACK, seq: S, ack, ms: 1 }));
+      expect(results[0]! & A_TFO_SYN).toBe(A_TFO_SYN);
+      expect(results[1]! & (A_TFO_ACK | A_TFO_IGNORED)).toBe(bit);
+      // Data acknowledged together with the SYN is not a bad handshake ack.
+      expect(results[1]! & H_SYNACK_BAD_ACK).toBe(0);
+    }
   });
 
   test('non-TCP packets are ignored', () => {
