@@ -57,6 +57,8 @@ export class MessageIndex {
   /** Each message's own keys, computed once: `keyList[keyStart[g] .. keyStart[g + 1])`. */
   readonly keyStart: Int32Array;
   readonly keyList: Uint32Array;
+  /** How many of a message's keys are byte keys (head hash, chunks): they lead its list. */
+  readonly byteKeys: Uint8Array;
 
   constructor(readonly side: SideData) {
     const sessions = side.sessions;
@@ -73,6 +75,7 @@ export class MessageIndex {
     this.message = new Int32Array(total);
     this.keys = new KeyIndex(total * 8);
     this.keyStart = new Int32Array(total + 1);
+    this.byteKeys = new Uint8Array(total);
     let list = new Uint32Array(Math.max(16, total * 8));
     let used = 0;
     const scratch: number[] = [];
@@ -82,7 +85,7 @@ export class MessageIndex {
         const g = firstOf[i]! + m;
         this.session[g] = i;
         this.message[g] = m;
-        messageKeys(side, s, m, scratch);
+        this.byteKeys[g] = messageKeys(side, s, m, scratch);
         if (used + scratch.length > list.length) {
           const wider = new Uint32Array(Math.max(list.length * 2, used + scratch.length));
           wider.set(list);
@@ -99,15 +102,19 @@ export class MessageIndex {
   }
 }
 
-/** The content keys of message `m` of session `s`, into `out` (cleared first). */
-export function messageKeys(side: SideData, s: Session, m: number, out: number[]): void {
+/**
+ * The content keys of message `m` of session `s`, into `out` (cleared first): byte keys first (head hash,
+ * chunks), then line keys; a message without captured payload has only its size. Returns how many byte
+ * keys lead the list.
+ */
+export function messageKeys(side: SideData, s: Session, m: number, out: number[]): number {
   out.length = 0;
   const msg = s.messages[m]!;
   const fp = msg.fingerprint;
   const tag = msg.dir * 4;
   if (fp.bytes === 0) {
     if (msg.end > msg.start) out.push(tagged(msg.end - msg.start, tag + KIND_SIZE));
-    return;
+    return 0;
   }
   if (fp.bytes >= MIN_HEAD_BYTES) out.push(tagged(fp.headHash, tag + KIND_HEAD));
   const n = fp.hashes.length;
@@ -115,15 +122,65 @@ export function messageKeys(side: SideData, s: Session, m: number, out: number[]
     if (i === n - 1 && fp.lengths[i]! < MIN_TAIL_CHUNK) continue;
     out.push(tagged(fp.hashes[i]!, tag + KIND_CHUNK));
   }
+  const byteKeys = out.length;
   const lines = side.lineHashes[s.index]?.[m];
   if (lines) for (let i = 0; i < lines.length; i++) out.push(tagged(lines[i]!, tag + KIND_LINE));
+  return byteKeys;
 }
 
 /** Pairs of times (client side, server side) for the coarse offset, from keys unique on both sides. */
 export interface CoarsePoints {
   clientNs: number[];
   serverNs: number[];
+  /** 1 where the point comes from a line or a size (short, and shared by unrelated traffic more often). */
+  weak: number[];
 }
+
+/** A byte key held by more messages than this on either side is not used for the coarse offset. */
+export const MAX_COMMON_POSTINGS = 64;
+
+/**
+ * COMMON CONTENT POINTS: when no key is unique on both sides (every client sends the same request), each
+ * byte key (head hash or chunk: the same bytes, not just a similar line) shared by a few messages on each
+ * side gives every combination of its client and server times. The true offset is the one all the true
+ * combinations share; wrong combinations spread by the spacing of the messages, so the consensus must be
+ * taken with a narrow window (COMMON_CLUSTER_NS).
+ */
+export function commonPoints(
+  client: SideData,
+  server: SideData,
+  mc: MessageIndex,
+  ms: MessageIndex,
+): CoarsePoints {
+  const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
+  const done = new KeyIndex(1024);
+  for (let g = 0; g < mc.size && out.clientNs.length < MAX_COARSE_POINTS; g++) {
+    for (let i = mc.keyStart[g]!; i < mc.keyStart[g]! + mc.byteKeys[g]!; i++) {
+      const k = mc.keyList[i]!;
+      if (done.count(k) > 0) continue;
+      done.add(k, 0);
+      const nc = mc.keys.count(k);
+      const ns = ms.keys.count(k);
+      if (ns === 0 || nc > MAX_COMMON_POSTINGS || ns > MAX_COMMON_POSTINGS) continue;
+      for (let a = mc.keys.first(k); a >= 0; a = mc.keys.nextEntry(a)) {
+        const ga = mc.keys.valueAt(a);
+        const ta = client.sessions[mc.session[ga]!]!.messages[mc.message[ga]!]!.firstRelNs + client.shiftNs;
+        for (let b = ms.keys.first(k); b >= 0; b = ms.keys.nextEntry(b)) {
+          const gb = ms.keys.valueAt(b);
+          out.clientNs.push(ta);
+          out.weak.push(0);
+          out.serverNs.push(
+            server.sessions[ms.session[gb]!]!.messages[ms.message[gb]!]!.firstRelNs + server.shiftNs,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Consensus window for common content points: forwarding delays of a LAN device, not message spacing. */
+export const COMMON_CLUSTER_NS = 2e6;
 
 /** Most points kept for the coarse offset: its consensus needs many, not all. */
 export const MAX_COARSE_POINTS = 200_000;
@@ -136,10 +193,11 @@ export function coarsePoints(
   mc: MessageIndex,
   ms: MessageIndex,
 ): CoarsePoints {
-  const out: CoarsePoints = { clientNs: [], serverNs: [] };
-  const push = (c: number, s: number) => {
+  const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
+  const push = (c: number, s: number, weak = 0) => {
     out.clientNs.push(c + client.shiftNs);
     out.serverNs.push(s + server.shiftNs);
+    out.weak.push(weak);
   };
   for (const c of client.sessions) {
     const syn = c.syn;
@@ -163,7 +221,8 @@ export function coarsePoints(
       const h = ms.keys.unique(k);
       if (h < 0) continue;
       const other = server.sessions[ms.session[h]!]!.messages[ms.message[h]!]!;
-      push(s.messages[m]!.firstRelNs, other.firstRelNs);
+      const weak = i >= mc.keyStart[g]! + mc.byteKeys[g]! ? 1 : 0;
+      push(s.messages[m]!.firstRelNs, other.firstRelNs, weak);
       break;
     }
   }
@@ -171,6 +230,7 @@ export function coarsePoints(
     const stride = Math.ceil(out.clientNs.length / MAX_COARSE_POINTS);
     out.clientNs = out.clientNs.filter((_, i) => i % stride === 0);
     out.serverNs = out.serverNs.filter((_, i) => i % stride === 0);
+    out.weak = out.weak.filter((_, i) => i % stride === 0);
   }
   return out;
 }

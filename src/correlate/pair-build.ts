@@ -163,12 +163,14 @@ function contentPair(
   const withPayload = c.messages.filter((m) => m.fingerprint.bytes > 0 || m.end > m.start).length;
   const mean = messages.reduce((a, m) => a + m.similarity, 0) / messages.length;
   const coverage = withPayload > 0 ? Math.min(1, links.length / withPayload) : 1;
+  const ambiguous = links.filter((l) => l.ambiguous).length;
+  const certainty = 1 - (0.3 * ambiguous) / links.length;
   return {
     client: c.index,
     server: servers,
     mapping,
     kind,
-    score: Math.max(0, Math.min(1, mean * (0.5 + 0.5 * coverage))),
+    score: Math.max(0, Math.min(1, mean * (0.5 + 0.5 * coverage) * certainty)),
     evidence: contentEvidence(client, server, links, servers, mapping),
     clientTuple: tupleOf(c),
     serverTuples: servers.map((s) => tupleOf(server.sessions[s]!)),
@@ -253,6 +255,13 @@ function contentEvidence(
       kind: 'sizes',
       detail: `${sized.length} message(s) without captured payload paired by size and timing only (weak evidence)`,
       ...pk(sized[0]!),
+    });
+  }
+  const ambiguous = links.filter((l) => l.ambiguous).length;
+  if (ambiguous > 0) {
+    ev.push({
+      kind: 'timing',
+      detail: `${ambiguous} message(s) had another candidate as similar: the nearest in time was taken`,
     });
   }
   const structural = links.filter((l) => l.structural).length;

@@ -16,10 +16,10 @@ import type { SideData } from './types.js';
 
 /** Least similarity for a content link. */
 export const MIN_SIMILARITY = 0.3;
-/** Sizes repeat much more than content; a size key may have this many values before it is skipped. */
-export const MAX_SIZE_POSTINGS = 256;
 /** Best candidates kept per client message for the assignment. */
 const KEEP_PER_MESSAGE = 3;
+/** Candidates looked at, nearest in time first, when a message has only common keys. */
+const NEAREST = 8;
 
 export interface Link {
   /** Client session and message, server session and message. */
@@ -32,6 +32,8 @@ export interface Link {
   latencyNs: number;
   /** Found through the neighbouring message rather than by its own content. */
   structural: boolean;
+  /** Another candidate was as similar: time decided. */
+  ambiguous: boolean;
 }
 
 const EMPTY = new Uint32Array(0);
@@ -72,37 +74,53 @@ export function linkMessages(
   const cands: Link[] = [];
   const stamp = new Int32Array(ms.size).fill(-1);
   const mine: Link[] = [];
+  const common = new CommonKeys(server, ms);
   for (let g = 0; g < mc.size; g++) {
     const c = mc.session[g]!;
     if (!clientEligible[c]) continue;
     const cm = mc.message[g]!;
     const cs = client.sessions[c]!;
     mine.length = 0;
-    const sizeOnly = cs.messages[cm]!.fingerprint.bytes === 0;
+    const consider = (h: number) => {
+      if (stamp[h] === g) return;
+      stamp[h] = g;
+      const s = ms.session[h]!;
+      if (!serverEligible[s]) return;
+      const sm = ms.message[h]!;
+      const lat = linkLatency(client, server, c, cm, s, sm, clock);
+      if (!causal(lat)) return;
+      const sim = similarity(
+        cs.messages[cm]!,
+        linesOf(client, c, cm),
+        server.sessions[s]!.messages[sm]!,
+        linesOf(server, s, sm),
+      );
+      if (sim.score < MIN_SIMILARITY) return;
+      mine.push({ c, cm, s, sm, sim, latencyNs: lat, structural: false, ambiguous: false });
+    };
+    // Rare keys name their message outright; the most specific common key is searched by time instead.
+    let fewest = -1;
+    let fewestCount = Infinity;
     for (let i = mc.keyStart[g]!; i < mc.keyStart[g + 1]!; i++) {
       const k = mc.keyList[i]!;
       const n = ms.keys.count(k);
-      if (n === 0 || n > (sizeOnly ? MAX_SIZE_POSTINGS : MAX_POSTINGS)) continue;
-      for (let e = ms.keys.first(k); e >= 0; e = ms.keys.nextEntry(e)) {
-        const h = ms.keys.valueAt(e);
-        if (stamp[h] === g) continue;
-        stamp[h] = g;
-        const s = ms.session[h]!;
-        if (!serverEligible[s]) continue;
-        const sm = ms.message[h]!;
-        const lat = linkLatency(client, server, c, cm, s, sm, clock);
-        if (!causal(lat)) continue;
-        const sim = similarity(
-          cs.messages[cm]!,
-          linesOf(client, c, cm),
-          server.sessions[s]!.messages[sm]!,
-          linesOf(server, s, sm),
-        );
-        if (sim.score < MIN_SIMILARITY) continue;
-        mine.push({ c, cm, s, sm, sim, latencyNs: lat, structural: false });
+      if (n === 0) continue;
+      if (n > MAX_POSTINGS) {
+        if (n < fewestCount) {
+          fewestCount = n;
+          fewest = k;
+        }
+        continue;
       }
+      for (let e = ms.keys.first(k); e >= 0; e = ms.keys.nextEntry(e)) consider(ms.keys.valueAt(e));
+    }
+    if (mine.length === 0 && fewest >= 0) {
+      const msg = cs.messages[cm]!;
+      const t = at(client, msg.firstRelNs);
+      common.nearest(fewest, msg.dir, t, clock, maxLatencyNs, consider);
     }
     mine.sort(byPreference);
+    if (mine.length > 1 && bucket(mine[0]!) === bucket(mine[1]!)) mine[0]!.ambiguous = true;
     for (let i = 0; i < mine.length && i < KEEP_PER_MESSAGE; i++) cands.push(mine[i]!);
   }
   cands.sort(byPreference);
@@ -119,11 +137,84 @@ export function linkMessages(
   return [...linkOf.values()].sort((x, y) => x.c - y.c || x.cm - y.cm);
 }
 
+/** Similarities within 0.05 count as equal, so that time decides between near-identical copies. */
+function bucket(l: Link): number {
+  return Math.round(l.sim.score * 20);
+}
+
 function byPreference(x: Link, y: Link): number {
-  // Similarities within 0.05 count as equal, so that time decides between near-identical copies.
-  const bx = Math.round(x.sim.score * 20);
-  const by = Math.round(y.sim.score * 20);
-  return by - bx || Math.abs(x.latencyNs) - Math.abs(y.latencyNs) || x.c - y.c || x.cm - y.cm;
+  return bucket(y) - bucket(x) || Math.abs(x.latencyNs) - Math.abs(y.latencyNs) || x.c - y.c || x.cm - y.cm;
+}
+
+/**
+ * COMMON CONTENT: a key held by many server messages (the same request sent by every client, or a size
+ * when no payload was captured) cannot name a message, but time can: its messages are sorted by time once,
+ * and a client message looks only at the few nearest its own time within the causal range (a request later
+ * on the server side, a response earlier, give or take the clock's window), so the cost stays logarithmic
+ * per message.
+ */
+class CommonKeys {
+  private readonly sorted = new Map<number, { times: Float64Array; ids: Int32Array }>();
+
+  constructor(
+    private readonly server: SideData,
+    private readonly ms: MessageIndex,
+  ) {}
+
+  nearest(
+    key: number,
+    dir: 0 | 1,
+    clientNs: number,
+    clock: PairClock,
+    maxLatencyNs: number,
+    visit: (h: number) => void,
+  ): void {
+    const { times, ids } = this.postings(key);
+    // The causal range on the server clock, then outwards from the client time, nearest first.
+    const lo = clock.toServer(dir === 0 ? clientNs - clock.windowNs : clientNs - maxLatencyNs);
+    const hi = clock.toServer(dir === 0 ? clientNs + maxLatencyNs : clientNs + clock.windowNs);
+    const t = clock.toServer(clientNs);
+    let up = lowerBound(times, t);
+    let down = up - 1;
+    for (let n = 0; n < NEAREST; n++) {
+      const upOk = up < times.length && times[up]! <= hi;
+      const downOk = down >= 0 && times[down]! >= lo;
+      if (!upOk && !downOk) return;
+      if (upOk && (!downOk || times[up]! - t <= t - times[down]!)) visit(ids[up++]!);
+      else visit(ids[down--]!);
+    }
+  }
+
+  private postings(key: number): { times: Float64Array; ids: Int32Array } {
+    let p = this.sorted.get(key);
+    if (p === undefined) {
+      const ids: number[] = [];
+      for (let e = this.ms.keys.first(key); e >= 0; e = this.ms.keys.nextEntry(e))
+        ids.push(this.ms.keys.valueAt(e));
+      const sessions = this.server.sessions;
+      const time = new Float64Array(this.ms.size > 0 ? ids.length : 0);
+      const order = ids.map((h, i) => {
+        time[i] = at(this.server, sessions[this.ms.session[h]!]!.messages[this.ms.message[h]!]!.firstRelNs);
+        return i;
+      });
+      order.sort((a, b) => time[a]! - time[b]! || ids[a]! - ids[b]!);
+      p = { times: Float64Array.from(order, (i) => time[i]!), ids: Int32Array.from(order, (i) => ids[i]!) };
+      this.sorted.set(key, p);
+    }
+    return p;
+  }
+}
+
+/** First index with `times[i] >= t`. */
+function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -156,7 +247,16 @@ function linkNeighbours(
     const sim = similarity(a, linesOf(client, c, cm), b, linesOf(server, s, sm));
     const contentless = a.fingerprint.bytes === 0 || b.fingerprint.bytes === 0;
     if (sim.score < 0.1 && !contentless) return;
-    linkOf.set(mc.firstOf[c]! + cm, { c, cm, s, sm, sim, latencyNs: lat, structural: true });
+    linkOf.set(mc.firstOf[c]! + cm, {
+      c,
+      cm,
+      s,
+      sm,
+      sim,
+      latencyNs: lat,
+      structural: true,
+      ambiguous: false,
+    });
     usedServer[ms.firstOf[s]! + sm] = 1;
   };
   for (let c = 0; c < client.sessions.length; c++) {

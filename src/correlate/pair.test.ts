@@ -201,6 +201,44 @@ describe('terminating devices', () => {
   });
 });
 
+/** A fixed pseudo-random 0..max ms for connection i (murmur3's finaliser: no arithmetic pattern). */
+function jitterMs(i: number, max: number): number {
+  let h = Math.imul(i + 1, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (((h ^ (h >>> 16)) >>> 0) / 2 ** 32) * max;
+}
+
+describe('identical content on many connections', () => {
+  test('the same request on 30 connections through a proxy: the offset from combinations, time decides', () => {
+    const client: RecordSpec[] = [];
+    const server: RecordSpec[] = [];
+    for (let i = 0; i < 30; i++) {
+      const c = conversation({ clientPort: 40000 + i, clientIsn: 1000 + i });
+      const s = conversation({ ...PROXY, clientPort: 50000 + i, clientIsn: 90000 + i });
+      // Starts 6 ms apart plus a pseudo-random 0-4 ms: with any rhythm a shift by one period would fit as
+      // well, and starts much closer than the consensus window (2 ms) would leave the offset ambiguous.
+      const start = 6 * i + jitterMs(i, 4);
+      client.push(
+        ...at(
+          c,
+          TC.map((t) => t + start),
+        ),
+      );
+      server.push(
+        ...at(
+          s,
+          TS.map((t) => t + start),
+        ),
+      );
+    }
+    const r = pairSessions(sideOf(client, 'client'), sideOf(server, 'server'));
+    expect(r.pairs.map((p) => [p.client, p.server])).toEqual(Array.from({ length: 30 }, (_, i) => [i, [i]]));
+    expect(r.pairs.every((p) => p.kind === 'terminated')).toBe(true);
+    expect(r.pairs[0]!.evidence.some((e) => e.detail.includes('the nearest in time was taken'))).toBe(true);
+  });
+});
+
 describe('unpaired connections and their reasons', () => {
   test('a client SYN the device never passed on, and a connection the device opened alone', () => {
     const lonely = new TcpConversation({

@@ -11,7 +11,14 @@
  * 4. Connections left over get a reason; swapped files, no overlap and no shared traffic are warned about.
  */
 import { alignPairs, pairConstraints } from './align.js';
-import { coarsePoints, type HandshakeIndex, indexHandshakes, MessageIndex } from './candidates.js';
+import {
+  COMMON_CLUSTER_NS,
+  coarsePoints,
+  commonPoints,
+  type HandshakeIndex,
+  indexHandshakes,
+  MessageIndex,
+} from './candidates.js';
 import type { ClockAlignment } from './clock.js';
 import { type CoarseOffset, findCoarseOffset, timeOverlap } from './coarse-offset.js';
 import { contentPairs, passThroughPair } from './pair-build.js';
@@ -201,9 +208,42 @@ function estimateCoarse(
   ms: MessageIndex,
 ): CoarseOffset {
   const pts = coarsePoints(client, server, hc, hs, mc, ms);
-  // Two captures of a handful of connections still deserve an offset, with less support behind it.
-  const minSupport = Math.max(1, Math.min(3, pts.clientNs.length));
-  return findCoarseOffset(pts.clientNs, pts.serverNs, { minSupport });
+  if (pts.clientNs.length >= 3) {
+    const found = findCoarseOffset(pts.clientNs, pts.serverNs);
+    if (found.found) return found;
+  }
+  // No unique content (the same request everywhere): all combinations of a few shared ones.
+  const common = commonPoints(client, server, mc, ms);
+  if (common.clientNs.length >= 3) {
+    const found = findCoarseOffset(common.clientNs, common.serverNs, { clusterWidthNs: COMMON_CLUSTER_NS });
+    if (found.found && standsOut(found, common)) return found;
+  }
+  // Two captures of a handful of connections still deserve an offset, with less support behind it, but only
+  // from strong keys: one equal header line in unrelated captures is a coincidence, not a clock.
+  // Weak keys alone (headers-only captures: sizes) need two that agree.
+  const strongC = pts.clientNs.filter((_, i) => pts.weak[i] === 0);
+  const strongS = pts.serverNs.filter((_, i) => pts.weak[i] === 0);
+  if (strongC.length > 0)
+    return findCoarseOffset(strongC, strongS, { minSupport: Math.min(3, strongC.length) });
+  return findCoarseOffset(pts.clientNs, pts.serverNs, { minSupport: 2 });
+}
+
+/**
+ * SIGNIFICANCE of a consensus over combinations: unrelated traffic to the same kind of server shares some
+ * bytes too (a status line and the headers after it), and its combinations spread evenly over the
+ * difference range. The consensus counts only when it holds several times what an even spread would put
+ * in one window, and no other offset comes close.
+ */
+function standsOut(found: CoarseOffset, pts: { clientNs: number[]; serverNs: number[] }): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < pts.clientNs.length; i++) {
+    const d = pts.clientNs[i]! - pts.serverNs[i]!;
+    lo = Math.min(lo, d);
+    hi = Math.max(hi, d);
+  }
+  const even = (pts.clientNs.length * COMMON_CLUSTER_NS) / Math.max(hi - lo, COMMON_CLUSTER_NS);
+  return !found.ambiguous && found.support >= Math.max(3, 5 * even);
 }
 
 function userCoarse(opts: PairOptions): CoarseOffset {
