@@ -7,7 +7,7 @@ import { forEachSameStart } from './align.js';
 import { at, type PairClock } from './pair-clock.js';
 import type { Link } from './pair-content.js';
 import { type HandshakeMatch, synAgreement } from './pair-handshake.js';
-import { deviceAnsweredFirst, passThroughKind, seqOffsetsOf } from './pair-kind.js';
+import { deviceAnsweredFirst, passThroughKind, sameNumbering, seqOffsetsOf } from './pair-kind.js';
 import { SIZE_ONLY } from './pair-similarity.js';
 import { durationText, hex32, sameEndpoint, tupleOf, tupleText } from './pair-tuple.js';
 import type { Evidence, MappingKind, MessageLink, PairKind, SessionPair, SideData } from './types.js';
@@ -159,6 +159,9 @@ function contentPair(
   if (only && looksPassThrough(client, server, c, only, clock)) {
     kind = c.syn!.seq === only.syn!.seq ? 'translated' : 'seq-shifted';
     seqOffsets = seqOffsetsOf(c, only);
+  } else if (only && (c.syn === null || only.syn === null) && sameNumbering(c, only)) {
+    kind = sameEndpoint(c.client, only.client) && sameEndpoint(c.server, only.server) ? 'same' : 'translated';
+    seqOffsets = { c2s: 0, s2c: 0 };
   }
   const withPayload = c.messages.filter((m) => m.fingerprint.bytes > 0 || m.end > m.start).length;
   const mean = messages.reduce((a, m) => a + m.similarity, 0) / messages.length;

@@ -54,3 +54,27 @@ export function seqOffsetsOf(c: Session, s: Session): SeqOffsets {
       : (s.dirs[1].isn - c.dirs[1].isn) >>> 0;
   return { c2s, s2c };
 }
+
+/** Raw sequence number of stream offset 0 of a direction, or null when no byte of it was delivered. */
+export function streamStartSeq(s: Session, dir: 0 | 1): number | null {
+  const st = s.streams[dir];
+  if (!st.started) return null;
+  return (st.edgeSeq - (st.edgeOffset % 2 ** 32)) >>> 0;
+}
+
+/**
+ * SAME NUMBERING: the same bytes at the same raw sequence numbers on both sides, in every direction both
+ * captured. A terminating proxy picks its own ISNs, so equal numbers mean the packets passed through; this
+ * decides for connections whose handshake was not captured (the capture began mid-connection).
+ */
+export function sameNumbering(c: Session, s: Session): boolean {
+  let compared = 0;
+  for (const dir of [0, 1] as const) {
+    const a = streamStartSeq(c, dir);
+    const b = streamStartSeq(s, dir);
+    if (a === null || b === null) continue;
+    if (a !== b) return false;
+    compared++;
+  }
+  return compared > 0;
+}

@@ -129,6 +129,26 @@ const PROXY = { client: '10.0.1.254', clientPort: 50000, clientIsn: 333, serverI
 const TC = [0, 0.1, 0.2, 0.3, 1.2, 1.3, 2.0, 2.1, 2.2];
 const TS = [0.4, 0.5, 0.6, 0.7, 1.0, 1.1, 2.05, 2.15, 2.25];
 
+describe('connections whose handshake was not captured', () => {
+  test('same bytes at the same sequence numbers: passed through (same), not terminated', () => {
+    const c = conversation({});
+    const s = conversation({});
+    // Both captures begin after the handshake.
+    const r = pairSessions(
+      sideOf(at(c, T).slice(3), 'client'),
+      sideOf(at(s, passedThrough(s, T, 0.05)).slice(3), 'server'),
+    );
+    expect(r.pairs.map((p) => [p.kind, p.seqOffsets])).toEqual([['same', { c2s: 0, s2c: 0 }]]);
+  });
+
+  test('same bytes at other sequence numbers: terminated', () => {
+    const c = conversation({ clientIsn: 111, serverIsn: 222 });
+    const s = conversation(PROXY);
+    const r = pairSessions(sideOf(at(c, TC).slice(3), 'client'), sideOf(at(s, TS).slice(3), 'server'));
+    expect(r.pairs.map((p) => p.kind)).toEqual(['terminated']);
+  });
+});
+
 describe('terminating devices', () => {
   test('same bytes over an independent connection: terminated, with message links', () => {
     const c = conversation({ clientIsn: 111, serverIsn: 222, server: '192.0.2.10' });
