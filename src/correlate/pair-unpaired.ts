@@ -8,11 +8,14 @@
  * - server side, `device-generated`: it began with a SYN inside the client capture's span without any
  *   client-side connection carrying its bytes: the device opened it on its own (health checks, pre-opened
  *   pool connections);
- * - `no-match`: no SYN was captured (it began before the capture), or no clock relates the captures.
+ * - `no-match`: no SYN was captured (it began before the capture), no clock relates the captures, or the
+ *   optional hints say the device was not involved (not to the VIP, not from the device address, not to
+ *   the server network).
  */
 import { H_SYNACK_BAD_ACK } from '../tcp/index.js';
 import { at, type PairClock } from './pair-clock.js';
-import { durationText, hex32, tupleOf } from './pair-tuple.js';
+import { contains, type PairHints } from './pair-hints.js';
+import { addressOf, durationText, hex32, tupleOf } from './pair-tuple.js';
 import type { Side, SideData, Unpaired, UnpairedReason } from './types.js';
 
 export function unpairedOf(
@@ -20,6 +23,7 @@ export function unpairedOf(
   other: SideData,
   paired: Uint8Array,
   clock: PairClock | null,
+  hints: PairHints = {},
 ): Unpaired[] {
   const out: Unpaired[] = [];
   const map = (t: number) =>
@@ -40,6 +44,15 @@ export function unpairedOf(
     } else if (clock === null) {
       reason = 'no-match';
       detail = 'the captures share no traffic, so no clock relates them';
+    } else if (side.side === 'client' && hints.vip && !contains(hints.vip, s.server)) {
+      reason = 'no-match';
+      detail = `addressed to ${addressOf(s.server)}, not to the VIP: not expected to cross the device`;
+    } else if (side.side === 'server' && hints.deviceIp && !contains(hints.deviceIp, s.client)) {
+      reason = 'no-match';
+      detail = `opened from ${addressOf(s.client)}, not from the device address`;
+    } else if (side.side === 'server' && hints.serverNet && !contains(hints.serverNet, s.server)) {
+      reason = 'no-match';
+      detail = `to ${addressOf(s.server)}, outside the server network`;
     } else if (s.syn === null) {
       reason = 'no-match';
       detail = 'no SYN captured (it began before the capture) and no content matched';

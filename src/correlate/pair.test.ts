@@ -317,6 +317,27 @@ describe('unpaired connections and their reasons', () => {
   });
 });
 
+describe('hints', () => {
+  test('a client connection not to the VIP is no match, not a failure of the device; a bad hint is named', () => {
+    const other = new TcpConversation({
+      client: '10.0.0.1',
+      server: '10.0.9.9',
+      clientPort: 41000,
+      clientIsn: 7,
+    });
+    other.handshake();
+    const c = conversation({});
+    const s = conversation({});
+    const client = sideOf([...at(c, T), ...at(other.packets.slice(0, 1), [0.5])], 'client');
+    const server = sideOf(at(s, passedThrough(s, T, 0.05)), 'server');
+    const r = pairSessions(client, server, { vip: '10.0.1.1', deviceIp: 'nonsense' });
+    expect(r.unpaired.map((u) => [u.reason, u.detail])).toEqual([
+      ['no-match', 'addressed to 10.0.9.9, not to the VIP: not expected to cross the device'],
+    ]);
+    expect(r.warnings.map((w) => w.id)).toEqual(['pair.bad_hint']);
+  });
+});
+
 describe('clock options', () => {
   test('a user offset skips estimation and is measured against the pairs', () => {
     const c = conversation({});

@@ -31,6 +31,7 @@ import {
 } from './pair-clock.js';
 import { type Link, linkMessages } from './pair-content.js';
 import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
+import { type PairHints, parsePrefix } from './pair-hints.js';
 import { passThroughKind } from './pair-kind.js';
 import { durationText } from './pair-tuple.js';
 import { unpairedOf } from './pair-unpaired.js';
@@ -47,6 +48,10 @@ export interface PairOptions {
   toleranceNs?: number;
   /** Longest a device may hold a SYN or a message before passing it on; default 30 s. */
   maxLatencyNs?: number;
+  /** Optional hints (addresses or prefixes): they only sharpen the reasons of unpaired connections. */
+  vip?: string;
+  deviceIp?: string;
+  serverNet?: string;
 }
 
 export interface PairWarning {
@@ -163,9 +168,10 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     pairedC[p.client] = 1;
     for (const s of p.server) pairedS[s] = 1;
   }
+  const hints = parseHints(opts, warnings);
   const unpaired = [
-    ...unpairedOf(client, server, pairedC, clock),
-    ...unpairedOf(server, client, pairedS, clock),
+    ...unpairedOf(client, server, pairedC, clock, hints),
+    ...unpairedOf(server, client, pairedS, clock, hints),
   ];
 
   overlapWarning(client, server, clock !== null ? coarse.offsetNs : null, warnings);
@@ -177,6 +183,19 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     });
   }
   return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
+}
+
+function parseHints(opts: PairOptions, warnings: PairWarning[]): PairHints {
+  const hints: PairHints = {};
+  for (const name of ['vip', 'deviceIp', 'serverNet'] as const) {
+    const text = opts[name];
+    if (text === undefined) continue;
+    const p = parsePrefix(text);
+    if (p === null)
+      warnings.push({ id: 'pair.bad_hint', text: `${name} "${text}" is not an address or prefix: ignored.` });
+    else hints[name] = p;
+  }
+  return hints;
 }
 
 function pairRound(
