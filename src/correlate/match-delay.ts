@@ -53,18 +53,19 @@ function bucketWidth(b: number): number {
 /** Counts for a contiguous run of buckets [lo, lo + counts.length), grown in blocks of SUB. */
 class BucketRun {
   lo = 0;
-  counts = new Uint32Array(0);
+  /** A plain array: most pairs have few packets, and typed arrays cost far more to create. */
+  counts: number[] = [];
 
   add(b: number): void {
     const counts = this.counts;
     if (counts.length === 0) {
       this.lo = b - (b % SUB);
-      this.counts = new Uint32Array(SUB);
+      this.counts = new Array<number>(SUB).fill(0);
     } else if (b < this.lo || b >= this.lo + counts.length) {
       const lo = Math.min(this.lo, b - (b % SUB));
       const end = Math.max(this.lo + counts.length, b - (b % SUB) + SUB);
-      const grown = new Uint32Array(end - lo);
-      grown.set(counts, this.lo - lo);
+      const grown = new Array<number>(end - lo).fill(0);
+      for (let i = 0; i < counts.length; i++) grown[this.lo - lo + i] = counts[i]!;
       this.lo = lo;
       this.counts = grown;
     }

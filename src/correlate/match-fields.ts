@@ -147,48 +147,93 @@ export function fieldDelta(w: PacketWindow, field: number, up: number, down: num
   }
 }
 
-/** A field's value on one copy, in plain words, for examples. */
-export function fieldValue(w: PacketWindow, field: number, s: number): string {
+/**
+ * A field's value on one copy as two numbers (kept per example instead of text, so that no string is made
+ * while packets stream): the value itself, or for timestamps TSval and TSecr, for SACK blocks the first
+ * block's edges, for the payload the sampled length and hash. -1 stands for "absent" where a field can be.
+ */
+export function fieldRaw(w: PacketWindow, field: number, s: number, out: number[], at: number): void {
+  let a = 0;
+  let b = 0;
   switch (field) {
     case 0: // ttl
-      return String(w.ttl[s]);
+      a = w.ttl[s]!;
+      break;
     case 1: // ip-id
-      return String(w.ipId[s]);
+      a = w.ipId[s]!;
+      break;
     case 2: // dscp
-      return String(w.dscp[s]);
+      a = w.dscp[s]!;
+      break;
     case 3: // ecn
-      return String(w.ecn[s]);
+      a = w.ecn[s]!;
+      break;
     case 4: // window
-      return String(w.window[s]);
+      a = w.window[s]!;
+      break;
     case 5: // mss
-      return w.mss[s]! >= 0 ? String(w.mss[s]) : 'none';
+      a = w.mss[s]!;
+      break;
     case 6: // wscale
-      return w.wscale[s]! >= 0 ? String(w.wscale[s]) : 'none';
+      a = w.wscale[s]!;
+      break;
     case 7: // sack-perm
-      return w.sackPerm[s] === 1 ? 'yes' : 'no';
+      a = w.sackPerm[s]!;
+      break;
     case 8: // timestamps
-      return w.hasTs[s] === 1 ? `TSval=${w.tsval[s]} TSecr=${w.tsecr[s]}` : 'none';
+      a = w.hasTs[s] === 1 ? w.tsval[s]! : -1;
+      b = w.hasTs[s] === 1 ? w.tsecr[s]! : -1;
+      break;
     case 9: // options
-      return `kinds#${w.optionsSig[s]!.toString(16)}`;
+      a = w.optionsSig[s]!;
+      break;
     case 10: // seq
-      return `0x${w.seq[s]!.toString(16)}`;
+      a = w.seq[s]!;
+      break;
     case 11: // ack
-      return `0x${w.ack[s]!.toString(16)}`;
-    case 12: {
-      // sack-blocks
-      const parts: string[] = [];
-      for (let i = 0; i < w.sackCount[s]!; i++) {
-        const at = s * MAX_SACK_BLOCKS * 2 + i * 2;
-        parts.push(`0x${w.sack[at]!.toString(16)}-0x${w.sack[at + 1]!.toString(16)}`);
-      }
-      return parts.length > 0 ? parts.join(',') : 'none';
-    }
+      a = w.ack[s]!;
+      break;
+    case 12: // sack-blocks
+      a = w.sackCount[s]! > 0 ? w.sack[s * MAX_SACK_BLOCKS * 2]! : -1;
+      b = w.sackCount[s]! > 0 ? w.sack[s * MAX_SACK_BLOCKS * 2 + 1]! : -1;
+      break;
     case 17: // payload
-      return `${w.payloadHashed[s]} bytes hash 0x${w.payloadHash[s]!.toString(16)}`;
+      a = w.payloadHashed[s]!;
+      b = w.payloadHash[s]!;
+      break;
     case 18: // flags
-      return tcpFlagsString(w.flags[s]!) || 'none';
+      a = w.flags[s]!;
+      break;
+  }
+  out[at] = a;
+  out[at + 1] = b;
+}
+
+/** The two numbers of `fieldRaw` in plain words. */
+export function formatField(field: number, a: number, b: number): string {
+  const hex = (v: number) => `0x${v.toString(16)}`;
+  const orNone = (v: number) => (v >= 0 ? String(v) : 'none');
+  switch (field) {
+    case 5: // mss
+    case 6: // wscale
+      return orNone(a);
+    case 7: // sack-perm
+      return a === 1 ? 'yes' : 'no';
+    case 8: // timestamps
+      return a >= 0 ? `TSval=${a} TSecr=${b}` : 'none';
+    case 9: // options
+      return `kinds#${a.toString(16)}`;
+    case 10: // seq
+    case 11: // ack
+      return hex(a);
+    case 12: // sack-blocks
+      return a >= 0 ? `${hex(a)}-${hex(b)} (first block)` : 'none';
+    case 17: // payload
+      return `${a} bytes hash ${hex(b)}`;
+    case 18: // flags
+      return tcpFlagsString(a) || 'none';
     default:
-      return '';
+      return String(a);
   }
 }
 

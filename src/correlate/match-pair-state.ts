@@ -14,7 +14,8 @@ import {
   FIELD_COUNT,
   FIELD_NAMES,
   fieldDelta,
-  fieldValue,
+  fieldRaw,
+  formatField,
 } from './match-fields.js';
 import type { PacketWindow } from './match-window.js';
 import type { FieldChange, MessageTiming, PacketEvent, PairMatch, SessionPair } from './types.js';
@@ -37,8 +38,11 @@ export class Preservation {
 }
 
 export class PairState {
-  /** Sequence offsets, server side = client side + offset, per direction. */
-  readonly offset = new Uint32Array(2);
+  /**
+   * Sequence offsets, server side = client side + offset, per direction. Per-pair state uses plain arrays:
+   * a pair may have only a handful of packets, and typed arrays cost far more to create.
+   */
+  readonly offset: [number, number] = [0, 0];
   readonly spliced: boolean;
   readonly matched: [number, number] = [0, 0];
   readonly dropped: [number, number] = [0, 0];
@@ -49,9 +53,10 @@ export class PairState {
   readonly ipId: [Preservation, Preservation] = [new Preservation(), new Preservation()];
   readonly ts: [Preservation, Preservation] = [new Preservation(), new Preservation()];
   readonly examples: PacketEvent[] = [];
-  private changeCounts: Uint32Array | null = null;
-  private changeDelta: Float64Array | null = null;
-  private readonly changeExamples: (FieldChange | null)[] = [];
+  /** Changed fields: (direction, field) -> entry, and the entries (ENTRY numbers each, see E_*). */
+  private entryOf: number[] | null = null;
+  private entries: number[] = [];
+  private entryCount = 0;
   /** Server-side sessions of the pair and, per session and direction, the address/port change bits. */
   private readonly serverSessions: number[];
   private readonly endpointBits: number[];
@@ -85,44 +90,71 @@ export class PairState {
     return i < 0 ? 0 : this.endpointBits[i * 2 + dir]!;
   }
 
-  /** Count changed fields of a matched packet; the first change of each field and direction is the example. */
+  /**
+   * Count changed fields of a matched packet; the first change of each field and direction is kept as the
+   * example, in numbers (text is made once, in `result`).
+   */
   recordChanges(w: PacketWindow, up: number, down: number, dir: 0 | 1, bits: number): void {
     if (bits === 0) return;
-    this.changeCounts ??= new Uint32Array(2 * FIELD_COUNT);
-    this.changeDelta ??= new Float64Array(2 * FIELD_COUNT).fill(Number.NaN);
+    this.entryOf ??= new Array<number>(2 * FIELD_COUNT).fill(-1);
     for (let rest = bits; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
       const k = dir * FIELD_COUNT + f;
-      const first = this.changeCounts[k] === 0;
-      this.changeCounts[k]!++;
       const delta = fieldDelta(w, f, up, down);
-      if (first) {
-        this.changeDelta[k] = delta;
-        this.changeExamples[k] = this.example(w, f, up, down, dir);
-      } else if (!Object.is(this.changeDelta[k], delta)) {
-        // NaN marks "no single difference" from then on.
-        this.changeDelta[k] = Number.NaN;
+      let e = this.entryOf[k]!;
+      if (e < 0) {
+        e = this.newEntry(k);
+        const at = e * ENTRY;
+        const client = w.side[up] === 0 ? up : down;
+        const server = client === up ? down : up;
+        const x = this.entries;
+        x[at + E_KEY] = k;
+        x[at + E_DELTA] = delta;
+        x[at + E_CLIENT] = w.packet[client]!;
+        x[at + E_SERVER] = w.packet[server]!;
+        fieldRaw(w, f, up, x, at + E_UP);
+        fieldRaw(w, f, down, x, at + E_DOWN);
+      } else if (this.entries[e * ENTRY + E_DELTA] !== delta) {
+        // NaN marks "no single difference" from then on (NaN is unequal to everything, itself included).
+        this.entries[e * ENTRY + E_DELTA] = Number.NaN;
       }
+      this.entries[e * ENTRY + E_COUNT]!++;
     }
   }
 
-  private example(w: PacketWindow, f: number, up: number, down: number, dir: 0 | 1): FieldChange {
-    const client = w.side[up] === 0 ? up : down;
-    const server = client === up ? down : up;
+  private newEntry(k: number): number {
+    const e = this.entryCount++;
+    for (let i = 0; i < ENTRY; i++) this.entries.push(0);
+    this.entryOf![k] = e;
+    return e;
+  }
+
+  /** The example of entry e in words. */
+  private fieldChange(e: number): FieldChange {
+    const x = this.entries;
+    const at = e * ENTRY;
+    const k = x[at + E_KEY]!;
+    const dir = k >= FIELD_COUNT ? 1 : 0;
+    const f = k - dir * FIELD_COUNT;
     const name = FIELD_NAMES[f]!;
+    const clientPacket = x[at + E_CLIENT]!;
+    const serverPacket = x[at + E_SERVER]!;
     const values = isEndpointField(f) ? this.endpointValues(f, dir) : null;
-    const from = values ? values[0] : fieldValue(w, f, up);
-    const to = values ? values[1] : fieldValue(w, f, down);
-    const upName = w.side[up] === 0 ? 'client' : 'server';
-    const downName = upName === 'client' ? 'server' : 'client';
+    const from = values ? values[0] : formatField(f, x[at + E_UP]!, x[at + E_UP + 1]!);
+    const to = values ? values[1] : formatField(f, x[at + E_DOWN]!, x[at + E_DOWN + 1]!);
+    const [upName, upPacket, downName, downPacket] =
+      dir === 0
+        ? ['client', clientPacket, 'server', serverPacket]
+        : ['server', serverPacket, 'client', clientPacket];
+    const delta = x[at + E_DELTA]!;
     return {
       field: name,
       dir,
-      count: 0,
-      clientPacket: w.packet[client]!,
-      serverPacket: w.packet[server]!,
-      detail: `${name} ${from} (${upName} side #${w.packet[up]}) -> ${to} (${downName} side #${w.packet[down]})`,
-      delta: null,
+      count: x[at + E_COUNT]!,
+      clientPacket,
+      serverPacket,
+      detail: `${name} ${from} (${upName} side #${upPacket}) -> ${to} (${downName} side #${downPacket})`,
+      delta: Number.isNaN(delta) ? null : delta,
     };
   }
 
@@ -137,7 +169,19 @@ export class PairState {
     // Upstream first: the client side for client-to-server packets, the server side for the others.
     const [up, down] = dir === 0 ? [a, b] : [b, a];
     if (f === F_SRC_PORT_INDEX || f === F_DST_PORT_INDEX) return [String(up.port), String(down.port)];
-    return [addressText(up), addressText(down)];
+    return [this.addressText(up), this.addressText(down)];
+  }
+
+  /** Address text, remembered per pair: a pair's examples name the same four endpoints. */
+  private addressCache: Map<Endpoint, string> | null = null;
+  private addressText(e: Endpoint): string {
+    this.addressCache ??= new Map();
+    let text = this.addressCache.get(e);
+    if (text === undefined) {
+      text = formatAddress(e.ipVersion, Uint32Array.from(e.addr));
+      this.addressCache.set(e, text);
+    }
+    return text;
   }
 
   get wantsExample(): boolean {
@@ -150,15 +194,11 @@ export class PairState {
 
   result(timing: MessageTiming): PairMatch {
     const changes: FieldChange[] = [];
-    if (this.changeCounts !== null && this.changeDelta !== null) {
-      for (let dir = 0; dir < 2; dir++) {
-        for (let f = 0; f < FIELD_COUNT; f++) {
-          const k = dir * FIELD_COUNT + f;
-          const example = this.changeExamples[k];
-          if (this.changeCounts[k] === 0 || !example) continue;
-          const d = this.changeDelta[k]!;
-          changes.push({ ...example, count: this.changeCounts[k]!, delta: Number.isNaN(d) ? null : d });
-        }
+    if (this.entryOf !== null) {
+      // In direction, then field order.
+      for (let k = 0; k < 2 * FIELD_COUNT; k++) {
+        const e = this.entryOf[k]!;
+        if (e >= 0) changes.push(this.fieldChange(e));
       }
     }
     return {
@@ -176,13 +216,19 @@ export class PairState {
   }
 }
 
+/** Layout of a changed-field entry: key (dir * FIELD_COUNT + field), count, delta, example packets, values. */
+const E_KEY = 0;
+const E_COUNT = 1;
+const E_DELTA = 2;
+const E_CLIENT = 3;
+const E_SERVER = 4;
+const E_UP = 5;
+const E_DOWN = 7;
+const ENTRY = 9;
+
 const F_SRC_INDEX = 31 - Math.clz32(F_SRC_ADDRESS);
 const F_SRC_PORT_INDEX = 31 - Math.clz32(F_SRC_PORT);
 const F_DST_PORT_INDEX = 31 - Math.clz32(F_DST_PORT);
-
-function addressText(e: Endpoint): string {
-  return formatAddress(e.ipVersion, Uint32Array.from(e.addr));
-}
 
 function isEndpointField(f: number): boolean {
   const bit = 1 << f;

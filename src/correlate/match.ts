@@ -93,6 +93,15 @@ export interface MatchOptions {
   /** Examples of dropped and injected packets kept per pair. Default 8. */
   maxExamples?: number;
   onPacket?: (event: MatchEvent) => void;
+  /** Filled in with counts about the run (for progress reports and benchmarks). */
+  stats?: MatchStats;
+}
+
+export interface MatchStats {
+  /** TCP packets read per side (client, server). */
+  packets: [number, number];
+  /** Most packets held in the matching window at once: what pass 2's memory follows. */
+  peakWindow: number;
 }
 
 const EVENT_KINDS: MatchEventKind[] = [
@@ -161,6 +170,7 @@ class Matcher {
   private readonly maxDelayNs: number;
   private readonly slackNs: number;
   private readonly onPacket: ((e: MatchEvent) => void) | undefined;
+  private readonly stats: MatchStats | null;
   private readonly event: MatchEvent = {
     side: 'client',
     packet: 0,
@@ -191,6 +201,11 @@ class Matcher {
     const bound = Number.isFinite(alignment.boundNs) ? alignment.boundNs : this.maxDelayNs;
     this.slackNs = opts.slackNs ?? bound + client.resolutionNs + server.resolutionNs;
     this.onPacket = opts.onPacket;
+    this.stats = opts.stats ?? null;
+    if (this.stats) {
+      this.stats.packets = [0, 0];
+      this.stats.peakWindow = 0;
+    }
     const maxExamples = opts.maxExamples ?? 8;
     this.sessionState = [
       new Int32Array(client.sessions.length).fill(-1),
@@ -238,6 +253,10 @@ class Matcher {
       else this.addPassThrough(s, st);
     }
     w.enqueue(s);
+    if (this.stats) {
+      this.stats.packets[side]!++;
+      if (w.size > this.stats.peakWindow) this.stats.peakWindow = w.size;
+    }
     this.drain(false);
   }
 
