@@ -229,7 +229,7 @@ function contentEvidence(
       ...pk(first),
     });
   const chunked = links.filter((l) => l.sim.chunks > 0);
-  if (chunked.length > 0) {
+  if (chunked.some((l) => l.sim.chunksMatched > 0)) {
     const matched = chunked.reduce((a, l) => a + l.sim.chunksMatched, 0);
     const total = chunked.reduce((a, l) => a + l.sim.chunks, 0);
     ev.push({
