@@ -5,7 +5,7 @@
  * connection. Times are ns from the shared base second (`SideData.shiftNs` applied).
  */
 import type { ClockAlignment } from './clock.js';
-import { toClientNs } from './clock.js';
+import { toClientNs, toServerNs } from './clock.js';
 import type { CoarseOffset } from './coarse-offset.js';
 import type { SideData } from './types.js';
 
@@ -35,15 +35,9 @@ export function coarseClock(c: CoarseOffset): PairClock {
 
 /** A clock from a finished alignment; the window is its bound plus both resolutions (at least 10 us). */
 export function alignedClock(a: ClockAlignment, resolutionNs: number, source: 'aligned' | 'user'): PairClock {
-  const seg = a.segments;
   return {
     toClient: (s) => toClientNs(a, s),
-    toServer: (t) => {
-      // Invert through the segment that the first guess falls in (segments are short-range lines).
-      const guess = t - a.offsetNs;
-      const mapped = toClientNs(a, guess);
-      return guess - (mapped - t) / (1 + (seg.length > 0 ? a.skewPpm * 1e-6 : 0));
-    },
+    toServer: (t) => toServerNs(a, t),
     windowNs: Math.max(10_000, (Number.isFinite(a.boundNs) ? a.boundNs : 1e6) + resolutionNs),
     source,
   };
