@@ -8,10 +8,12 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import { CaptureError } from '../../src/capture/index.js';
 import { type PairingResult, pairSessions } from '../../src/correlate/pair.js';
 import { loadSide } from '../../src/correlate/side.js';
 import type { PairKind, SessionPair, SideData, Tuple } from '../../src/correlate/types.js';
 import type { Session } from '../../src/tcp/index.js';
+import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
 import { retimeCapture } from '../helpers/retime.js';
 import { loadTruth, samplesDir, scenarios, type Truth, type TruthTuple } from '../helpers/truth.js';
 
@@ -221,4 +223,42 @@ describe('captures without shared traffic', () => {
     expect(r.unpaired).toHaveLength(client.sessions.length + server.sessions.length);
     expect(new Set(r.unpaired.map((u) => u.reason))).toEqual(new Set(['no-match']));
   });
+});
+
+describe('every corpus capture paired with itself', () => {
+  const corpus = corpusDir();
+  if (corpus === null) announceSkip('pairing: corpus self-pairing');
+  (corpus ? test : test.skip)(
+    'never throws; every connection with a SYN pairs with itself as `same`, nothing else',
+    () => {
+      const problems: string[] = [];
+      let paired = 0;
+      for (const rel of corpusCaptures(corpus!)) {
+        let a: SideData;
+        let b: SideData;
+        try {
+          a = loadSide(join(corpus!, rel), 'client');
+          b = loadSide(join(corpus!, rel), 'server');
+        } catch (e) {
+          // Files that cannot be read at all are the reader's business (a named CaptureError).
+          if (e instanceof CaptureError) continue;
+          throw e;
+        }
+        const r = pairSessions(a, b);
+        const withSyn = a.sessions.filter((s) => s.syn !== null).map((s) => s.index);
+        const identity = new Set(
+          r.pairs.filter((p) => p.kind === 'same' && p.server[0] === p.client).map((p) => p.client),
+        );
+        const other = r.pairs.filter((p) => !identity.has(p.client));
+        if (withSyn.some((i) => !identity.has(i)) || other.length > 0) {
+          problems.push(
+            `${rel}: ${withSyn.length} with SYN, ${identity.size} paired with themselves, ${other.length} other`,
+          );
+        }
+        paired += identity.size;
+      }
+      expect(problems).toEqual([]);
+      expect(paired).toBeGreaterThan(0);
+    },
+  );
 });
