@@ -160,6 +160,9 @@ function run(dev: Device, kind: PairKind | 'no pair' = 'same', opts: MatchOption
   writeFileSync(serverPath, writePcap([...dev.server].sort(byTime), { precision: 'ns' }));
   const client = loadSide(clientPath, 'client');
   const server = loadSide(serverPath, 'server');
+  const base = Math.min(client.baseSec, server.baseSec);
+  client.shiftNs = (client.baseSec - base) * 1e9;
+  server.shiftNs = (server.baseSec - base) * 1e9;
   const tuple = { srcIp: '10.0.0.1', srcPort: 40000, dstIp: '10.0.0.2', dstPort: 80 };
   const pair: SessionPair = {
     id: 7,
@@ -362,6 +365,32 @@ describe('matchPackets on synthetic pairs', () => {
       [10, 10, 50_000],
       [11, 11, 50_000],
     ]);
+  });
+
+  test('clock error: copies that look earlier than their originals, within the slack, still match', () => {
+    const dev = new Device();
+    const early = { delayNs: -20_000 };
+    dev.send(0, { from: 'client', seq: CLIENT_ISN, flags: 'S', ipId: 1 }, early);
+    dev.send(1 * MS, { from: 'server', seq: SERVER_ISN, ack: CLIENT_ISN + 1, flags: 'SA', ipId: 0 }, early);
+    dev.send(2 * MS, data(CLIENT_ISN + 1, 100, 2), early);
+    const { match, events } = run(dev, 'same', { slackNs: 50_000 });
+    expect(match.matched).toEqual([2, 1]);
+    expect(match.injected).toEqual([0, 0]);
+    expect(match.dropped).toEqual([0, 0]);
+    expect(match.delay[0]).toMatchObject({ minNs: -20_000, maxNs: -20_000 });
+    expect(events.every((e) => e.event === 'matched')).toBe(true);
+  });
+
+  test("a device's own packet just before the copy of an identical one stays the injection", () => {
+    const dev = new Device().handshake(0);
+    const ack: Pkt = { from: 'server', seq: SERVER_ISN + 1, ack: CLIENT_ISN + 1, flags: 'A', ipId: 7 };
+    // A window update from the device, then the server's identical ACK 10 us later, forwarded in 5 us.
+    dev.inject('client', 1 * MS, { ...ack, ipId: 0 });
+    dev.send(1 * MS + 10_000, ack, { delayNs: 5_000 });
+    const { match, of } = run(dev, 'same', { slackNs: 50_000 });
+    expect(match.injected).toEqual([0, 1]);
+    expect(of('client', 4)).toMatchObject({ event: 'injected' });
+    expect(of('client', 5)).toMatchObject({ event: 'matched', otherPacket: 4, delayNs: 5_000 });
   });
 
   test('packets beyond the end of the other capture are outside it, not drops', () => {

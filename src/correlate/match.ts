@@ -20,9 +20,14 @@
  * So a retransmission whose original was dropped matches the downstream copy, and the original, never
  * matched, ages out as the drop.
  *
+ * LATE ORIGINALS: after clock alignment an original may look up to `slack` later than its copy. A
+ * downstream packet is therefore matched when it arrives only with originals already seen; one left
+ * waiting is matched, when it ages, with an original that came after it within slack, if no copy with a
+ * non-negative delay took that original meanwhile. (A device's own packet just before the copy of an
+ * identical one, such as SYNPROXY's window update before the server's first ACK, stays an injection.)
+ *
  * AGING: an upstream packet unmatched for maxDelay + slack after its time is dropped; a downstream packet
- * unmatched for slack after its time (its upstream original can only be that late after clock error) is
- * injected. Either is "outside" instead when its counterpart would have fallen outside the other
+ * unmatched for slack after its time is injected. Either is "outside" instead when its counterpart would have fallen outside the other
  * capture's time range. Memory is the packets inside that window, never the whole capture.
  */
 import type { ClockAlignment } from './clock-result.js';
@@ -188,6 +193,9 @@ class Matcher {
   private readonly maxSeenDelay = [0, 0];
   /** Each capture's time range on the client clock: [client first, client last, server first, server last]. */
   private readonly range: Float64Array;
+  /** Per pair and side: times of the first and last packet seen (NaN before the first). */
+  private readonly pairFirst: Float64Array;
+  private readonly pairLast: Float64Array;
 
   constructor(
     private readonly client: SideData,
@@ -219,6 +227,8 @@ class Matcher {
       return new PairState(pair, cs, ss, maxExamples);
     });
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
+    this.pairFirst = new Float64Array(pairs.length * 2).fill(Number.NaN);
+    this.pairLast = new Float64Array(pairs.length * 2).fill(Number.NaN);
     this.range = Float64Array.of(
       client.firstRelNs + client.shiftNs,
       client.lastRelNs + client.shiftNs,
@@ -249,6 +259,9 @@ class Matcher {
       w.state[s] = UNPAIRED;
     } else {
       const st = this.states[pi]!;
+      const k = pi * 2 + side;
+      if (!(this.pairFirst[k]! <= t)) this.pairFirst[k] = t;
+      if (!(this.pairLast[k]! >= t)) this.pairLast[k] = t;
       if (st.pair.kind === 'terminated') w.state[s] = TERMINATED;
       else this.addPassThrough(s, st);
     }
@@ -286,15 +299,16 @@ class Matcher {
       w.ackKey[s] = hasAck ? w.ack[s]! : 0;
     }
     w.computeKey(s);
-    const other = this.bestCandidate(s, st, dir, upstream);
+    // An upstream packet waits for its copy: any downstream packet already pending came earlier, and a
+    // later copy with a non-negative delay is the better match (see LATE ORIGINALS).
+    const other = upstream ? -1 : this.bestCandidate(s, st, dir, false);
     if (other < 0) {
       w.state[s] = PENDING;
       w.index(s);
       return;
     }
     w.unindex(other);
-    if (upstream) this.match(st, s, other, dir);
-    else this.match(st, other, s, dir);
+    this.match(st, other, s, dir);
   }
 
   /**
@@ -378,7 +392,15 @@ class Matcher {
         const age = upstream ? this.maxDelayNs + this.slackNs : this.slackNs;
         if (!final && !(w.timeNs[f]! + age < this.nowNs)) break;
         w.unindex(f);
-        this.decideUnmatched(f, upstream);
+        const st = this.states[w.pair[f]!]!;
+        const dir = w.dir[f]! as 0 | 1;
+        const original = upstream ? -1 : this.bestCandidate(f, st, dir, false);
+        if (original >= 0) {
+          w.unindex(original);
+          this.match(st, original, f, dir);
+        } else {
+          this.decideUnmatched(f, upstream);
+        }
       }
       this.report(f);
       w.popFront();
@@ -386,23 +408,25 @@ class Matcher {
   }
 
   /**
-   * OUTSIDE: an unmatched upstream packet is a drop only if the downstream capture was running from slack
-   * before it until the largest delay seen after it; an unmatched downstream packet is an injection only
-   * if the upstream capture covered the same span before it.
+   * OUTSIDE: an unmatched packet gets a verdict only if the capture that should hold its counterpart (the
+   * other side's) was running when the counterpart would have passed. For a drop that is from slack before
+   * it to the largest delay seen after it; for an injection, from that long before it to slack after it.
+   * Packets of the same pair captured on that side before and after the packet prove it just as well (a
+   * capture that started a moment before the pair's first packet still saw the whole connection).
    */
   private decideUnmatched(f: number, upstream: boolean): void {
     const w = this.window;
-    const st = this.states[w.pair[f]!]!;
+    const pi = w.pair[f]!;
+    const st = this.states[pi]!;
     const dir = w.dir[f]! as 0 | 1;
     const t = w.timeNs[f]!;
-    // The capture that should hold the counterpart is the other side's, for drops and injections alike.
     const far = 1 - w.side[f]!;
-    const first = this.range[far * 2]!;
-    const last = this.range[far * 2 + 1]!;
     const reach = this.maxSeenDelay[dir]! + this.slackNs;
-    const covered = upstream
-      ? t - this.slackNs >= first && t + reach <= last
-      : t - reach >= first && t + this.slackNs <= last;
+    const before = upstream ? this.slackNs : reach;
+    const after = upstream ? reach : this.slackNs;
+    const startCovered = t - before >= this.range[far * 2]! || this.pairFirst[pi * 2 + far]! <= t;
+    const endCovered = t + after <= this.range[far * 2 + 1]! || this.pairLast[pi * 2 + far]! >= t;
+    const covered = startCovered && endCovered;
     if (!covered) {
       w.state[f] = OUTSIDE;
       st.outside[dir]++;
