@@ -54,16 +54,6 @@ const KIND_OF_DEVICE: Record<string, PairKind> = {
   'syn-proxy': 'spliced',
 };
 
-/** Both sides on one base second, as the correlation stage shares `Correlation.baseSec`. */
-function loadBoth(dir: string, truth: Truth): { client: SideData; server: SideData } {
-  const client = loadSide(join(dir, truth.captures.client), 'client');
-  const server = loadSide(join(dir, truth.captures.server), 'server');
-  const base = Math.min(client.baseSec, server.baseSec);
-  client.shiftNs = (client.baseSec - base) * 1e9;
-  server.shiftNs = (server.baseSec - base) * 1e9;
-  return { client, server };
-}
-
 function tupleOf(side: SideData, index: number): string {
   const s = side.sessions[index]!;
   const c = s.client;
