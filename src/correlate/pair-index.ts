@@ -6,6 +6,8 @@
  */
 
 const EMPTY_SLOT = -1;
+/** A module binding: a sandboxed global object (test runners) makes a `Math` lookup per key costly. */
+const imul = Math.imul;
 
 export class KeyIndex {
   /** Open addressing over distinct keys: key, number of values, head of its value list. */
@@ -72,7 +74,7 @@ export class KeyIndex {
 
   private findSlot(key: number, create: boolean): number {
     // Multiplicative hashing spreads keys that differ only in high bits (ISNs, hashes are already mixed).
-    let i = Math.imul(key, 0x9e3779b1) >>> 0;
+    let i = imul(key, 0x9e3779b1) >>> 0;
     i &= this.mask;
     for (;;) {
       if (this.slotUsed[i] === 0) {
@@ -120,7 +122,7 @@ export class KeyIndex {
 
 /** Mix a small tag (direction, key kind) into a 32-bit hash so that equal hashes of different kinds differ. */
 export function tagged(hash: number, tag: number): number {
-  let h = Math.imul((hash ^ Math.imul(tag + 1, 0x85ebca6b)) >>> 0, 0xc2b2ae35);
+  let h = imul((hash ^ imul(tag + 1, 0x85ebca6b)) >>> 0, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
