@@ -1,14 +1,16 @@
 /**
- * Transit delays per pair and direction, kept as a log-bucket histogram (HDR-histogram style) so that
- * memory per pair is fixed however many packets it has: exact count, minimum and maximum; p50 and p99
- * within 1/32 (about 3 %) of the true value.
+ * Transit delays per pair and direction, kept as log-bucket histograms (HDR-histogram style): exact count,
+ * minimum and maximum; p50 and p99 within 1/32 (about 3 %) of the true value.
  *
  * Buckets of |delay| in ns: values below 16 get one bucket each; above, each power of two is cut into 16
  * equal sub-buckets, up to 2^44 ns (about 4.9 hours: far beyond any matching window; larger values share
  * the last bucket). A quantile is reported as the middle of its bucket, clamped to [min, max]. Negative
- * delays (possible within the clock alignment's bound) go to a mirrored histogram. Each keeps only the run
- * of buckets between the lowest and highest used, in blocks of 16: a pair whose delays span a few powers of
- * two holds a few hundred bytes, however many packets it has.
+ * delays (possible within the clock alignment's bound) go to a mirrored histogram.
+ *
+ * Memory: every histogram of a run lives in one pooled table (typed arrays indexed by histogram number),
+ * so that tens of thousands of short connections do not each allocate objects. A histogram keeps only the
+ * run of buckets between its lowest and highest used one, in blocks of 16, in a shared bucket pool; a run
+ * that must widen moves to the end of the pool (the pool at most doubles what is in use).
  */
 import type { DelayStats } from './types.js';
 
@@ -18,7 +20,7 @@ const MAX_EXP = 44;
 /** Buckets per sign: 16 exact small values, then 16 per power of two from 2^4 to 2^(MAX_EXP-1). */
 export const DELAY_BUCKETS = SUB + (MAX_EXP - SUB_BITS) * SUB;
 
-/** Bucket of a non-negative integer value. */
+/** Bucket of a non-negative value (fractions are truncated). */
 export function delayBucket(v: number): number {
   if (v < SUB) return v < 0 ? 0 : Math.floor(v);
   if (v >= 2 ** MAX_EXP) return DELAY_BUCKETS - 1;
@@ -28,7 +30,6 @@ export function delayBucket(v: number): number {
     const e = 31 - Math.clz32(x);
     return SUB + (e - SUB_BITS) * SUB + ((x >>> (e - SUB_BITS)) - SUB);
   }
-  // Above 2^31 the bit operators cannot be used; the float exponent serves for both ranges.
   let e = Math.floor(Math.log2(v));
   // log2 may round across a power of two: make sure 2^e <= v < 2^(e+1).
   if (2 ** e > v) e--;
@@ -47,96 +48,108 @@ function bucketLow(b: number): number {
 
 function bucketWidth(b: number): number {
   if (b < SUB) return 1;
-  return 2 ** (SUB_BITS + Math.floor((b - SUB) / SUB) - SUB_BITS);
+  return 2 ** Math.floor((b - SUB) / SUB);
 }
 
-/** Counts for a contiguous run of buckets [lo, lo + counts.length), grown in blocks of SUB. */
-class BucketRun {
-  lo = 0;
-  /** A plain array: most pairs have few packets, and typed arrays cost far more to create. */
-  counts: number[] = [];
+/** `count` histograms, numbered 0..count-1, each with exact count/min/max and two bucket runs. */
+export class DelayTable {
+  readonly counts: Float64Array;
+  readonly minNs: Float64Array;
+  readonly maxNs: Float64Array;
+  /** Per histogram and sign (index h * 2 + 0 positive, + 1 negative): run start in the pool, lowest
+   * bucket, run length (0 = none). */
+  private readonly runStart: Int32Array;
+  private readonly runLo: Int32Array;
+  private readonly runLen: Int32Array;
+  private pool: Uint32Array;
+  private poolUsed = 0;
 
-  add(b: number): void {
-    const counts = this.counts;
-    if (counts.length === 0) {
-      this.lo = b - (b % SUB);
-      this.counts = new Array<number>(SUB).fill(0);
-    } else if (b < this.lo || b >= this.lo + counts.length) {
-      const lo = Math.min(this.lo, b - (b % SUB));
-      const end = Math.max(this.lo + counts.length, b - (b % SUB) + SUB);
-      const grown = new Array<number>(end - lo).fill(0);
-      for (let i = 0; i < counts.length; i++) grown[this.lo - lo + i] = counts[i]!;
-      this.lo = lo;
-      this.counts = grown;
-    }
-    this.counts[b - this.lo]!++;
+  constructor(count: number) {
+    this.counts = new Float64Array(count);
+    this.minNs = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
+    this.maxNs = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
+    this.runStart = new Int32Array(count * 2);
+    this.runLo = new Int32Array(count * 2);
+    this.runLen = new Int32Array(count * 2);
+    this.pool = new Uint32Array(Math.max(64, count * 8));
   }
 
-  /** Count in bucket b (0 outside the run). */
-  at(b: number): number {
-    const i = b - this.lo;
-    return i >= 0 && i < this.counts.length ? this.counts[i]! : 0;
-  }
-}
-
-export class DelayHistogram {
-  count = 0;
-  minNs = Number.POSITIVE_INFINITY;
-  maxNs = Number.NEGATIVE_INFINITY;
-  private positive: BucketRun | null = null;
-  private negative: BucketRun | null = null;
-
-  add(delayNs: number): void {
+  add(h: number, delayNs: number): void {
     if (!Number.isFinite(delayNs)) return;
     const d = Math.round(delayNs);
-    this.count++;
-    if (d < this.minNs) this.minNs = d;
-    if (d > this.maxNs) this.maxNs = d;
-    if (d >= 0) {
-      this.positive ??= new BucketRun();
-      this.positive.add(delayBucket(d));
-    } else {
-      this.negative ??= new BucketRun();
-      this.negative.add(delayBucket(-d));
+    this.counts[h]!++;
+    if (d < this.minNs[h]!) this.minNs[h] = d;
+    if (d > this.maxNs[h]!) this.maxNs[h] = d;
+    const r = d >= 0 ? h * 2 : h * 2 + 1;
+    const b = delayBucket(d >= 0 ? d : -d);
+    let len = this.runLen[r]!;
+    let lo = this.runLo[r]!;
+    if (len === 0 || b < lo || b >= lo + len) {
+      this.widen(r, b);
+      len = this.runLen[r]!;
+      lo = this.runLo[r]!;
     }
+    this.pool[this.runStart[r]! + b - lo]!++;
   }
 
-  /** The value at quantile q (0..1): the middle of the bucket holding the ceil(q * count)-th delay. */
-  quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
+  /** Give run r room for bucket b: a new run at the end of the pool, the old counts copied in. */
+  private widen(r: number, b: number): void {
+    const oldLen = this.runLen[r]!;
+    const oldLo = this.runLo[r]!;
+    const blockLo = b - (b % SUB);
+    const lo = oldLen === 0 ? blockLo : Math.min(oldLo, blockLo);
+    const end = oldLen === 0 ? blockLo + SUB : Math.max(oldLo + oldLen, blockLo + SUB);
+    const len = end - lo;
+    if (this.poolUsed + len > this.pool.length) {
+      const grown = new Uint32Array(Math.max(this.pool.length * 2, this.poolUsed + len));
+      grown.set(this.pool.subarray(0, this.poolUsed));
+      this.pool = grown;
+    }
+    const start = this.poolUsed;
+    this.poolUsed += len;
+    if (oldLen > 0) {
+      const from = this.runStart[r]!;
+      this.pool.copyWithin(start + oldLo - lo, from, from + oldLen);
+    }
+    this.runStart[r] = start;
+    this.runLo[r] = lo;
+    this.runLen[r] = len;
+  }
+
+  /** The value at quantile q (0..1) of histogram h: the middle of the bucket of the ceil(q * count)-th. */
+  quantile(h: number, q: number): number {
+    const count = this.counts[h]!;
+    if (count === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * count));
     let seen = 0;
-    const neg = this.negative;
-    if (neg !== null) {
-      // Most negative first: the highest bucket of |delay|.
-      for (let b = neg.lo + neg.counts.length - 1; b >= neg.lo; b--) {
-        seen += neg.at(b);
-        if (seen >= rank) return this.clamp(-(bucketLow(b) + (bucketWidth(b) - 1) / 2));
-      }
+    // Most negative first: the highest bucket of |delay| of the negative run.
+    const neg = h * 2 + 1;
+    for (let b = this.runLo[neg]! + this.runLen[neg]! - 1; b >= this.runLo[neg]!; b--) {
+      seen += this.pool[this.runStart[neg]! + b - this.runLo[neg]!]!;
+      if (seen >= rank) return this.clamp(h, -(bucketLow(b) + (bucketWidth(b) - 1) / 2));
     }
-    const pos = this.positive;
-    if (pos !== null) {
-      for (let b = pos.lo; b < pos.lo + pos.counts.length; b++) {
-        seen += pos.at(b);
-        if (seen >= rank) return this.clamp(bucketLow(b) + (bucketWidth(b) - 1) / 2);
-      }
+    const pos = h * 2;
+    for (let b = this.runLo[pos]!; b < this.runLo[pos]! + this.runLen[pos]!; b++) {
+      seen += this.pool[this.runStart[pos]! + b - this.runLo[pos]!]!;
+      if (seen >= rank) return this.clamp(h, bucketLow(b) + (bucketWidth(b) - 1) / 2);
     }
-    return this.maxNs;
+    return this.maxNs[h]!;
   }
 
-  private clamp(v: number): number {
-    return Math.round(Math.min(this.maxNs, Math.max(this.minNs, v)));
+  private clamp(h: number, v: number): number {
+    return Math.round(Math.min(this.maxNs[h]!, Math.max(this.minNs[h]!, v)));
   }
 
-  /** Summary; all zero when no delay was recorded. */
-  stats(): DelayStats {
-    if (this.count === 0) return { count: 0, minNs: 0, p50Ns: 0, p99Ns: 0, maxNs: 0 };
+  /** Summary of histogram h; all zero when no delay was recorded. */
+  stats(h: number): DelayStats {
+    const count = this.counts[h]!;
+    if (count === 0) return { count: 0, minNs: 0, p50Ns: 0, p99Ns: 0, maxNs: 0 };
     return {
-      count: this.count,
-      minNs: this.minNs,
-      p50Ns: this.quantile(0.5),
-      p99Ns: this.quantile(0.99),
-      maxNs: this.maxNs,
+      count,
+      minNs: this.minNs[h]!,
+      p50Ns: this.quantile(h, 0.5),
+      p99Ns: this.quantile(h, 0.99),
+      maxNs: this.maxNs[h]!,
     };
   }
 }

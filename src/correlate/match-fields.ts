@@ -152,7 +152,7 @@ export function fieldDelta(w: PacketWindow, field: number, up: number, down: num
  * while packets stream): the value itself, or for timestamps TSval and TSecr, for SACK blocks the first
  * block's edges, for the payload the sampled length and hash. -1 stands for "absent" where a field can be.
  */
-export function fieldRaw(w: PacketWindow, field: number, s: number, out: number[], at: number): void {
+export function fieldRaw(w: PacketWindow, field: number, s: number, out: Float64Array, at: number): void {
   let a = 0;
   let b = 0;
   switch (field) {

@@ -1,11 +1,14 @@
 /**
- * What pass 2 accumulates for one pair while packets stream by: counters per direction, the delay
- * histograms, changed fields with one example each, bounded examples of drops and injections, and what
- * the first matches taught about the IP ID and the timestamps. Memory is fixed per pair.
+ * What pass 2 accumulates per pair while packets stream by: counters per direction, delay histograms,
+ * changed fields with one example each, bounded examples of drops and injections, and what the first
+ * matches taught about the IP ID and the timestamps. All pairs live in one table of typed arrays indexed
+ * by pair number (struct of arrays): a capture can hold tens of thousands of connections of a few packets
+ * each, and objects per pair would cost more to make and collect than their packets cost to match. Text
+ * is made only in `result`.
  */
 import { formatAddress } from '../decode/index.js';
 import type { Endpoint, Session } from '../tcp/index.js';
-import { DelayHistogram } from './match-delay.js';
+import { DelayTable } from './match-delay.js';
 import {
   F_DST_ADDRESS,
   F_DST_PORT,
@@ -20,95 +23,153 @@ import {
 import type { PacketWindow } from './match-window.js';
 import type { FieldChange, MessageTiming, PacketEvent, PairMatch, SessionPair } from './types.js';
 
+/** Counter numbers: each is per pair and direction (`count(pair, counter, dir)`). */
+export const C_MATCHED = 0;
+export const C_DROPPED = 1;
+export const C_INJECTED = 2;
+export const C_ANSWERED = 3;
+export const C_OUTSIDE = 4;
+const COUNTERS = 5;
+
 /**
  * PRESERVED FIELD: a field (IP ID, TCP timestamps) is taken as preserved by the device in a direction once
  * at least 2 matched packets carried it unchanged and unchanged copies outnumber changed ones 8 to 1.
  * Then it tells retransmissions apart: among candidates with the same key, the copy with the same value
- * is the one that was forwarded.
+ * is the one that was forwarded. Learned per pair, and per direction across pairs for a pair's first
+ * packets.
  */
-export class Preservation {
-  same = 0;
-  changed = 0;
-  get preserved(): boolean {
-    return this.same >= 2 && this.same >= 8 * this.changed;
-  }
-  get known(): boolean {
-    return this.same + this.changed >= 2;
-  }
+export const P_IP_ID = 0;
+export const P_TS = 1;
+
+export function isPreserved(same: number, changed: number): boolean {
+  return same >= 2 && same >= 8 * changed;
 }
 
-export class PairState {
-  /**
-   * Sequence offsets, server side = client side + offset, per direction. Per-pair state uses plain arrays:
-   * a pair may have only a handful of packets, and typed arrays cost far more to create.
-   */
-  readonly offset: [number, number] = [0, 0];
-  readonly spliced: boolean;
-  readonly matched: [number, number] = [0, 0];
-  readonly dropped: [number, number] = [0, 0];
-  readonly injected: [number, number] = [0, 0];
-  readonly answered: [number, number] = [0, 0];
-  readonly outside: [number, number] = [0, 0];
-  readonly delay: [DelayHistogram, DelayHistogram] = [new DelayHistogram(), new DelayHistogram()];
-  readonly ipId: [Preservation, Preservation] = [new Preservation(), new Preservation()];
-  readonly ts: [Preservation, Preservation] = [new Preservation(), new Preservation()];
-  readonly examples: PacketEvent[] = [];
-  /** Changed fields: (direction, field) -> entry, and the entries (ENTRY numbers each, see E_*). */
-  private entryOf: number[] | null = null;
-  private entries: number[] = [];
+/** Kinds as numbers for the per-packet path. */
+export const K_PASS = 0;
+export const K_SPLICED = 1;
+export const K_TERMINATED = 2;
+
+/** Layout of a changed-field entry: key (dir * FIELD_COUNT + field), count, delta, example packets, values. */
+const E_KEY = 0;
+const E_COUNT = 1;
+const E_DELTA = 2;
+const E_CLIENT = 3;
+const E_SERVER = 4;
+const E_UP = 5;
+const E_DOWN = 7;
+const ENTRY = 9;
+
+export class PairTable {
+  readonly size: number;
+  readonly kind: Uint8Array;
+  /** Sequence offsets, server side = client side + offset: [pair * 2 + dir]. */
+  readonly offset: Uint32Array;
+  /** Counters: [(pair * COUNTERS + counter) * 2 + dir]. */
+  private readonly counters: Uint32Array;
+  /** Preservation: [((pair * 2 + field) * 2 + dir) * 2 + (0 same | 1 changed)]; pair = size is the global row. */
+  private readonly preservation: Uint32Array;
+  /** Address/port change bits of the pair's first server-side session: [pair * 2 + dir]. */
+  private readonly endpointBits: Int32Array;
+  private readonly firstServer: Int32Array;
+  /** Histogram number pair * 2 + dir. */
+  readonly delays: DelayTable;
+  /** Changed fields: (pair, dir, field) -> entry + 1 (0 = none), and the entries (ENTRY numbers each). */
+  private readonly entryOf: Int32Array;
+  private entries: Float64Array;
   private entryCount = 0;
-  /** Server-side sessions of the pair and, per session and direction, the address/port change bits. */
-  private readonly serverSessions: number[];
-  private readonly endpointBits: number[];
-  private readonly clientSession: Session | undefined;
-  private readonly firstServerSession: Session | undefined;
+  /** Examples of drops and injections, per pair, made on the first one. */
+  private readonly examples: (PacketEvent[] | undefined)[];
 
   constructor(
-    readonly pair: SessionPair,
-    clientSession: Session | undefined,
-    serverSessions: (Session | undefined)[],
+    readonly pairs: readonly SessionPair[],
+    private readonly clientSessions: readonly Session[],
+    private readonly serverSessions: readonly Session[],
     private readonly maxExamples: number,
   ) {
-    this.clientSession = clientSession;
-    this.firstServerSession = serverSessions[0];
-    this.spliced = pair.kind === 'spliced';
-    if (pair.seqOffsets !== null) {
-      this.offset[0] = pair.seqOffsets.c2s >>> 0;
-      this.offset[1] = pair.seqOffsets.s2c >>> 0;
-    }
-    this.serverSessions = pair.server.slice();
-    this.endpointBits = [];
-    for (const ss of serverSessions) {
-      const bits: [number, number] = clientSession && ss ? endpointChanges(clientSession, ss) : [0, 0];
-      this.endpointBits.push(bits[0], bits[1]);
+    const n = pairs.length;
+    this.size = n;
+    this.kind = new Uint8Array(n);
+    this.offset = new Uint32Array(n * 2);
+    this.counters = new Uint32Array(n * COUNTERS * 2);
+    this.preservation = new Uint32Array((n + 1) * 8);
+    this.endpointBits = new Int32Array(n * 2);
+    this.firstServer = new Int32Array(n).fill(-1);
+    this.delays = new DelayTable(n * 2);
+    this.entryOf = new Int32Array(n * 2 * FIELD_COUNT);
+    this.entries = new Float64Array(Math.max(16, n * 4) * ENTRY);
+    this.examples = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const pair = pairs[i]!;
+      this.kind[i] = pair.kind === 'terminated' ? K_TERMINATED : pair.kind === 'spliced' ? K_SPLICED : K_PASS;
+      if (pair.seqOffsets !== null) {
+        this.offset[i * 2] = pair.seqOffsets.c2s >>> 0;
+        this.offset[i * 2 + 1] = pair.seqOffsets.s2c >>> 0;
+      }
+      const first = pair.server[0];
+      const cs = clientSessions[pair.client];
+      const ss = first === undefined ? undefined : serverSessions[first];
+      if (first !== undefined) this.firstServer[i] = first;
+      if (cs && ss) {
+        const [c2s, s2c] = endpointChanges(cs, ss);
+        this.endpointBits[i * 2] = c2s;
+        this.endpointBits[i * 2 + 1] = s2c;
+      }
     }
   }
 
-  /** Address and port change bits of a direction for a server-side session of this pair. */
-  endpointChangeBits(serverSession: number, dir: 0 | 1): number {
-    const i = this.serverSessions.indexOf(serverSession);
-    return i < 0 ? 0 : this.endpointBits[i * 2 + dir]!;
+  count(pair: number, counter: number, dir: number): number {
+    return this.counters[(pair * COUNTERS + counter) * 2 + dir]!;
+  }
+
+  bump(pair: number, counter: number, dir: number): void {
+    this.counters[(pair * COUNTERS + counter) * 2 + dir]!++;
+  }
+
+  /** Address and port change bits of a direction for a server-side session of the pair. */
+  endpointChangeBits(pair: number, serverSession: number, dir: number): number {
+    if (serverSession === this.firstServer[pair]) return this.endpointBits[pair * 2 + dir]!;
+    // Another server-side connection of the same pair (rare): compare its endpoints now.
+    const cs = this.clientSessions[this.pairs[pair]!.client];
+    const ss = this.serverSessions[serverSession];
+    return cs && ss ? endpointChanges(cs, ss)[dir]! : 0;
+  }
+
+  /** Whether `field` (P_IP_ID, P_TS) is preserved in `dir` on the pair, or across pairs while the pair has
+   * too few matches to tell. */
+  preserved(pair: number, field: number, dir: number): boolean {
+    const p = this.preservation;
+    const at = ((pair * 2 + field) * 2 + dir) * 2;
+    const same = p[at]!;
+    const changed = p[at + 1]!;
+    if (same + changed >= 2) return isPreserved(same, changed);
+    const g = ((this.size * 2 + field) * 2 + dir) * 2;
+    return isPreserved(p[g]!, p[g + 1]!);
+  }
+
+  learn(pair: number, field: number, dir: number, same: boolean): void {
+    const k = same ? 0 : 1;
+    this.preservation[((pair * 2 + field) * 2 + dir) * 2 + k]!++;
+    this.preservation[((this.size * 2 + field) * 2 + dir) * 2 + k]!++;
   }
 
   /**
    * Count changed fields of a matched packet; the first change of each field and direction is kept as the
-   * example, in numbers (text is made once, in `result`).
+   * example, in numbers.
    */
-  recordChanges(w: PacketWindow, up: number, down: number, dir: 0 | 1, bits: number): void {
-    if (bits === 0) return;
-    this.entryOf ??= new Array<number>(2 * FIELD_COUNT).fill(-1);
+  recordChanges(w: PacketWindow, pair: number, up: number, down: number, dir: number, bits: number): void {
     for (let rest = bits; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
-      const k = dir * FIELD_COUNT + f;
+      const k = (pair * 2 + dir) * FIELD_COUNT + f;
       const delta = fieldDelta(w, f, up, down);
-      let e = this.entryOf[k]!;
+      let e = this.entryOf[k]! - 1;
       if (e < 0) {
         e = this.newEntry(k);
         const at = e * ENTRY;
         const client = w.side[up] === 0 ? up : down;
         const server = client === up ? down : up;
         const x = this.entries;
-        x[at + E_KEY] = k;
+        x[at + E_KEY] = dir * FIELD_COUNT + f;
         x[at + E_DELTA] = delta;
         x[at + E_CLIENT] = w.packet[client]!;
         x[at + E_SERVER] = w.packet[server]!;
@@ -124,13 +185,52 @@ export class PairState {
 
   private newEntry(k: number): number {
     const e = this.entryCount++;
-    for (let i = 0; i < ENTRY; i++) this.entries.push(0);
-    this.entryOf![k] = e;
+    if ((e + 1) * ENTRY > this.entries.length) {
+      const grown = new Float64Array(this.entries.length * 2);
+      grown.set(this.entries);
+      this.entries = grown;
+    }
+    this.entryOf[k] = e + 1;
     return e;
   }
 
+  wantsExample(pair: number): boolean {
+    return (this.examples[pair]?.length ?? 0) < this.maxExamples;
+  }
+
+  addExample(pair: number, event: PacketEvent): void {
+    const list = (this.examples[pair] ??= []);
+    if (list.length < this.maxExamples) list.push(event);
+  }
+
+  result(pair: number, timing: MessageTiming): PairMatch {
+    const changes: FieldChange[] = [];
+    const base = pair * 2 * FIELD_COUNT;
+    // In direction, then field order.
+    for (let k = 0; k < 2 * FIELD_COUNT; k++) {
+      const e = this.entryOf[base + k]! - 1;
+      if (e >= 0) changes.push(this.fieldChange(pair, e));
+    }
+    const two = (counter: number): [number, number] => [
+      this.count(pair, counter, 0),
+      this.count(pair, counter, 1),
+    ];
+    return {
+      pair: this.pairs[pair]!.id,
+      matched: two(C_MATCHED),
+      dropped: two(C_DROPPED),
+      injected: two(C_INJECTED),
+      delay: [this.delays.stats(pair * 2), this.delays.stats(pair * 2 + 1)],
+      changes,
+      examples: this.examples[pair] ?? [],
+      answered: two(C_ANSWERED),
+      outside: two(C_OUTSIDE),
+      timing,
+    };
+  }
+
   /** The example of entry e in words. */
-  private fieldChange(e: number): FieldChange {
+  private fieldChange(pair: number, e: number): FieldChange {
     const x = this.entries;
     const at = e * ENTRY;
     const k = x[at + E_KEY]!;
@@ -139,13 +239,13 @@ export class PairState {
     const name = FIELD_NAMES[f]!;
     const clientPacket = x[at + E_CLIENT]!;
     const serverPacket = x[at + E_SERVER]!;
-    const values = isEndpointField(f) ? this.endpointValues(f, dir) : null;
+    const values = isEndpointField(f) ? this.endpointValues(pair, f, dir) : null;
     const from = values ? values[0] : formatField(f, x[at + E_UP]!, x[at + E_UP + 1]!);
     const to = values ? values[1] : formatField(f, x[at + E_DOWN]!, x[at + E_DOWN + 1]!);
-    const [upName, upPacket, downName, downPacket] =
+    const where =
       dir === 0
-        ? ['client', clientPacket, 'server', serverPacket]
-        : ['server', serverPacket, 'client', clientPacket];
+        ? `${from} (client side #${clientPacket}) -> ${to} (server side #${serverPacket})`
+        : `${from} (server side #${serverPacket}) -> ${to} (client side #${clientPacket})`;
     const delta = x[at + E_DELTA]!;
     return {
       field: name,
@@ -153,82 +253,34 @@ export class PairState {
       count: x[at + E_COUNT]!,
       clientPacket,
       serverPacket,
-      detail: `${name} ${from} (${upName} side #${upPacket}) -> ${to} (${downName} side #${downPacket})`,
+      detail: `${name} ${where}`,
       delta: Number.isNaN(delta) ? null : delta,
     };
   }
 
   /** Endpoint values (upstream, downstream) for an address/port change example. */
-  private endpointValues(f: number, dir: 0 | 1): [string, string] | null {
-    const cs = this.clientSession;
-    const ss = this.firstServerSession;
+  private endpointValues(pair: number, f: number, dir: 0 | 1): [string, string] | null {
+    const cs = this.clientSessions[this.pairs[pair]!.client];
+    const ss = this.serverSessions[this.firstServer[pair]!];
     if (!cs || !ss) return null;
     const ofClient = (f === F_SRC_INDEX || f === F_SRC_PORT_INDEX) === (dir === 0);
     const a = ofClient ? cs.client : cs.server;
     const b = ofClient ? ss.client : ss.server;
     // Upstream first: the client side for client-to-server packets, the server side for the others.
-    const [up, down] = dir === 0 ? [a, b] : [b, a];
+    const up = dir === 0 ? a : b;
+    const down = dir === 0 ? b : a;
     if (f === F_SRC_PORT_INDEX || f === F_DST_PORT_INDEX) return [String(up.port), String(down.port)];
-    return [this.addressText(up), this.addressText(down)];
-  }
-
-  /** Address text, remembered per pair: a pair's examples name the same four endpoints. */
-  private addressCache: Map<Endpoint, string> | null = null;
-  private addressText(e: Endpoint): string {
-    this.addressCache ??= new Map();
-    let text = this.addressCache.get(e);
-    if (text === undefined) {
-      text = formatAddress(e.ipVersion, Uint32Array.from(e.addr));
-      this.addressCache.set(e, text);
-    }
-    return text;
-  }
-
-  get wantsExample(): boolean {
-    return this.examples.length < this.maxExamples;
-  }
-
-  addExample(event: PacketEvent): void {
-    if (this.examples.length < this.maxExamples) this.examples.push(event);
-  }
-
-  result(timing: MessageTiming): PairMatch {
-    const changes: FieldChange[] = [];
-    if (this.entryOf !== null) {
-      // In direction, then field order.
-      for (let k = 0; k < 2 * FIELD_COUNT; k++) {
-        const e = this.entryOf[k]!;
-        if (e >= 0) changes.push(this.fieldChange(e));
-      }
-    }
-    return {
-      pair: this.pair.id,
-      matched: [this.matched[0], this.matched[1]],
-      dropped: [this.dropped[0], this.dropped[1]],
-      injected: [this.injected[0], this.injected[1]],
-      delay: [this.delay[0].stats(), this.delay[1].stats()],
-      changes,
-      examples: this.examples,
-      answered: [this.answered[0], this.answered[1]],
-      outside: [this.outside[0], this.outside[1]],
-      timing,
-    };
+    return [addressText(up), addressText(down)];
   }
 }
-
-/** Layout of a changed-field entry: key (dir * FIELD_COUNT + field), count, delta, example packets, values. */
-const E_KEY = 0;
-const E_COUNT = 1;
-const E_DELTA = 2;
-const E_CLIENT = 3;
-const E_SERVER = 4;
-const E_UP = 5;
-const E_DOWN = 7;
-const ENTRY = 9;
 
 const F_SRC_INDEX = 31 - Math.clz32(F_SRC_ADDRESS);
 const F_SRC_PORT_INDEX = 31 - Math.clz32(F_SRC_PORT);
 const F_DST_PORT_INDEX = 31 - Math.clz32(F_DST_PORT);
+
+function addressText(e: Endpoint): string {
+  return formatAddress(e.ipVersion, Uint32Array.from(e.addr));
+}
 
 function isEndpointField(f: number): boolean {
   const bit = 1 << f;

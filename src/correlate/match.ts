@@ -33,7 +33,18 @@
 import type { ClockAlignment } from './clock-result.js';
 import { ServerToClient } from './match-clock.js';
 import { changedFields, describePacket } from './match-fields.js';
-import { PairState, Preservation } from './match-pair-state.js';
+import {
+  C_ANSWERED,
+  C_DROPPED,
+  C_INJECTED,
+  C_MATCHED,
+  C_OUTSIDE,
+  K_SPLICED,
+  K_TERMINATED,
+  P_IP_ID,
+  P_TS,
+  PairTable,
+} from './match-pair-state.js';
 import { SideStream } from './match-side.js';
 import { pairTiming } from './match-timing.js';
 import {
@@ -169,8 +180,8 @@ export function matchPackets(
 class Matcher {
   readonly window = new PacketWindow(1024);
   readonly toClient: ServerToClient;
-  private readonly states: PairState[];
-  /** Per side: session index -> index into `states`, or -1. */
+  private readonly table: PairTable;
+  /** Per side: session index -> pair number (index into `pairs`), or -1. */
   private readonly sessionState: [Int32Array, Int32Array];
   private readonly maxDelayNs: number;
   private readonly slackNs: number;
@@ -187,10 +198,8 @@ class Matcher {
     changes: 0,
   };
   private nowNs = Number.NEGATIVE_INFINITY;
-  /** Across pairs, per direction: what the device preserves, and the largest delay matched. */
-  private readonly ipId: [Preservation, Preservation] = [new Preservation(), new Preservation()];
-  private readonly ts: [Preservation, Preservation] = [new Preservation(), new Preservation()];
-  private readonly maxSeenDelay = [0, 0];
+  /** Across pairs, per direction: the largest delay matched. */
+  private readonly maxSeenDelay = new Float64Array(2);
   /** Each capture's time range on the client clock: [client first, client last, server first, server last]. */
   private readonly range: Float64Array;
   /** Per pair and side: times of the first and last packet seen (NaN before the first). */
@@ -219,13 +228,11 @@ class Matcher {
       new Int32Array(client.sessions.length).fill(-1),
       new Int32Array(server.sessions.length).fill(-1),
     ];
-    this.states = pairs.map((pair, i) => {
-      const cs = client.sessions[pair.client];
-      const ss = pair.server.map((k) => server.sessions[k]);
+    pairs.forEach((pair, i) => {
       if (pair.client >= 0 && pair.client < client.sessions.length) this.sessionState[0][pair.client] = i;
       for (const k of pair.server) if (k >= 0 && k < server.sessions.length) this.sessionState[1][k] = i;
-      return new PairState(pair, cs, ss, maxExamples);
     });
+    this.table = new PairTable(pairs, client.sessions, server.sessions, maxExamples);
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
     this.pairFirst = new Float64Array(pairs.length * 2).fill(Number.NaN);
     this.pairLast = new Float64Array(pairs.length * 2).fill(Number.NaN);
@@ -258,12 +265,11 @@ class Matcher {
     if (pi < 0) {
       w.state[s] = UNPAIRED;
     } else {
-      const st = this.states[pi]!;
       const k = pi * 2 + side;
       if (!(this.pairFirst[k]! <= t)) this.pairFirst[k] = t;
       if (!(this.pairLast[k]! >= t)) this.pairLast[k] = t;
-      if (st.pair.kind === 'terminated') w.state[s] = TERMINATED;
-      else this.addPassThrough(s, st);
+      if (this.table.kind[pi] === K_TERMINATED) w.state[s] = TERMINATED;
+      else this.addPassThrough(s, pi);
     }
     w.enqueue(s);
     if (this.stats) {
@@ -273,27 +279,28 @@ class Matcher {
     this.drain(false);
   }
 
-  private addPassThrough(s: number, st: PairState): void {
+  private addPassThrough(s: number, pi: number): void {
+    const table = this.table;
     const w = this.window;
     const side = w.side[s]!;
     const dir = w.dir[s]! as 0 | 1;
     const upstream = (side === 0) === (dir === 0);
-    if (st.spliced && this.inDeviceHandshake(s)) {
+    if (table.kind[pi] === K_SPLICED && this.inDeviceHandshake(s)) {
       // SPLICED HANDSHAKE: each side's handshake is the device's own conversation with that endpoint.
       if (upstream) {
         w.state[s] = ANSWERED;
-        st.answered[dir]++;
+        table.bump(pi, C_ANSWERED, dir);
       } else {
         w.state[s] = INJECTED;
-        st.injected[dir]++;
-        this.example(st, s, 'injected');
+        table.bump(pi, C_INJECTED, dir);
+        this.example(pi, s, 'injected');
       }
       return;
     }
     const hasAck = (w.flags[s]! & TCP_ACK) !== 0;
     if (side === 0) {
-      w.seqKey[s] = (w.seq[s]! + st.offset[dir]!) >>> 0;
-      w.ackKey[s] = hasAck ? (w.ack[s]! + st.offset[1 - dir]!) >>> 0 : 0;
+      w.seqKey[s] = (w.seq[s]! + table.offset[pi * 2 + dir]!) >>> 0;
+      w.ackKey[s] = hasAck ? (w.ack[s]! + table.offset[pi * 2 + 1 - dir]!) >>> 0 : 0;
     } else {
       w.seqKey[s] = w.seq[s]!;
       w.ackKey[s] = hasAck ? w.ack[s]! : 0;
@@ -301,14 +308,14 @@ class Matcher {
     w.computeKey(s);
     // An upstream packet waits for its copy: any downstream packet already pending came earlier, and a
     // later copy with a non-negative delay is the better match (see LATE ORIGINALS).
-    const other = upstream ? -1 : this.bestCandidate(s, st, dir, false);
+    const other = upstream ? -1 : this.bestCandidate(s, pi, dir, false);
     if (other < 0) {
       w.state[s] = PENDING;
       w.index(s);
       return;
     }
     w.unindex(other);
-    this.match(st, other, s, dir);
+    this.match(pi, other, s, dir);
   }
 
   /**
@@ -327,12 +334,12 @@ class Matcher {
   }
 
   /** The pending packet of the other side with the same key that best fits as s's counterpart, or -1. */
-  private bestCandidate(s: number, st: PairState, dir: 0 | 1, upstream: boolean): number {
+  private bestCandidate(s: number, pi: number, dir: 0 | 1, upstream: boolean): number {
     const w = this.window;
     const side = w.side[s];
     const t = w.timeNs[s]!;
-    const ipId = (st.ipId[dir].known ? st.ipId[dir] : this.ipId[dir]).preserved;
-    const ts = (st.ts[dir].known ? st.ts[dir] : this.ts[dir]).preserved && w.hasTs[s] === 1;
+    const ipId = this.table.preserved(pi, P_IP_ID, dir);
+    const ts = w.hasTs[s] === 1 && this.table.preserved(pi, P_TS, dir);
     const lo = -this.slackNs;
     const hi = this.maxDelayNs + this.slackNs;
     let best = -1;
@@ -355,12 +362,14 @@ class Matcher {
     return best;
   }
 
-  private match(st: PairState, up: number, down: number, dir: 0 | 1): void {
+  private match(pi: number, up: number, down: number, dir: 0 | 1): void {
     const w = this.window;
+    const table = this.table;
     const delay = w.timeNs[down]! - w.timeNs[up]!;
     const serverSlot = w.side[up] === 1 ? up : down;
     const bits =
-      changedFields(w, up, down, st.offset[1 - dir]!) | st.endpointChangeBits(w.session[serverSlot]!, dir);
+      changedFields(w, up, down, table.offset[pi * 2 + 1 - dir]!) |
+      table.endpointChangeBits(pi, w.session[serverSlot]!, dir);
     w.state[up] = MATCHED;
     w.state[down] = MATCHED;
     w.otherPacket[up] = w.packet[down]!;
@@ -369,18 +378,12 @@ class Matcher {
     w.delayNs[down] = delay;
     w.changes[up] = bits;
     w.changes[down] = bits;
-    st.matched[dir]++;
-    st.delay[dir].add(delay);
+    table.bump(pi, C_MATCHED, dir);
+    table.delays.add(pi * 2 + dir, delay);
     if (delay > this.maxSeenDelay[dir]!) this.maxSeenDelay[dir] = delay;
-    st.recordChanges(w, up, down, dir, bits);
-    const sameId = w.ipId[up] === w.ipId[down];
-    learn(st.ipId[dir], sameId);
-    learn(this.ipId[dir], sameId);
-    if (w.hasTs[up] === 1 && w.hasTs[down] === 1) {
-      const sameTs = w.tsval[up] === w.tsval[down];
-      learn(st.ts[dir], sameTs);
-      learn(this.ts[dir], sameTs);
-    }
+    if (bits !== 0) table.recordChanges(w, pi, up, down, dir, bits);
+    table.learn(pi, P_IP_ID, dir, w.ipId[up] === w.ipId[down]);
+    if (w.hasTs[up] === 1 && w.hasTs[down] === 1) table.learn(pi, P_TS, dir, w.tsval[up] === w.tsval[down]);
   }
 
   /** Report decided packets from the front of the queue; age out pending ones whose window has passed. */
@@ -392,12 +395,12 @@ class Matcher {
         const age = upstream ? this.maxDelayNs + this.slackNs : this.slackNs;
         if (!final && !(w.timeNs[f]! + age < this.nowNs)) break;
         w.unindex(f);
-        const st = this.states[w.pair[f]!]!;
+        const pi = w.pair[f]!;
         const dir = w.dir[f]! as 0 | 1;
-        const original = upstream ? -1 : this.bestCandidate(f, st, dir, false);
+        const original = upstream ? -1 : this.bestCandidate(f, pi, dir, false);
         if (original >= 0) {
           w.unindex(original);
-          this.match(st, original, f, dir);
+          this.match(pi, original, f, dir);
         } else {
           this.decideUnmatched(f, upstream);
         }
@@ -417,7 +420,6 @@ class Matcher {
   private decideUnmatched(f: number, upstream: boolean): void {
     const w = this.window;
     const pi = w.pair[f]!;
-    const st = this.states[pi]!;
     const dir = w.dir[f]! as 0 | 1;
     const t = w.timeNs[f]!;
     const far = 1 - w.side[f]!;
@@ -429,22 +431,22 @@ class Matcher {
     const covered = startCovered && endCovered;
     if (!covered) {
       w.state[f] = OUTSIDE;
-      st.outside[dir]++;
+      this.table.bump(pi, C_OUTSIDE, dir);
     } else if (upstream) {
       w.state[f] = DROPPED;
-      st.dropped[dir]++;
-      this.example(st, f, 'dropped');
+      this.table.bump(pi, C_DROPPED, dir);
+      this.example(pi, f, 'dropped');
     } else {
       w.state[f] = INJECTED;
-      st.injected[dir]++;
-      this.example(st, f, 'injected');
+      this.table.bump(pi, C_INJECTED, dir);
+      this.example(pi, f, 'injected');
     }
   }
 
-  private example(st: PairState, s: number, event: 'dropped' | 'injected'): void {
-    if (!st.wantsExample) return;
+  private example(pi: number, s: number, event: 'dropped' | 'injected'): void {
+    if (!this.table.wantsExample(pi)) return;
     const w = this.window;
-    st.addExample({
+    this.table.addExample(pi, {
       event,
       dir: w.dir[s]! as 0 | 1,
       side: w.side[s] === 0 ? 'client' : 'server',
@@ -475,11 +477,8 @@ class Matcher {
   finish(): PairMatch[] {
     this.drain(true);
     const toClient = (ns: number) => this.toClient.map(ns);
-    return this.states.map((st) => st.result(pairTiming(st.pair, this.client, this.server, toClient)));
+    return this.pairs.map((pair, i) =>
+      this.table.result(i, pairTiming(pair, this.client, this.server, toClient)),
+    );
   }
-}
-
-function learn(p: Preservation, same: boolean): void {
-  if (same) p.same++;
-  else p.changed++;
 }
