@@ -5,7 +5,7 @@
 import type { Session } from '../tcp/index.js';
 import { forEachSameStart } from './align.js';
 import { at, type PairClock } from './pair-clock.js';
-import type { Link } from './pair-content.js';
+import { type Link, linkLatency } from './pair-content.js';
 import { type HandshakeMatch, synAgreement } from './pair-handshake.js';
 import { deviceAnsweredFirst, passThroughKind, sameNumbering, seqOffsetsOf } from './pair-kind.js';
 import { SIZE_ONLY } from './pair-similarity.js';
@@ -110,9 +110,14 @@ function handshakeEvidence(
 export function contentPairs(
   client: SideData,
   server: SideData,
-  links: readonly Link[],
+  chosen: readonly Link[],
   clock: PairClock,
 ): Omit<SessionPair, 'id'>[] {
+  // Latencies on the final clock (the links were chosen on the one before it).
+  const links = chosen.map((l) => ({
+    ...l,
+    latencyNs: linkLatency(client, server, l.c, l.cm, l.s, l.sm, clock),
+  }));
   // Which client sessions each server session carries, to tell a pool from a one-to-one proxy.
   const carried = new Map<number, Set<number>>();
   for (const l of links) {
