@@ -19,7 +19,16 @@
  *        [-- --only raw,read,decode,pcapParser,tshark,sessions] [-- --chunk KIB (our reader's read size)]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -370,6 +379,31 @@ function ensureData(args) {
   return manifest;
 }
 
+/** A source file of a benchmarked stage changed after the build being measured, or null. */
+function staleBuild() {
+  const built = join(DIST, 'capture', 'index.js');
+  if (!existsSync(built)) return null;
+  const since = statSync(built).mtimeMs;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        const found = walk(p);
+        if (found) return found;
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && statSync(p).mtimeMs > since) {
+        return p.slice(ROOT.length + 1);
+      }
+    }
+    return null;
+  };
+  // Only the stages the benchmark runs.
+  for (const stage of ['common', 'capture', 'decode', 'tcp']) {
+    const found = existsSync(join(ROOT, 'src', stage)) ? walk(join(ROOT, 'src', stage)) : null;
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Reads each file once so every measured round runs from the page cache. */
 function warmPageCache(paths) {
   const buf = Buffer.allocUnsafe(CHUNK);
@@ -408,6 +442,9 @@ async function main() {
   out(
     `method: page-cached files, each benchmark in a fresh process, 1 warm-up + ${args.rounds} rounds, median (range)`,
   );
+  const stale = staleBuild();
+  if (stale)
+    out(`warning: ${stale} is newer than dist/: these figures are for an older build (npm run build)`);
   out();
   warmPageCache([pcap, pcapng, headers, oneConn]);
 
