@@ -258,4 +258,9 @@ function main() {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`synth: ${e instanceof Error ? e.message : e}\n`);
+  process.exit(1);
+}
