@@ -41,7 +41,10 @@ export function pairTiming(
   const links: MessageLatency[] = [];
   for (const link of pair.messages) {
     const cm = cs.messages[link.clientMessage];
-    const sm = server.sessions[link.serverSession]?.messages[link.serverMessage];
+    // MessageLink.serverSession indexes `pair.server`, not the side's sessions.
+    const serverIndex = pair.server[link.serverSession];
+    const sm =
+      serverIndex === undefined ? undefined : server.sessions[serverIndex]?.messages[link.serverMessage];
     if (cm === undefined || sm === undefined) continue;
     const sign = cm.dir === 0 ? 1 : -1;
     links.push({

@@ -205,6 +205,8 @@ export interface ServerHandshakeTiming {
 
 /** Latency of one message through a terminating device (client clock, ns). */
 export interface MessageLatency {
+  /** As in MessageLink: index in the client session's messages, index into `SessionPair.server`, index in
+   * that session's messages. */
   clientMessage: number;
   serverSession: number;
   serverMessage: number;

@@ -343,6 +343,52 @@ describe('packet matching on the lab scenarios', () => {
   );
 });
 
+const TERMINATING = ['haproxy-tcp', 'nginx-pool'].filter((s) =>
+  existsSync(join(samplesDir, s, 'truth.json')),
+);
+
+describe('terminating devices: handshake and message timing', () => {
+  if (TERMINATING.length === 0) {
+    test.skip('no samples/ with truth.json (regenerate with npm run lab)', () => {});
+    return;
+  }
+  test.each(TERMINATING)('%s', (scenario) => {
+    const dir = join(samplesDir, scenario);
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+    const client = loadSide(join(dir, truth.captures.client), 'client');
+    const server = loadSide(join(dir, truth.captures.server), 'server');
+    const paired = pairSessions(client, server);
+    const kinds = new Map<string, number>();
+    const matches = matchPackets(client.path, server.path, client, server, paired.pairs, paired.alignment, {
+      onPacket: (e) => kinds.set(e.event, (kinds.get(e.event) ?? 0) + 1),
+    });
+    // No packet is forwarded one to one: the two sides are different connections.
+    expect([...kinds.keys()].filter((k) => k !== 'terminated' && k !== 'unpaired')).toEqual([]);
+    expect(sum(matches, (m) => m.matched)).toEqual([0, 0]);
+    // Every message link has its latency: the same first-byte latency pairing measured, and a last-byte one.
+    const bound = paired.alignment.boundNs;
+    let links = 0;
+    matches.forEach((m, i) => {
+      const pair = paired.pairs[i]!;
+      expect(m.timing.links).toHaveLength(pair.messages.length);
+      m.timing.links.forEach((l, j) => {
+        links++;
+        expect(l.firstByteNs).toBeCloseTo(pair.messages[j]!.latencyNs!, 0);
+        expect(l.firstByteNs).toBeGreaterThan(-bound);
+        expect(l.lastByteNs).toBeGreaterThan(-bound);
+        expect(l.firstByteNs).toBeLessThan(1e9);
+      });
+    });
+    expect(links).toBeGreaterThan(0);
+    // When the device connects: HAProxy after the client's handshake, nginx once it has a request or on a
+    // pooled connection opened before.
+    const after = new Set(matches.flatMap((m) => m.timing.handshake.server.map((h) => h.connectsAfter)));
+    if (scenario === 'haproxy-tcp')
+      expect([...after].filter((a) => a !== 'handshake' && a !== 'data')).toEqual([]);
+    else expect(after.has('data') && after.has('before')).toBe(true);
+  });
+});
+
 /** Fields each device changes besides the TTL; `everyPacket` when every matched packet must show it. */
 const EXPECTED_CHANGES: Record<string, { field: string; dir: 0 | 1; everyPacket: boolean }[]> = {
   nat: [
