@@ -9,8 +9,9 @@
  *   client-side connection carrying its bytes: the device opened it on its own (health checks, pre-opened
  *   pool connections);
  * - `no-match`: no SYN was captured (it began before the capture), no clock relates the captures, or the
- *   optional hints say the device was not involved (not to the VIP, not from the device address, not to
- *   the server network).
+ *   device was likely not involved: the optional hints say so (not to the VIP, not from the device
+ *   address, not to the server network), or, without hints, the connection uses an address none of the
+ *   pairs uses (a client connection to another destination, a server-side connection from another host).
  */
 import { H_SYNACK_BAD_ACK } from '../tcp/index.js';
 import { at, type PairClock } from './pair-clock.js';
@@ -24,6 +25,7 @@ export function unpairedOf(
   paired: Uint8Array,
   clock: PairClock | null,
   hints: PairHints = {},
+  pairedAddresses: ReadonlySet<string> = new Set(),
 ): Unpaired[] {
   const out: Unpaired[] = [];
   const map = (t: number) =>
@@ -53,6 +55,12 @@ export function unpairedOf(
     } else if (side.side === 'server' && hints.serverNet && !contains(hints.serverNet, s.server)) {
       reason = 'no-match';
       detail = `to ${addressOf(s.server)}, outside the server network`;
+    } else if (side.side === 'client' && !hints.vip && strange(pairedAddresses, addressOf(s.server))) {
+      reason = 'no-match';
+      detail = `addressed to ${addressOf(s.server)}, where no paired connection goes: probably not through the device`;
+    } else if (side.side === 'server' && !hints.deviceIp && strange(pairedAddresses, addressOf(s.client))) {
+      reason = 'no-match';
+      detail = `opened from ${addressOf(s.client)}, which no paired connection uses: probably not the device's`;
     } else if (s.syn === null) {
       reason = 'no-match';
       detail = 'no SYN captured (it began before the capture) and no content matched';
@@ -74,6 +82,11 @@ export function unpairedOf(
     });
   }
   return out;
+}
+
+/** An address outside those the pairs use (nothing is strange before anything is paired). */
+function strange(known: ReadonlySet<string>, address: string): boolean {
+  return known.size > 0 && !known.has(address);
 }
 
 function otherName(side: Side): string {

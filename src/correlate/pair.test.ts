@@ -260,22 +260,24 @@ describe('identical content on many connections', () => {
 });
 
 describe('unpaired connections and their reasons', () => {
-  test('a client SYN the device never passed on, and a connection the device opened alone', () => {
+  test('a client SYN the device never passed on, a connection the device opened alone, another host', () => {
+    // Without timestamps: the builder gives every conversation the same TSval clock and IP IDs, which would
+    // make this SYN look like the forwarded copy of any server-side SYN of the same millisecond.
     const lonely = new TcpConversation({
       client: '10.0.0.1',
       server: '10.0.1.1',
       clientPort: 41000,
       clientIsn: 7,
+      timestamps: false,
     });
     lonely.handshake();
     const failed = at(lonely.packets.slice(0, 1), [0.5]);
-    const check = conversation(
-      { client: '10.0.1.254', clientPort: 50001, clientIsn: 4242 },
-      'GET /health HTTP/1.1\r\n\r\n',
-      'HTTP/1.1 200 OK\r\n\r\n',
-    );
+    const health = ['GET /health HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n'] as const;
+    // A NAT: the paired connection and the device's own check both come from its address 10.0.1.254.
+    const check = conversation({ client: '10.0.1.254', clientPort: 50001, clientIsn: 4242 }, ...health);
+    const stranger = conversation({ client: '10.0.1.77', clientPort: 50002, clientIsn: 777 }, ...health);
     const c = conversation({});
-    const s = conversation({});
+    const s = conversation({ client: '10.0.1.254', clientPort: 61000 });
     const client = sideOf([...at(c, T), ...failed], 'client');
     const server = sideOf(
       [
@@ -284,17 +286,24 @@ describe('unpaired connections and their reasons', () => {
           check,
           T.map((t) => t + 0.3),
         ),
+        ...at(
+          stranger,
+          T.map((t) => t + 0.6),
+        ),
       ],
       'server',
     );
     const r = pairSessions(client, server);
-    expect(r.pairs).toHaveLength(1);
-    const reasons = r.unpaired.map((u) => [u.side, u.reason]);
-    expect(reasons).toEqual([
+    expect(r.pairs.map((p) => p.kind)).toEqual(['translated']);
+    expect(r.unpaired.map((u) => [u.side, u.reason])).toEqual([
       ['client', 'never-forwarded'],
       ['server', 'device-generated'],
+      ['server', 'no-match'],
     ]);
     expect(r.unpaired[0]!.isn).toBe(7);
+    expect(r.unpaired[2]!.detail).toBe(
+      "opened from 10.0.1.77, which no paired connection uses: probably not the device's",
+    );
   });
 
   test('a connection long after the other capture ended is outside it', () => {

@@ -169,9 +169,12 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     for (const s of p.server) pairedS[s] = 1;
   }
   const hints = parseHints(opts, warnings);
+  // Where the device's traffic goes on the client side, and comes from on the server side.
+  const destinations = new Set(pairs.map((p) => p.clientTuple.dstIp));
+  const sources = new Set(pairs.flatMap((p) => p.serverTuples.map((t) => t.srcIp)));
   const unpaired = [
-    ...unpairedOf(client, server, pairedC, clock, hints),
-    ...unpairedOf(server, client, pairedS, clock, hints),
+    ...unpairedOf(client, server, pairedC, clock, hints, destinations),
+    ...unpairedOf(server, client, pairedS, clock, hints, sources),
   ];
 
   overlapWarning(client, server, clock !== null ? coarse.offsetNs : null, warnings);
