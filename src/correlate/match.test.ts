@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { type RecordSpec, type TcpOption, tcpPacket, writePcap } from '../../test/helpers/packets.js';
 import type { ClockAlignment } from './clock.js';
-import { FIELD_NAMES, type MatchEvent, type MatchOptions, matchPackets } from './match.js';
+import { FIELD_NAMES, type MatchEvent, type MatchOptions, type MatchStats, matchPackets } from './match.js';
 import { loadSide } from './side.js';
 import type { PairKind, PairMatch, SessionPair } from './types.js';
 
@@ -151,13 +151,19 @@ interface Outcome {
 }
 
 /** Writes both files, runs pass 1 on each, pairs their first sessions, and matches. */
-function run(dev: Device, kind: PairKind | 'no pair' = 'same', opts: MatchOptions = {}): Outcome {
+function run(
+  dev: Device,
+  kind: PairKind | 'no pair' = 'same',
+  opts: MatchOptions = {},
+  sorted = true,
+): Outcome {
   const dir = mkdtempSync(join(tmpdir(), 'dualcap-match-'));
   const byTime = (a: RecordSpec, b: RecordSpec) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec;
   const clientPath = join(dir, 'client.pcap');
   const serverPath = join(dir, 'server.pcap');
-  writeFileSync(clientPath, writePcap([...dev.client].sort(byTime), { precision: 'ns' }));
-  writeFileSync(serverPath, writePcap([...dev.server].sort(byTime), { precision: 'ns' }));
+  const order = (records: RecordSpec[]) => (sorted ? [...records].sort(byTime) : records);
+  writeFileSync(clientPath, writePcap(order(dev.client), { precision: 'ns' }));
+  writeFileSync(serverPath, writePcap(order(dev.server), { precision: 'ns' }));
   const client = loadSide(clientPath, 'client');
   const server = loadSide(serverPath, 'server');
   const base = Math.min(client.baseSec, server.baseSec);
@@ -391,6 +397,25 @@ describe('matchPackets on synthetic pairs', () => {
     expect(match.injected).toEqual([0, 1]);
     expect(of('client', 4)).toMatchObject({ event: 'injected' });
     expect(of('client', 5)).toMatchObject({ event: 'matched', otherPacket: 4, delayNs: 5_000 });
+  });
+
+  test('timestamps running backwards cannot grow the window past its bound', () => {
+    const dev = new Device().handshake(0);
+    for (let i = 0; i < 60; i++) dev.send((1 + i) * MS, data(CLIENT_ISN + 1 + i * 10, 10, 10 + i));
+    const byTime = (a: RecordSpec, b: RecordSpec) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec;
+    dev.client.sort(byTime);
+    dev.server.sort(byTime);
+    // A first client-side packet stamped an hour late: every later packet looks older than it.
+    const late = { ...dev.client[0]!, tsSec: dev.client[0]!.tsSec + 3600 };
+    dev.client.unshift(late);
+    const stats: MatchStats = { packets: [0, 0], peakWindow: 0, forced: 0 };
+    const { events } = run(dev, 'same', { maxWindowPackets: 16, stats }, false);
+    expect(stats.peakWindow).toBeLessThanOrEqual(16 + 2);
+    expect(stats.forced).toBeGreaterThan(0);
+    expect(stats.packets).toEqual([dev.client.length, dev.server.length]);
+    // Every packet still gets exactly one verdict.
+    expect(events).toHaveLength(dev.client.length + dev.server.length);
+    expect(new Set(events.map((e) => `${e.side}#${e.packet}`)).size).toBe(events.length);
   });
 
   test('packets beyond the end of the other capture are outside it, not drops', () => {

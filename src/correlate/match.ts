@@ -108,6 +108,11 @@ export interface MatchOptions {
   slackNs?: number;
   /** Examples of dropped and injected packets kept per pair. Default 8. */
   maxExamples?: number;
+  /**
+   * Most packets held in the window (about 190 bytes each). Beyond it the oldest packet is decided at once,
+   * as if aged: memory stays bounded even when timestamps run backwards for a long stretch. Default 1,000,000.
+   */
+  maxWindowPackets?: number;
   onPacket?: (event: MatchEvent) => void;
   /** Filled in with counts about the run (for progress reports and benchmarks). */
   stats?: MatchStats;
@@ -118,6 +123,8 @@ export interface MatchStats {
   packets: [number, number];
   /** Most packets held in the matching window at once: what pass 2's memory follows. */
   peakWindow: number;
+  /** Packets decided before their time because the window was full (see maxWindowPackets). */
+  forced: number;
 }
 
 const EVENT_KINDS: MatchEventKind[] = [
@@ -187,6 +194,7 @@ class Matcher {
   private readonly slackNs: number;
   private readonly onPacket: ((e: MatchEvent) => void) | undefined;
   private readonly stats: MatchStats | null;
+  private readonly maxWindow: number;
   private readonly event: MatchEvent = {
     side: 'client',
     packet: 0,
@@ -222,7 +230,9 @@ class Matcher {
     if (this.stats) {
       this.stats.packets = [0, 0];
       this.stats.peakWindow = 0;
+      this.stats.forced = 0;
     }
+    this.maxWindow = Math.max(16, opts.maxWindowPackets ?? 1_000_000);
     const maxExamples = opts.maxExamples ?? 8;
     this.sessionState = [
       new Int32Array(client.sessions.length).fill(-1),
@@ -393,7 +403,9 @@ class Matcher {
       if (w.state[f] === PENDING) {
         const upstream = (w.side[f] === 0) === (w.dir[f] === 0);
         const age = upstream ? this.maxDelayNs + this.slackNs : this.slackNs;
-        if (!final && !(w.timeNs[f]! + age < this.nowNs)) break;
+        const full = w.size > this.maxWindow;
+        if (!final && !full && !(w.timeNs[f]! + age < this.nowNs)) break;
+        if (full && !final && this.stats) this.stats.forced++;
         w.unindex(f);
         const pi = w.pair[f]!;
         const dir = w.dir[f]! as 0 | 1;
