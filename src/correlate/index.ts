@@ -1,0 +1,64 @@
+/**
+ * Correlation: two captures of the same traffic, one on each side of a middlebox, in three steps
+ * (see types.ts): pass 1 reads each file into sessions, pairing relates them and aligns the clocks, pass 2
+ * reads both files again in aligned time order and matches packets within pairs.
+ */
+
+import { type MatchOptions, matchPackets } from './match.js';
+import { type PairOptions, pairSessions } from './pair.js';
+import { loadSide } from './side.js';
+import type { Correlation, SideData } from './types.js';
+
+export type { ClockAlignment } from './clock.js';
+export { toClientNs, toServerNs } from './clock.js';
+export type { MatchEvent, MatchOptions, MatchStats } from './match.js';
+export type { PairOptions } from './pair.js';
+export { loadSide } from './side.js';
+export * from './types.js';
+
+export interface CorrelateOptions extends PairOptions {
+  match?: MatchOptions;
+  /** Called between steps, for progress output: 'client', 'server', 'pairing', 'matching'. */
+  onStep?: (step: 'client' | 'server' | 'pairing' | 'matching') => void;
+}
+
+/**
+ * Correlate a client-side and a server-side capture. Throws the CaptureError of a file that cannot be
+ * opened; a file cut short or corrupt part way is used up to the problem (see SideData.error).
+ */
+export function correlate(clientPath: string, serverPath: string, opts: CorrelateOptions = {}): Correlation {
+  opts.onStep?.('client');
+  const client = loadSide(clientPath, 'client');
+  opts.onStep?.('server');
+  const server = loadSide(serverPath, 'server');
+  return correlateSides(client, server, opts);
+}
+
+/** Pairing and pass 2 over sides already read by `loadSide`. */
+export function correlateSides(client: SideData, server: SideData, opts: CorrelateOptions = {}): Correlation {
+  opts.onStep?.('pairing');
+  const { match, onStep: _onStep, ...pairOpts } = opts;
+  const paired = pairSessions(client, server, pairOpts);
+  opts.onStep?.('matching');
+  const matches = matchPackets(
+    client.path,
+    server.path,
+    client,
+    server,
+    paired.pairs,
+    paired.alignment,
+    match ?? {},
+  );
+  const warnings = [...paired.warnings];
+  return {
+    client,
+    server,
+    baseSec: paired.baseSec,
+    alignment: paired.alignment,
+    swapped: paired.swapped,
+    pairs: paired.pairs,
+    unpaired: paired.unpaired,
+    matches,
+    warnings,
+  };
+}
