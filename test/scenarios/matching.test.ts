@@ -10,7 +10,8 @@
  * - injected packets only where the device makes them (SYNPROXY's handshake packets and window update);
  * - field changes: TTL - 1 everywhere, addresses and ports for NAT, seq and timestamps for SYNPROXY s2c.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { readAll } from '../../src/capture/index.js';
@@ -20,6 +21,7 @@ import { pairSessions } from '../../src/correlate/pair.js';
 import { loadSide } from '../../src/correlate/side.js';
 import type { PairKind, PairMatch, SessionPair, SideData } from '../../src/correlate/types.js';
 import { Decoder, formatAddress, TCP_ACK, TCP_SYN } from '../../src/decode/index.js';
+import { internetChecksum, pseudoHeader, type RecordSpec, writePcap } from '../helpers/packets.js';
 import { retimeCapture } from '../helpers/retime.js';
 
 type TruthTuple = [string, number, string, number];
@@ -71,7 +73,12 @@ function sessionsByKey(side: SideData): Map<string, number> {
 }
 
 /** SessionPairs from the truth: tuples + ISNs locate the sessions; offsets are the truth's, negated. */
-function truthPairs(truth: Truth, client: SideData, server: SideData): SessionPair[] {
+function truthPairs(
+  truth: Truth,
+  client: SideData,
+  server: SideData,
+  serverIsnShift: (clientPort: number) => number = () => 0,
+): SessionPair[] {
   const clientKeys = sessionsByKey(client);
   const serverKeys = sessionsByKey(server);
   const kind = KIND_OF_DEVICE[truth.device.kind] ?? 'same';
@@ -80,7 +87,9 @@ function truthPairs(truth: Truth, client: SideData, server: SideData): SessionPa
     const sc = conn.server[0];
     if (sc === undefined) continue;
     const ci = clientKeys.get(`${conn.client.tuple.join('|')}#${conn.client.isn}`);
-    const si = serverKeys.get(`${sc.tuple.join('|')}#${sc.isn}`);
+    const si = serverKeys.get(
+      `${sc.tuple.join('|')}#${(sc.isn + serverIsnShift(conn.client.tuple[1])) >>> 0}`,
+    );
     if (ci === undefined || si === undefined)
       throw new Error(`no sessions for ${conn.client.tuple.join('|')}`);
     const [c, d, e, f] = conn.client.tuple;
@@ -341,6 +350,127 @@ describe('packet matching on the lab scenarios', () => {
       }
     },
   );
+});
+
+/**
+ * A sequence randomiser made from a sample: the server-side capture rewritten as if the device had added
+ * a constant per connection and direction to every sequence number and to the acknowledgements of it,
+ * checksums recomputed; SACK blocks shifted the same way, or left as they were (`sackBug`: the known
+ * randomiser bug). Everything else is what the real router forwarded.
+ */
+function randomisedCopy(
+  path: string,
+  serverPort: number,
+  delta: (clientPort: number) => [number, number],
+  sackBug: boolean,
+): { path: string; sackPackets: [Set<number>, Set<number>] } {
+  const decoder = new Decoder();
+  const records: RecordSpec[] = [];
+  const sackPackets: [Set<number>, Set<number>] = [new Set(), new Set()];
+  const result = readAll(path, (rec) => {
+    const data = rec.buf.slice(rec.offset, rec.offset + rec.caplen);
+    const v = decoder.decode(rec);
+    if (v.isTcp && v.ipVersion === 4 && !v.truncated) {
+      const c2s = v.dstPort === serverPort;
+      const [dc, ds] = delta(c2s ? v.srcPort : v.dstPort);
+      const own = c2s ? dc : ds;
+      const other = c2s ? ds : dc;
+      const tcp = v.l4Offset - rec.offset;
+      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      dv.setUint32(tcp + 4, (v.seq + own) >>> 0);
+      if (v.flags & TCP_ACK) dv.setUint32(tcp + 8, (v.ack + other) >>> 0);
+      // SACK blocks acknowledge the other direction's bytes.
+      const end = tcp + v.tcpHeaderLength;
+      for (let at = tcp + 20; at < end; ) {
+        const kind = data[at]!;
+        if (kind === 0) break;
+        if (kind === 1) {
+          at++;
+          continue;
+        }
+        const len = data[at + 1]!;
+        if (len < 2) break;
+        if (kind === 5) {
+          sackPackets[c2s ? 0 : 1].add(rec.index);
+          if (!sackBug) {
+            for (let e = at + 2; e + 4 <= at + len; e += 4) dv.setUint32(e, (dv.getUint32(e) + other) >>> 0);
+          }
+        }
+        at += len;
+      }
+      const ip = v.l3Offset - rec.offset;
+      const segmentEnd = ip + dv.getUint16(ip + 2);
+      dv.setUint16(tcp + 16, 0);
+      const segment = data.subarray(tcp, segmentEnd);
+      const header = pseudoHeader(
+        data.subarray(ip + 12, ip + 16),
+        data.subarray(ip + 16, ip + 20),
+        6,
+        segment.length,
+      );
+      dv.setUint16(tcp + 16, internetChecksum(header, segment));
+    }
+    records.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data, origLen: rec.len });
+  });
+  const out = join(mkdtempSync(join(tmpdir(), 'dualcap-reseq-')), 'server-side.pcap');
+  writeFileSync(out, writePcap(records, { precision: result.info.precisionDigits > 6 ? 'ns' : 'us' }));
+  return { path: out, sackPackets };
+}
+
+describe('sequence randomiser made from the drop sample (losses, so SACK blocks both ways)', () => {
+  const ok = existsSync(join(samplesDir, 'drop', 'truth.json'));
+  test.each([false, true])('SACK blocks left untranslated: %s', (sackBug) => {
+    if (!ok) return;
+    const dir = join(samplesDir, 'drop');
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+    const delta = (port: number): [number, number] => [
+      Math.imul(port, 0x9e3779b1) >>> 0,
+      Math.imul(port + 7, 0x85ebca6b) >>> 0,
+    ];
+    const client = loadSide(join(dir, truth.captures.client), 'client');
+    const serverPort = truth.connections[0]!.server[0]!.tuple[3];
+    const copy = randomisedCopy(join(dir, truth.captures.server), serverPort, delta, sackBug);
+    const server = loadSide(copy.path, 'server');
+    const base = Math.min(client.baseSec, server.baseSec);
+    client.shiftNs = (client.baseSec - base) * 1e9;
+    server.shiftNs = (server.baseSec - base) * 1e9;
+    const pairs = truthPairs(truth, client, server, (port) => delta(port)[0]).map((p) => {
+      const [c2s, s2c] = delta(p.clientTuple.srcPort);
+      return { ...p, kind: 'seq-shifted' as const, seqOffsets: { c2s, s2c } };
+    });
+    // Server-side packets with SACK blocks that were matched, per direction.
+    const matchedSack = [0, 0];
+    const matches = matchPackets(client.path, server.path, client, server, pairs, SAME_CLOCK, {
+      onPacket: (e) => {
+        if (e.side === 'server' && e.event === 'matched' && copy.sackPackets[e.dir].has(e.packet))
+          matchedSack[e.dir]!++;
+      },
+    });
+    expect(sum(matches, (m) => m.dropped)).toEqual([truth.drops.c2s.length, truth.drops.s2c.length]);
+    expect(sum(matches, (m) => m.injected)).toEqual([0, 0]);
+    for (const m of matches) {
+      const [c2s, s2c] = delta(pairs[m.pair]!.clientTuple.srcPort);
+      const change = (field: string, d: 0 | 1) => m.changes.find((c) => c.field === field && c.dir === d);
+      expect(change('seq', 0)?.delta).toBe(c2s);
+      // Deltas are downstream minus upstream: client side minus server side for server-to-client packets.
+      expect(change('seq', 1)?.delta).toBe(-s2c >>> 0);
+    }
+    // Every matched packet with SACK blocks shows the bug, and only then.
+    const sackChanges = [0, 1].map((d) =>
+      matches.reduce(
+        (n, m) => n + (m.changes.find((c) => c.field === 'sack-blocks' && c.dir === d)?.count ?? 0),
+        0,
+      ),
+    );
+    if (!sackBug) expect(sackChanges).toEqual([0, 0]);
+    else {
+      expect(sackChanges[0]).toBeGreaterThan(0);
+      expect(sackChanges[1]).toBeGreaterThan(0);
+      expect(sackChanges).toEqual(matchedSack);
+      const example = matches.flatMap((m) => m.changes).find((c) => c.field === 'sack-blocks');
+      expect(example?.delta).toBe(0);
+    }
+  });
 });
 
 const TERMINATING = ['haproxy-tcp', 'nginx-pool'].filter((s) =>
