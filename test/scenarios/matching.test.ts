@@ -158,10 +158,25 @@ function retimedAlignment(t0Ns: bigint, baseSec: number): ClockAlignment {
   return { ...SAME_CLOCK, offsetNs: -Number(SHIFT_NS), skewPpm: (-k / (1 + k)) * 1e6, referenceNs: ref };
 }
 
+/**
+ * Pass 1 once per file for the whole suite: matching does not change SideData, and every user sets the
+ * same shifts (both sides on the earlier base second).
+ */
+const sideCache = new Map<string, SideData>();
+function loaded(path: string, side: 'client' | 'server'): SideData {
+  const key = `${side}:${path}`;
+  let data = sideCache.get(key);
+  if (data === undefined) {
+    data = loadSide(path, side);
+    sideCache.set(key, data);
+  }
+  return data;
+}
+
 function run(scenario: string, variant: Variant): Run {
   const dir = join(samplesDir, scenario);
   const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
-  const client = loadSide(join(dir, truth.captures.client), 'client');
+  const client = loaded(join(dir, truth.captures.client), 'client');
   let serverPath = join(dir, truth.captures.server);
   let t0Ns = 0n;
   if (variant === 'server retimed') {
@@ -169,7 +184,7 @@ function run(scenario: string, variant: Variant): Run {
     serverPath = retimed.path;
     t0Ns = retimed.t0Ns;
   }
-  const server = loadSide(serverPath, 'server');
+  const server = loaded(serverPath, 'server');
   let pairs: SessionPair[];
   let alignment: ClockAlignment;
   if (variant === 'pairing') {
@@ -427,7 +442,7 @@ describe('sequence randomiser made from the drop sample (losses, so SACK blocks 
       Math.imul(port, 0x9e3779b1) >>> 0,
       Math.imul(port + 7, 0x85ebca6b) >>> 0,
     ];
-    const client = loadSide(join(dir, truth.captures.client), 'client');
+    const client = loaded(join(dir, truth.captures.client), 'client');
     const serverPort = truth.connections[0]!.server[0]!.tuple[3];
     const copy = randomisedCopy(join(dir, truth.captures.server), serverPort, delta, sackBug);
     const server = loadSide(copy.path, 'server');
@@ -485,8 +500,8 @@ describe('terminating devices: handshake and message timing', () => {
   test.each(TERMINATING)('%s', (scenario) => {
     const dir = join(samplesDir, scenario);
     const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
-    const client = loadSide(join(dir, truth.captures.client), 'client');
-    const server = loadSide(join(dir, truth.captures.server), 'server');
+    const client = loaded(join(dir, truth.captures.client), 'client');
+    const server = loaded(join(dir, truth.captures.server), 'server');
     const paired = pairSessions(client, server);
     const kinds = new Map<string, number>();
     const matches = matchPackets(client.path, server.path, client, server, paired.pairs, paired.alignment, {
