@@ -138,6 +138,13 @@ const EVENT_KINDS: MatchEventKind[] = [
   'unpaired',
 ];
 
+/**
+ * CANDIDATE BOUND: at most this many pending packets with the same key are weighed for one match (newest
+ * first, the order of the key chains), so a flood of identical packets the device drops (repeated pure
+ * ACKs) costs a bounded time per packet instead of growing with the flood.
+ */
+const MAX_CANDIDATES = 256;
+
 const TCP_SYN = 0x002;
 const TCP_ACK = 0x010;
 
@@ -355,8 +362,10 @@ class Matcher {
     let best = -1;
     let bestScore = -1;
     let bestDistance = Number.POSITIVE_INFINITY;
-    for (let c = w.chainOf(s); c >= 0; c = w.chainNext(c)) {
+    let examined = 0;
+    for (let c = w.chainOf(s); c >= 0 && examined < MAX_CANDIDATES; c = w.chainNext(c)) {
       if (w.side[c] === side || !w.sameKey(c, s)) continue;
+      examined++;
       const delay = upstream ? w.timeNs[c]! - t : t - w.timeNs[c]!;
       if (delay < lo || delay > hi) continue;
       let score = 0;
