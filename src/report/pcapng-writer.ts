@@ -27,6 +27,8 @@ const MAX_OPTION_BYTES = 0xffff;
 const UTF8_PER_UNIT = 3;
 const DEFAULT_CHUNK_BYTES = 1 << 20;
 const TWO_32 = 0x100000000;
+/** Largest seconds writeTicks handles exactly (year 2242). */
+const MAX_SEC = 2 ** 33;
 
 export interface SectionOptions {
   comments?: readonly string[];
@@ -114,7 +116,7 @@ export class PcapngWriter {
     return this.interfaces++;
   }
 
-  /** An Enhanced Packet Block. Times before the epoch are written as 0 (the format has no sign). */
+  /** An Enhanced Packet Block. Times before the epoch (the format has no sign) or past 2^33 s are written as 0. */
   writePacket(p: PacketOut): void {
     if (p.interfaceId < 0 || p.interfaceId >= this.interfaces) {
       throw new RangeError(`pcapng writer: interface ${p.interfaceId} was not written`);
@@ -122,8 +124,10 @@ export class PcapngWriter {
     const caplen = Math.max(0, Math.min(p.caplen, p.buf.length - p.offset));
     const start = this.beginBlock(EPB_TYPE, 20 + caplen + 3 + this.textOptionsRoom(p.comments) + 12);
     this.u32(p.interfaceId);
-    const sec = p.tsSec >= 0 ? p.tsSec : 0;
-    const nsec = p.tsSec >= 0 ? p.tsNsec : 0;
+    // NaN and times the 64-bit count cannot hold fail this test too.
+    const inRange = p.tsSec >= 0 && p.tsSec < MAX_SEC && p.tsNsec >= 0 && p.tsNsec < 1e9;
+    const sec = inRange ? Math.floor(p.tsSec) : 0;
+    const nsec = inRange ? Math.floor(p.tsNsec) : 0;
     writeTicks(this.view, this.at, sec, nsec);
     this.at += 8;
     this.u32(caplen);
