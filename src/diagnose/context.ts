@@ -28,6 +28,8 @@ export interface Context {
   clientNs(relNs: number): number;
   /** A server-side session time mapped onto the client clock (ns from the correlation's base second). */
   serverOnClientNs(relNs: number): number;
+  /** A server-clock time already counted from the correlation's base second (PacketEvent.relNs), mapped. */
+  serverBaseNsOnClient(ns: number): number;
 }
 
 const PASS_THROUGH_KINDS: ReadonlySet<PairKind> = new Set(['same', 'translated', 'seq-shifted', 'spliced']);
@@ -52,5 +54,6 @@ export function buildContext(c: Correlation, opts: DiagnoseOptions = {}): Contex
     serverSessions: (pair) => pair.server.map((i) => session(c.server, i)),
     clientNs: (relNs) => relNs + c.client.shiftNs,
     serverOnClientNs: (relNs) => toClientNs(c.alignment, relNs + c.server.shiftNs),
+    serverBaseNsOnClient: (ns) => toClientNs(c.alignment, ns),
   };
 }

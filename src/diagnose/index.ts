@@ -7,7 +7,20 @@ import type { Correlation } from '../correlate/types.js';
 import { buildContext, type Context, type DiagnoseOptions } from './context.js';
 import { isUndecided, type RuleOutcome } from './evidence.js';
 import { deviceKind } from './kind.js';
+import { applyReadingRules } from './reading.js';
+import { bogusSynAck, ignoresHandshakeAck } from './rules/endpoint.js';
 import { decrementsTtl, forwardsPackets } from './rules/forwarding.js';
+import { answersSyn, delaysServerConnect, splicesAfterHandshake } from './rules/handshake.js';
+import { dropsPackets, injectsPackets } from './rules/loss.js';
+import {
+  rewritesDestinationAddress,
+  rewritesDestinationPort,
+  rewritesOptions,
+  rewritesSequence,
+  rewritesSourceAddress,
+  rewritesSourcePort,
+} from './rules/rewrites.js';
+import { modifiesPayload, poolsConnections, resegments } from './rules/streams.js';
 import { terminatesTcp } from './rules/termination.js';
 import { summarize } from './summary.js';
 import { BEHAVIOUR_IDS, type Behaviour, type Diagnosis, type Undecided } from './types.js';
@@ -16,18 +29,39 @@ export type { DiagnoseOptions } from './context.js';
 export * from './types.js';
 
 /** Every behaviour rule, one per vocabulary id it can report. */
-const RULES: readonly ((ctx: Context) => RuleOutcome)[] = [forwardsPackets, decrementsTtl, terminatesTcp];
+const RULES: readonly ((ctx: Context) => RuleOutcome)[] = [
+  forwardsPackets,
+  decrementsTtl,
+  rewritesSourceAddress,
+  rewritesDestinationAddress,
+  rewritesSourcePort,
+  rewritesDestinationPort,
+  rewritesSequence,
+  terminatesTcp,
+  answersSyn,
+  splicesAfterHandshake,
+  delaysServerConnect,
+  poolsConnections,
+  modifiesPayload,
+  rewritesOptions,
+  resegments,
+  dropsPackets,
+  injectsPackets,
+  bogusSynAck,
+  ignoresHandshakeAck,
+];
 
 export function diagnose(c: Correlation, opts: DiagnoseOptions = {}): Diagnosis {
   const ctx = buildContext(c, opts);
-  const behaviours: Behaviour[] = [];
+  const found: Behaviour[] = [];
   const undecided: Undecided[] = [];
   for (const rule of RULES) {
     const outcome = rule(ctx);
     if (outcome === null) continue;
     if (isUndecided(outcome)) undecided.push(outcome);
-    else behaviours.push(outcome);
+    else found.push(outcome);
   }
+  const behaviours = applyReadingRules(found);
   const order = (id: string) => BEHAVIOUR_IDS.indexOf(id as (typeof BEHAVIOUR_IDS)[number]);
   behaviours.sort((a, b) => order(a.id) - order(b.id));
   const kind = deviceKind(behaviours);
