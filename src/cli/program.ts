@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SORT_KEYS } from '../report/sessions-select.js';
+import { type AnalyzeArgs, analyze, analyzeOptions } from './analyze.js';
 import { inspect, renderInspectText } from './inspect.js';
 import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
 import { type SessionsArgs, sessions, sessionsOptions } from './sessions.js';
@@ -90,6 +91,38 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
         process.stderr.write(`dualcap: ${result.error}\n`);
         state.exitCode = EXIT_USAGE;
       }
+    });
+
+  program
+    .command('analyze')
+    .description(
+      'Correlate a capture taken on the client side of a middlebox with one taken on its server side, and report what the device did.',
+    )
+    .argument('<client-side>', 'capture taken between the clients and the device')
+    .argument('<server-side>', 'capture taken between the device and the servers')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']))
+    .option('--vip <addr>', 'address (or prefix) the clients connect to')
+    .option('--device-ip <addr>', 'address (or prefix) the device connects to the servers from')
+    .option('--server-net <prefix>', 'where the servers are, e.g. 10.0.2.0/24')
+    .option(
+      '--offset <duration>',
+      'add to server-side times to get client-side times: "3h17m", "-250ms", "11820.5" (s)',
+    )
+    .option('--skew <ppm>', 'server-side clock rate error in parts per million (with or without --offset)')
+    .option('--pair <id>', 'show this pair side by side (ids as in the JSON report)')
+    .option('--client-port <n>', 'show the connections from this client-side port side by side')
+    .option('--raw', 'side-by-side view: raw sequence and acknowledgement numbers')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .action((clientSide: string, serverSide: string, o: AnalyzeArgs & { output?: string }) => {
+      const opts = analyzeOptions(o);
+      const sink = new TextSink(o.output);
+      let result: ReturnType<typeof analyze>;
+      try {
+        result = analyze(clientSide, serverSide, sink, opts);
+      } finally {
+        sink.close();
+      }
+      for (const w of result.warnings) process.stderr.write(`dualcap: warning: ${w}\n`);
     });
 
   return program;

@@ -1,0 +1,225 @@
+/**
+ * `dualcap analyze CLIENT_SIDE SERVER_SIDE`: correlate two captures, diagnose the device, print the report
+ * (text with side-by-side views, or the JSON document of docs/report-schema.md). `verify` runs the same
+ * analysis and checks the report against expectations.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { CaptureError } from '../capture/types.js';
+import { collectDetails, DEFAULT_DETAIL_PACKETS } from '../correlate/detail.js';
+import { type CorrelateOptions, type Correlation, correlate } from '../correlate/index.js';
+import { parsePrefix } from '../correlate/pair-hints.js';
+import { diagnose } from '../diagnose/index.js';
+import { buildReport } from '../report/report-json.js';
+import type { Report } from '../report/report-schema.js';
+import { renderReportText, type TextView } from '../report/report-text.js';
+import { defaultViews, type ViewChoice, viewOfPair, viewsOfClientPort } from '../report/report-views.js';
+import { Progress, type TextSink, UsageError } from './output.js';
+import { VERSION } from './version.js';
+
+/** Rows of a side-by-side view chosen by default (a view asked for with --pair shows every row). */
+export const DEFAULT_VIEW_ROWS = 40;
+
+/** Options as commander hands them over (strings), before checking. */
+export interface AnalyzeArgs {
+  format?: string;
+  vip?: string;
+  deviceIp?: string;
+  serverNet?: string;
+  offset?: string;
+  skew?: string;
+  pair?: string;
+  clientPort?: string;
+  raw?: boolean;
+}
+
+export interface AnalyzeOptions {
+  format: 'text' | 'json';
+  correlate: CorrelateOptions;
+  pair: number | null;
+  clientPort: number | null;
+  raw: boolean;
+}
+
+const UNIT_NS: Record<string, number> = { h: 3600e9, m: 60e9, s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
+const DURATION_FORMS = 'e.g. "3h17m", "-250ms", "1m2.5s", "11820.5" (seconds); units h, m, s, ms, us, ns';
+
+/**
+ * A signed duration in ns: a number alone is seconds ("11820.5"); otherwise one or more number+unit parts
+ * ("3h17m", "-1h2m3.5s", "+250us"). Null when the text is not one of these forms.
+ */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  const m = /^([+-]?)(.*)$/.exec(t);
+  if (m === null) return null;
+  const sign = m[1] === '-' ? -1 : 1;
+  const body = m[2] ?? '';
+  if (/^\d+(\.\d+)?$/.test(body)) return sign * Number(body) * 1e9;
+  if (body === '' || !/^(\d+(\.\d+)?(h|ms|m|s|us|ns))+$/.test(body)) return null;
+  let total = 0;
+  for (const part of body.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g))
+    total += Number(part[1]) * UNIT_NS[part[2]!]!;
+  return Number.isFinite(total) ? sign * total : null;
+}
+
+function wholeNumber(name: string, text: string, max: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) > max)
+    throw new UsageError(`${name}: expected a whole number from 0 to ${max}, got "${text}"`);
+  return Number(text);
+}
+
+function hint(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (parsePrefix(text) === null)
+    throw new UsageError(
+      `${name}: "${text}" is not an IPv4 or IPv6 address or prefix (e.g. 10.0.0.1 or 10.0.0.0/24)`,
+    );
+  return text;
+}
+
+/** The correlation options shared by analyze and verify: hints and clock overrides. */
+export function correlateOptions(a: AnalyzeArgs): CorrelateOptions {
+  const opts: CorrelateOptions = {};
+  const vip = hint('--vip', a.vip);
+  const deviceIp = hint('--device-ip', a.deviceIp);
+  const serverNet = hint('--server-net', a.serverNet);
+  if (vip !== undefined) opts.vip = vip;
+  if (deviceIp !== undefined) opts.deviceIp = deviceIp;
+  if (serverNet !== undefined) opts.serverNet = serverNet;
+  if (a.offset !== undefined) {
+    const ns = parseDuration(a.offset);
+    if (ns === null)
+      throw new UsageError(`--offset: cannot read "${a.offset}" as a duration: ${DURATION_FORMS}`);
+    opts.offsetNs = ns;
+  }
+  if (a.skew !== undefined) {
+    const ppm = Number(a.skew);
+    if (a.skew.trim() === '' || !Number.isFinite(ppm) || Math.abs(ppm) > 1e5)
+      throw new UsageError(`--skew: expected parts per million between -100000 and 100000, got "${a.skew}"`);
+    opts.skewPpm = ppm;
+  }
+  return opts;
+}
+
+/** Checks and converts the command's options; every problem is a UsageError (exit 2). */
+export function analyzeOptions(a: AnalyzeArgs): AnalyzeOptions {
+  const format = (a.format ?? 'text') as 'text' | 'json';
+  const pair = a.pair === undefined ? null : wholeNumber('--pair', a.pair, Number.MAX_SAFE_INTEGER);
+  const clientPort = a.clientPort === undefined ? null : wholeNumber('--client-port', a.clientPort, 65535);
+  if (pair !== null && clientPort !== null)
+    throw new UsageError('--pair and --client-port both choose the view: give one');
+  if (format === 'json' && (pair !== null || clientPort !== null || a.raw))
+    throw new UsageError(
+      '--pair, --client-port and --raw choose the side-by-side view of the text report: use --format text',
+    );
+  return { format, correlate: correlateOptions(a), pair, clientPort, raw: Boolean(a.raw) };
+}
+
+/** Refuses what cannot be two captures of one device: missing files, directories, the same file twice. */
+export function checkInputs(clientPath: string, serverPath: string): void {
+  for (const [side, p] of [
+    ['client-side', clientPath],
+    ['server-side', serverPath],
+  ] as const) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `${side} capture ${p}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
+    }
+    if (!st.isFile()) throw new UsageError(`${side} capture ${p}: not a file`);
+  }
+  if (realpathSync(clientPath) === realpathSync(serverPath))
+    throw new UsageError(
+      `the client-side and server-side captures are the same file (${clientPath}): give the capture of each side of the device`,
+    );
+}
+
+export interface Analysis {
+  correlation: Correlation;
+  report: Report;
+}
+
+const STEPS = ['client', 'server', 'pairing', 'matching'] as const;
+
+/** Reads, correlates and diagnoses; a capture that cannot be read is a UsageError naming the file. */
+export function runAnalysis(clientPath: string, serverPath: string, opts: CorrelateOptions): Analysis {
+  checkInputs(clientPath, serverPath);
+  const progress = new Progress('analyzing');
+  let correlation: Correlation;
+  try {
+    correlation = correlate(clientPath, serverPath, {
+      ...opts,
+      onStep: (step) => progress.update(STEPS.indexOf(step), STEPS.length),
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) throw new UsageError(e.message);
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) throw new UsageError(err.message);
+    throw e;
+  } finally {
+    progress.done();
+  }
+  const diagnosis = diagnose(correlation);
+  const report = buildReport(correlation, diagnosis, { name: 'dualcap', version: VERSION });
+  return { correlation, report };
+}
+
+function chooseViews(report: Report, opts: AnalyzeOptions): ViewChoice[] {
+  if (opts.pair !== null) {
+    const v = viewOfPair(report, opts.pair);
+    if (v === null) {
+      const ids = report.pairs.map((p) => p.id);
+      const range =
+        ids.length === 0
+          ? 'there are no pairs'
+          : `pair ids run from ${Math.min(...ids)} to ${Math.max(...ids)}`;
+      throw new UsageError(`--pair ${opts.pair}: no such pair (${range})`);
+    }
+    return [v];
+  }
+  if (opts.clientPort !== null) {
+    const vs = viewsOfClientPort(report, opts.clientPort);
+    if (vs.length === 0)
+      throw new UsageError(`--client-port ${opts.clientPort}: no client-side connection from that port`);
+    return vs;
+  }
+  return defaultViews(report);
+}
+
+export interface AnalyzeResult {
+  report: Report;
+  /** Warnings for stderr: reading errors that ended a file early. */
+  warnings: string[];
+}
+
+export function analyze(
+  clientPath: string,
+  serverPath: string,
+  sink: TextSink,
+  opts: AnalyzeOptions,
+): AnalyzeResult {
+  const { correlation, report } = runAnalysis(clientPath, serverPath, opts.correlate);
+  if (opts.format === 'json') {
+    sink.line(JSON.stringify(report, null, 2));
+  } else {
+    const choices = chooseViews(report, opts);
+    const chosen = opts.pair !== null || opts.clientPort !== null;
+    const details = collectDetails(correlation, choices, {
+      maxPackets: DEFAULT_DETAIL_PACKETS,
+      ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
+    });
+    const views: TextView[] = choices.map((choice, i) => ({ choice, detail: details[i]! }));
+    sink.write(
+      renderReportText(report, views, {
+        raw: opts.raw,
+        maxRows: chosen ? null : DEFAULT_VIEW_ROWS,
+        baseSec: correlation.baseSec,
+      }),
+    );
+  }
+  const warnings = report.inputs.filter((i) => i.error !== null).map((i) => `${i.path}: ${i.error}`);
+  return { report, warnings };
+}
