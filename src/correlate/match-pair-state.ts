@@ -270,7 +270,28 @@ export class PairTable {
     const up = dir === 0 ? a : b;
     const down = dir === 0 ? b : a;
     if (f === F_SRC_PORT_INDEX || f === F_DST_PORT_INDEX) return [String(up.port), String(down.port)];
-    return [addressText(up), addressText(down)];
+    return [this.addressOf(pair, up), this.addressOf(pair, down)];
+  }
+
+  /** Address text, remembered for the pair being reported (its examples name the same endpoints). */
+  private textPair = -1;
+  private readonly textEndpoints: (Endpoint | null)[] = [null, null, null, null];
+  private readonly texts: string[] = ['', '', '', ''];
+  private addressOf(pair: number, e: Endpoint): string {
+    if (pair !== this.textPair) {
+      this.textPair = pair;
+      this.textEndpoints.fill(null);
+    }
+    for (let i = 0; i < 4; i++) {
+      const known = this.textEndpoints[i];
+      if (known === e) return this.texts[i]!;
+      if (known === null) {
+        this.textEndpoints[i] = e;
+        this.texts[i] = addressText(e);
+        return this.texts[i]!;
+      }
+    }
+    return addressText(e);
   }
 }
 
@@ -278,8 +299,12 @@ const F_SRC_INDEX = 31 - Math.clz32(F_SRC_ADDRESS);
 const F_SRC_PORT_INDEX = 31 - Math.clz32(F_SRC_PORT);
 const F_DST_PORT_INDEX = 31 - Math.clz32(F_DST_PORT);
 
+/** Reused for formatting: a typed array per call would cost more than the text. */
+const addressWords = new Uint32Array(4);
+
 function addressText(e: Endpoint): string {
-  return formatAddress(e.ipVersion, Uint32Array.from(e.addr));
+  for (let i = 0; i < 4; i++) addressWords[i] = e.addr[i]! >>> 0;
+  return formatAddress(e.ipVersion, addressWords);
 }
 
 function isEndpointField(f: number): boolean {
