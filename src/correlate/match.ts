@@ -9,9 +9,10 @@
  * side for server-to-client ones. Delay = downstream time minus upstream time, both on the client clock.
  *
  * MATCH KEY: pair, direction, sequence and acknowledgement numbers translated into the server side's
- * numbering with the pair's offsets, payload length, and the SYN/FIN/RST/ACK flags. A packet whose key is
- * found among the other side's pending packets, within the plausible delay range [-slack, maxDelay +
- * slack], is matched at once; otherwise it waits in the window.
+ * numbering with the pair's offsets, payload length, and the SYN/FIN/RST/ACK flags. A downstream packet
+ * whose key is found among the pending upstream packets, within the plausible delay range [-slack,
+ * maxDelay + slack], is matched at once; otherwise it waits in the window, as every upstream packet does
+ * until its copy comes.
  *
  * CHOOSING AMONG COPIES: several pending packets can share a key (a retransmission and its dropped
  * original, duplicates, repeated pure ACKs). Where the device is known to preserve the IP ID or the TCP
@@ -27,8 +28,9 @@
  * identical one, such as SYNPROXY's window update before the server's first ACK, stays an injection.)
  *
  * AGING: an upstream packet unmatched for maxDelay + slack after its time is dropped; a downstream packet
- * unmatched for slack after its time is injected. Either is "outside" instead when its counterpart would have fallen outside the other
- * capture's time range. Memory is the packets inside that window, never the whole capture.
+ * unmatched for slack after its time is injected. Either is "outside" instead when its counterpart would
+ * have fallen outside the other capture's time range. Memory is the packets inside that window (at most
+ * maxWindowPackets), never the whole capture.
  */
 import type { ClockAlignment } from './clock-result.js';
 import { ServerToClient } from './match-clock.js';
@@ -196,7 +198,7 @@ class Matcher {
   readonly toClient: ServerToClient;
   private readonly table: PairTable;
   /** Per side: session index -> pair number (index into `pairs`), or -1. */
-  private readonly sessionState: [Int32Array, Int32Array];
+  private readonly pairOfSession: [Int32Array, Int32Array];
   private readonly maxDelayNs: number;
   private readonly slackNs: number;
   private readonly onPacket: ((e: MatchEvent) => void) | undefined;
@@ -229,9 +231,14 @@ class Matcher {
     opts: MatchOptions,
   ) {
     this.toClient = new ServerToClient(alignment);
-    this.maxDelayNs = opts.maxDelayNs ?? 1e9;
-    const bound = Number.isFinite(alignment.boundNs) ? alignment.boundNs : this.maxDelayNs;
-    this.slackNs = opts.slackNs ?? bound + client.resolutionNs + server.resolutionNs;
+    // Options and bounds that are not finite non-negative numbers fall back to the defaults.
+    const usable = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x) && x >= 0;
+    this.maxDelayNs = usable(opts.maxDelayNs) ? opts.maxDelayNs : 1e9;
+    const bound = usable(alignment.boundNs) ? alignment.boundNs : this.maxDelayNs;
+    const resolution =
+      (usable(client.resolutionNs) ? client.resolutionNs : 0) +
+      (usable(server.resolutionNs) ? server.resolutionNs : 0);
+    this.slackNs = usable(opts.slackNs) ? opts.slackNs : bound + resolution;
     this.onPacket = opts.onPacket;
     this.stats = opts.stats ?? null;
     if (this.stats) {
@@ -239,15 +246,15 @@ class Matcher {
       this.stats.peakWindow = 0;
       this.stats.forced = 0;
     }
-    this.maxWindow = Math.max(16, opts.maxWindowPackets ?? 1_000_000);
+    this.maxWindow = Math.max(16, usable(opts.maxWindowPackets) ? opts.maxWindowPackets : 1_000_000);
     const maxExamples = opts.maxExamples ?? 8;
-    this.sessionState = [
+    this.pairOfSession = [
       new Int32Array(client.sessions.length).fill(-1),
       new Int32Array(server.sessions.length).fill(-1),
     ];
     pairs.forEach((pair, i) => {
-      if (pair.client >= 0 && pair.client < client.sessions.length) this.sessionState[0][pair.client] = i;
-      for (const k of pair.server) if (k >= 0 && k < server.sessions.length) this.sessionState[1][k] = i;
+      if (pair.client >= 0 && pair.client < client.sessions.length) this.pairOfSession[0][pair.client] = i;
+      for (const k of pair.server) if (k >= 0 && k < server.sessions.length) this.pairOfSession[1][k] = i;
     });
     this.table = new PairTable(pairs, client.sessions, server.sessions, maxExamples);
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
@@ -276,7 +283,7 @@ class Matcher {
     w.changes[s] = 0;
     const side = w.side[s]!;
     const session = w.session[s]!;
-    const map = this.sessionState[side]!;
+    const map = this.pairOfSession[side]!;
     const pi = session < map.length ? map[session]! : -1;
     w.pair[s] = pi;
     if (pi < 0) {
