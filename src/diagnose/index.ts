@@ -7,6 +7,7 @@ import type { Correlation } from '../correlate/types.js';
 import { buildContext, type Context, type DiagnoseOptions } from './context.js';
 import { isUndecided, type RuleOutcome } from './evidence.js';
 import { deviceKind } from './kind.js';
+import { findProblems } from './problems/index.js';
 import { applyReadingRules } from './reading.js';
 import { bogusSynAck, ignoresHandshakeAck } from './rules/endpoint.js';
 import { decrementsTtl, forwardsPackets } from './rules/forwarding.js';
@@ -72,6 +73,6 @@ export function diagnose(c: Correlation, opts: DiagnoseOptions = {}): Diagnosis 
       behaviours,
       undecided,
     },
-    problems: [],
+    problems: findProblems(ctx, behaviours),
   };
 }
