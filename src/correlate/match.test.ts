@@ -418,6 +418,58 @@ describe('matchPackets on synthetic pairs', () => {
     expect(new Set(events.map((e) => `${e.side}#${e.packet}`)).size).toBe(events.length);
   });
 
+  test('nonsense pairs, alignment and options are survived', () => {
+    const dev = new Device().handshake(0);
+    dev.send(1 * MS, data(CLIENT_ISN + 1, 100, 3));
+    const dir = mkdtempSync(join(tmpdir(), 'dualcap-match-'));
+    try {
+      const clientPath = join(dir, 'client.pcap');
+      const serverPath = join(dir, 'server.pcap');
+      writeFileSync(clientPath, writePcap(dev.client, { precision: 'ns' }));
+      writeFileSync(serverPath, writePcap(dev.server, { precision: 'ns' }));
+      const client = loadSide(clientPath, 'client');
+      const server = loadSide(serverPath, 'server');
+      const tuple = { srcIp: '10.0.0.1', srcPort: 40000, dstIp: '10.0.0.2', dstPort: 80 };
+      const base: SessionPair = {
+        id: 1,
+        client: 0,
+        server: [0],
+        mapping: 'one-to-one',
+        kind: 'same',
+        score: 1,
+        evidence: [],
+        clientTuple: tuple,
+        serverTuples: [tuple],
+        seqOffsets: null,
+        messages: [{ clientMessage: 99, serverSession: 5, serverMessage: 7, similarity: 1, latencyNs: null }],
+      };
+      const pairs: SessionPair[] = [
+        base,
+        { ...base, id: 2, client: 12345, server: [-1, 2.5] },
+        { ...base, id: 3, client: Number.NaN, server: [] },
+      ];
+      const weird: ClockAlignment = {
+        ...SAME_CLOCK,
+        boundNs: Number.NaN,
+        offsetNs: Number.NaN,
+        skewPpm: Number.POSITIVE_INFINITY,
+      };
+      const events: MatchEvent[] = [];
+      const out = matchPackets(clientPath, serverPath, client, server, pairs, weird, {
+        maxDelayNs: -5,
+        slackNs: Number.NaN,
+        maxWindowPackets: Number.NaN,
+        maxExamples: -1,
+        onPacket: (e) => events.push({ ...e }),
+      });
+      expect(out.map((m) => m.pair)).toEqual([1, 2, 3]);
+      expect(out[0]!.matched).toEqual([3, 1]);
+      expect(events).toHaveLength(dev.client.length + dev.server.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('packets beyond the end of the other capture are outside it, not drops', () => {
     const dev = new Device().handshake(0);
     dev.send(1 * MS, data(CLIENT_ISN + 1, 100, 3));
