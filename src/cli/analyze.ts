@@ -13,7 +13,7 @@ import { buildReport } from '../report/report-json.js';
 import type { Report } from '../report/report-schema.js';
 import { renderReportText, type TextView } from '../report/report-text.js';
 import { defaultViews, type ViewChoice, viewOfPair, viewsOfClientPort } from '../report/report-views.js';
-import { Progress, type TextSink, UsageError } from './output.js';
+import { Progress, UsageError } from './output.js';
 import { VERSION } from './version.js';
 
 /** Rows of a side-by-side view chosen by default (a view asked for with --pair shows every row). */
@@ -191,19 +191,18 @@ function chooseViews(report: Report, opts: AnalyzeOptions): ViewChoice[] {
 
 export interface AnalyzeResult {
   report: Report;
+  /** The output, text or JSON. */
+  text: string;
   /** Warnings for stderr: reading errors that ended a file early. */
   warnings: string[];
 }
 
-export function analyze(
-  clientPath: string,
-  serverPath: string,
-  sink: TextSink,
-  opts: AnalyzeOptions,
-): AnalyzeResult {
+/** The whole analysis and its output; nothing is written, so a failed run leaves no half-written file. */
+export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOptions): AnalyzeResult {
   const { correlation, report } = runAnalysis(clientPath, serverPath, opts.correlate);
+  let text: string;
   if (opts.format === 'json') {
-    sink.line(JSON.stringify(report, null, 2));
+    text = `${JSON.stringify(report, null, 2)}\n`;
   } else {
     const choices = chooseViews(report, opts);
     const chosen = opts.pair !== null || opts.clientPort !== null;
@@ -212,14 +211,12 @@ export function analyze(
       ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
     });
     const views: TextView[] = choices.map((choice, i) => ({ choice, detail: details[i]! }));
-    sink.write(
-      renderReportText(report, views, {
-        raw: opts.raw,
-        maxRows: chosen ? null : DEFAULT_VIEW_ROWS,
-        baseSec: correlation.baseSec,
-      }),
-    );
+    text = renderReportText(report, views, {
+      raw: opts.raw,
+      maxRows: chosen ? null : DEFAULT_VIEW_ROWS,
+      baseSec: correlation.baseSec,
+    });
   }
   const warnings = report.inputs.filter((i) => i.error !== null).map((i) => `${i.path}: ${i.error}`);
-  return { report, warnings };
+  return { report, text, warnings };
 }

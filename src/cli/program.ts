@@ -5,8 +5,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { SORT_KEYS } from '../report/sessions-select.js';
 import { type AnalyzeArgs, analyze, analyzeOptions } from './analyze.js';
 import { inspect, renderInspectText } from './inspect.js';
-import { EXIT_OK, EXIT_USAGE, TextSink, UsageError } from './output.js';
+import { EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, TextSink, UsageError } from './output.js';
+import { EXPECTABLE_KINDS } from './policy.js';
 import { type SessionsArgs, sessions, sessionsOptions } from './sessions.js';
+import { renderVerifyText, type VerifyArgs, verify } from './verify.js';
 import { VERSION } from './version.js';
 
 /** What a run of the program reports back; commands set `exitCode` instead of touching `process`. */
@@ -114,15 +116,44 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
     .option('--raw', 'side-by-side view: raw sequence and acknowledgement numbers')
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action((clientSide: string, serverSide: string, o: AnalyzeArgs & { output?: string }) => {
-      const opts = analyzeOptions(o);
+      const result = analyze(clientSide, serverSide, analyzeOptions(o));
       const sink = new TextSink(o.output);
-      let result: ReturnType<typeof analyze>;
       try {
-        result = analyze(clientSide, serverSide, sink, opts);
+        sink.write(result.text);
       } finally {
         sink.close();
       }
       for (const w of result.warnings) process.stderr.write(`dualcap: warning: ${w}\n`);
+    });
+
+  program
+    .command('verify')
+    .description(
+      'Check what the device did against an expected kind or a policy file: each rule with pass or fail and its evidence; exit 0 pass, 1 fail, 2 bad input.',
+    )
+    .argument('<client-side>', 'capture taken between the clients and the device')
+    .argument('<server-side>', 'capture taken between the device and the servers')
+    .option('--expect <kind>', `expected device kind: ${EXPECTABLE_KINDS.join(', ')}`)
+    .option('--policy <file>', 'policy file (JSON or YAML, see docs/verify.md)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']))
+    .option('--vip <addr>', 'address (or prefix) the clients connect to')
+    .option('--device-ip <addr>', 'address (or prefix) the device connects to the servers from')
+    .option('--server-net <prefix>', 'where the servers are, e.g. 10.0.2.0/24')
+    .option(
+      '--offset <duration>',
+      'add to server-side times to get client-side times: "3h17m", "-250ms", "11820.5" (s)',
+    )
+    .option('--skew <ppm>', 'server-side clock rate error in parts per million')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .action((clientSide: string, serverSide: string, o: VerifyArgs & { output?: string }) => {
+      const result = verify(clientSide, serverSide, o);
+      const sink = new TextSink(o.output);
+      try {
+        sink.write(o.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderVerifyText(result));
+      } finally {
+        sink.close();
+      }
+      if (!result.pass) state.exitCode = EXIT_VERIFY_FAILED;
     });
 
   return program;

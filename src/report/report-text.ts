@@ -13,7 +13,7 @@ export const TEXT_WIDTH = 110;
 /** Unpaired connections listed by name (the rest are counted). */
 const MAX_UNPAIRED_LISTED = 10;
 /** Example pairs per behaviour. */
-const MAX_BEHAVIOUR_EXAMPLES = 3;
+const MAX_BEHAVIOUR_EXAMPLES = 2;
 /** Packet numbers listed per side in a problem. */
 const MAX_PACKETS_LISTED = 12;
 
