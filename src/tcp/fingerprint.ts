@@ -68,10 +68,16 @@ export interface Fingerprint {
   bytes: number;
 }
 
+/** Shared by every fingerprint that holds no chunks (most directions of short exchanges end with some). */
+const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
+
 /**
  * The rolling state that cuts one direction's bytes into chunks and writes them into the fingerprint of
- * the message being read; `begin` switches to the next message. One per direction, not one per message,
- * because a direction's bytes arrive in order.
+ * the message being read; `begin` switches to the next message. One per direction at a time, not one per
+ * message, because a direction's bytes arrive in order; a chunker is free again once its fingerprint is
+ * complete, so a table keeps a few and lends them out. Chunks collect in reused scratch arrays and are
+ * written to the fingerprint, sized exactly, when it is closed (`end`): until then the fingerprint shows
+ * no chunks.
  */
 export class Chunker {
   private target: Fingerprint | null = null;
@@ -79,6 +85,10 @@ export class Chunker {
   private gear = 0;
   private chunkHash = FNV_OFFSET_I32;
   private chunkLen = 0;
+  /** Chunks of the current fingerprint so far: the first `count` entries of the scratch arrays. */
+  private count = 0;
+  private readonly hashes: number[] = [];
+  private readonly lengths: number[] = [];
 
   /** Close the current fingerprint and start writing `target`, with room for `maxChunks` chunks. */
   begin(target: Fingerprint, maxChunks: number): void {
@@ -91,14 +101,24 @@ export class Chunker {
     return this.target;
   }
 
+  /**
+   * True once the current fingerprint has seen MAX_FINGERPRINT_BYTES bytes: it reads nothing more, so it
+   * can be closed now (later bytes only add to `bytes`, which the owner can do without a chunker). One
+   * capped by its chunk count stays open: its byte count still reads the bytes up to the byte cap.
+   */
+  get full(): boolean {
+    const fp = this.target;
+    return fp !== null && fp.bytes >= MAX_FINGERPRINT_BYTES;
+  }
+
   feed(buf: Uint8Array, start: number, end: number): void {
     const fp = this.target;
     if (fp === null) return;
     const before = fp.bytes;
     fp.bytes += end - start;
-    const hashes = fp.hashes;
     const limit = this.maxChunks;
-    if (before >= MAX_FINGERPRINT_BYTES || hashes.length >= limit) return;
+    let count = this.count;
+    if (before >= MAX_FINGERPRINT_BYTES || count >= limit) return;
     if (before < HEAD_BYTES) {
       const headEnd = Math.min(end, start + (HEAD_BYTES - before));
       fp.headHash = fnv1a(buf, start, headEnd, fp.headHash);
@@ -108,6 +128,8 @@ export class Chunker {
     let h = this.chunkHash | 0;
     let len = this.chunkLen | 0;
     const gearTable = GEAR;
+    const hashes = this.hashes;
+    const lengths = this.lengths;
     // Literals, not the named constants: V8 does not fold module-level constants into this loop, and the
     // loop runs twice as fast with them inline. 15 = CHUNK_SAMPLE - 1, -33554432 = CHUNK_MASK (top 7 bits),
     // 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they agree).
@@ -116,25 +138,27 @@ export class Chunker {
       len++;
       if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
       if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
-        hashes.push(finalMix(h, gear, len));
-        fp.lengths.push(len);
+        hashes[count] = finalMix(h, gear, len);
+        lengths[count] = len;
+        count++;
         h = FNV_OFFSET_I32;
         len = 0;
         gear = 0;
-        if (hashes.length >= limit) break;
+        if (count >= limit) break;
       }
     }
     this.gear = gear;
     this.chunkHash = h;
     this.chunkLen = len;
+    this.count = count;
   }
 
   /** Bytes are missing here: end the current chunk so no chunk spans the hole. */
   cut(): void {
-    const fp = this.target;
-    if (fp !== null && this.chunkLen > 0 && fp.hashes.length < this.maxChunks) {
-      fp.hashes.push(finalMix(this.chunkHash, this.gear, this.chunkLen));
-      fp.lengths.push(this.chunkLen);
+    if (this.target !== null && this.chunkLen > 0 && this.count < this.maxChunks) {
+      this.hashes[this.count] = finalMix(this.chunkHash, this.gear, this.chunkLen);
+      this.lengths[this.count] = this.chunkLen;
+      this.count++;
     }
     this.chunkLen = 0;
     this.chunkHash = FNV_OFFSET_I32;
@@ -147,22 +171,29 @@ export class Chunker {
     if (fp === null) return 0;
     this.cut();
     this.target = null;
-    // Arrays grown by push keep spare capacity (16 slots at first); copies sized exactly are smaller, and
-    // messages number in the millions on big captures.
-    if (fp.hashes.length > 0) {
-      fp.hashes = fp.hashes.slice();
-      fp.lengths = fp.lengths.slice();
-    }
-    return fp.hashes.length;
+    const n = this.count;
+    this.count = 0;
+    // Copies sized exactly: arrays grown by push keep spare capacity, and messages number in the millions.
+    fp.hashes = n === 0 ? NO_CHUNKS : this.hashes.slice(0, n);
+    fp.lengths = n === 0 ? NO_CHUNKS : this.lengths.slice(0, n);
+    return n;
   }
 
   /** Chunks the current fingerprint may still take (for returning unused budget). */
   get unused(): number {
-    return this.target === null ? 0 : this.maxChunks - this.target.hashes.length;
+    return this.target === null ? 0 : this.maxChunks - this.count;
   }
+}
+
+/** A message's fingerprint, its fields in one fixed layout. */
+class MessageFingerprint implements Fingerprint {
+  headHash = FNV_OFFSET;
+  hashes = NO_CHUNKS;
+  lengths = NO_CHUNKS;
+  bytes = 0;
 }
 
 /** A fresh, empty fingerprint. */
 export function emptyFingerprint(): Fingerprint {
-  return { headHash: FNV_OFFSET, hashes: [], lengths: [], bytes: 0 };
+  return new MessageFingerprint();
 }

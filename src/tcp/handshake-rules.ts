@@ -140,8 +140,32 @@ export function handshakePacket(v: PacketView, relNs: number): HandshakePacket {
   };
 }
 
+/**
+ * Option lists repeat across sessions (each stack sends the same few layouts), so lists of up to
+ * INTERNED_MAX_KINDS kinds are shared, frozen, from a bounded table keyed by the packed kinds: three
+ * handshake packets per session would otherwise each hold an array of their own.
+ */
+const INTERNED_MAX_KINDS = 6;
+const INTERNED_MAX_LISTS = 4096;
+const internedKinds = new Map<number, number[]>();
+
 function optionKinds(v: PacketView): number[] {
-  const out = new Array<number>(v.optionCount);
-  for (let i = 0; i < v.optionCount; i++) out[i] = v.optionKinds[i]!;
+  const n = v.optionCount;
+  if (n <= INTERNED_MAX_KINDS) {
+    // 8 bits per kind plus the count above them: at most 51 bits, exact in a double.
+    let key = n;
+    for (let i = 0; i < n; i++) key = key * 256 + v.optionKinds[i]!;
+    const known = internedKinds.get(key);
+    if (known !== undefined) return known;
+    const kinds = copyKinds(v);
+    if (internedKinds.size < INTERNED_MAX_LISTS) internedKinds.set(key, Object.freeze(kinds) as number[]);
+    return kinds;
+  }
+  return copyKinds(v);
+}
+
+function copyKinds(v: PacketView): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < v.optionCount; i++) out.push(v.optionKinds[i]!);
   return out;
 }

@@ -23,3 +23,19 @@ describe('Zeek history', () => {
     expect(h.text).toBe('tttG');
   });
 });
+
+describe('Zeek history, long', () => {
+  test('letters past the packed words keep their order', () => {
+    const h = new History();
+    h.flipped();
+    for (const letter of [H_SYN, H_SYNACK, H_ACK, H_DATA, H_FIN]) {
+      h.add(0, letter);
+      h.add(1, letter);
+    }
+    for (let i = 0; i < 10_000; i++) {
+      h.add(0, H_RETRANSMIT);
+      h.add(1, H_GAP);
+    }
+    expect(h.text).toBe('^SsHhAaDdFfTgTgTgTgTg');
+  });
+});

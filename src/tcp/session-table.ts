@@ -6,7 +6,14 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
-import { Chunker, emptyFingerprint, FNV_OFFSET, fnv1a, HEAD_BYTES } from './fingerprint.js';
+import {
+  Chunker,
+  emptyFingerprint,
+  FNV_OFFSET,
+  fnv1a,
+  HEAD_BYTES,
+  MAX_FINGERPRINT_BYTES,
+} from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -35,7 +42,7 @@ import {
   H_ZERO_WINDOW,
 } from './history.js';
 import { analyzeSegment, Segment } from './rules.js';
-import { type CloseInfo, type Endpoint, type Message, Session } from './session.js';
+import { type CloseInfo, type Endpoint, type Message, MessageRecord, Session } from './session.js';
 import type { GapReason, StreamSink } from './stream.js';
 
 /** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
@@ -117,6 +124,8 @@ export class SessionTable implements StreamSink {
   private readonly maxChunksPerMessage: number;
   private readonly maxChunksPerSession: number;
   private readonly maxFindings: number;
+  /** Chunkers not lent to a session direction (see `chunkerFor`). */
+  private readonly freeChunkers: Chunker[] = [];
 
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
@@ -418,23 +427,18 @@ export class SessionTable implements StreamSink {
     start: number,
     end: number,
   ): Message | null {
+    const previous = session.currentMessage;
+    if (previous !== null && previous.dir !== dir) {
+      session.currentMessage = null;
+      this.closeIfComplete(session, previous.dir, previous, session.streams[previous.dir].edgeOffset);
+    }
     if (session.messages.length >= this.maxMessages) {
       session.messagesDropped++;
       session.currentMessage = null;
       session.currentDir = dir;
       return null;
     }
-    const m: Message = {
-      dir,
-      firstPacket: v.index,
-      lastPacket: v.index,
-      firstRelNs: timeNs,
-      lastRelNs: timeNs,
-      start,
-      end,
-      packets: 0,
-      fingerprint: emptyFingerprint(),
-    };
+    const m = new MessageRecord(dir, v.index, timeNs, start, end, emptyFingerprint());
     session.messages.push(m);
     session.currentMessage = m;
     session.currentDir = dir;
@@ -445,6 +449,7 @@ export class SessionTable implements StreamSink {
   data(dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void {
     const session = this.sinkSession!;
     this.options.onStreamData?.(session, dir, offset, buf, start, end);
+    const edge = offset + (end - start);
     const ds = session.dirs[dir];
     if (ds.headBytes < HEAD_BYTES) {
       if (ds.headBytes === 0) ds.headHash = FNV_OFFSET;
@@ -453,33 +458,86 @@ export class SessionTable implements StreamSink {
       ds.headBytes += take;
     }
     const messages = session.messages;
+    let m: Message | null = null;
     while (start < end) {
       const i = this.messageAt(session, dir, offset);
       if (i < 0) return;
-      const m = messages[i]!;
-      if (offset >= m.end) return;
+      m = messages[i]!;
+      if (offset >= m.end) break;
       const take = Math.min(end - start, m.end - offset);
-      this.chunkerFor(session, dir, m).feed(buf, start, start + take);
+      const fp = m.fingerprint;
+      if (fp.bytes >= MAX_FINGERPRINT_BYTES) {
+        // Closed (capped): only the byte count still grows.
+        fp.bytes += take;
+      } else {
+        const chunker = this.chunkerFor(session, dir, m);
+        chunker.feed(buf, start, start + take);
+        if (chunker.full) this.releaseChunker(session, dir);
+      }
       start += take;
       offset += take;
     }
+    if (m !== null) this.closeIfComplete(session, dir, m, edge);
   }
 
-  /** The direction's chunker, writing into message `m` (closing the previous message's fingerprint). */
+  /**
+   * Close `m`'s fingerprint and take back its chunker once no byte of `m` can arrive any more: its end is
+   * final (another message is current) and the direction's bytes were delivered (or declared missing) up
+   * to it. Bytes are delivered in stream order, so none of `m`'s can come later; closing now gives the
+   * fingerprint it would get when the direction's next message or the end of the capture closed it.
+   */
+  private closeIfComplete(session: Session, dir: 0 | 1, m: Message, edge: number): void {
+    if (edge < m.end || m === session.currentMessage) return;
+    const chunker = dir === 0 ? session.chunker0 : session.chunker1;
+    if (chunker !== null && chunker.current === m.fingerprint) this.releaseChunker(session, dir);
+  }
+
+  /**
+   * The direction's chunker, writing into message `m`: opening `m`'s fingerprint closes the previous one
+   * of the direction and returns the chunks it left unused to the session's budget first.
+   */
   private chunkerFor(session: Session, dir: 0 | 1, m: Message): Chunker {
-    let chunker = session.chunkers[dir];
+    let chunker = dir === 0 ? session.chunker0 : session.chunker1;
+    if (chunker !== null && chunker.current === m.fingerprint) return chunker;
     if (chunker === null) {
-      chunker = new Chunker();
-      session.chunkers[dir] = chunker;
-    }
-    if (chunker.current !== m.fingerprint) {
-      session.chunkBudget += chunker.unused;
+      chunker = this.freeChunkers.pop() ?? new Chunker();
+      if (dir === 0) session.chunker0 = chunker;
+      else session.chunker1 = chunker;
+    } else {
+      session.unusedChunks0 += dir === 0 ? chunker.unused : 0;
+      session.unusedChunks1 += dir === 0 ? 0 : chunker.unused;
       chunker.end();
-      const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
-      session.chunkBudget -= reserve;
-      chunker.begin(m.fingerprint, reserve);
     }
+    if (dir === 0) {
+      session.chunkBudget += session.unusedChunks0;
+      session.unusedChunks0 = 0;
+    } else {
+      session.chunkBudget += session.unusedChunks1;
+      session.unusedChunks1 = 0;
+    }
+    const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
+    session.chunkBudget -= reserve;
+    chunker.begin(m.fingerprint, reserve);
     return chunker;
+  }
+
+  /**
+   * Close the direction's open fingerprint and take its chunker back: a capped fingerprint reads no more
+   * bytes, so only sessions in the middle of a message's first bytes hold one. Its unused chunks wait for
+   * the direction's next fingerprint, as if it had stayed open until then.
+   */
+  private releaseChunker(session: Session, dir: 0 | 1): void {
+    const chunker = dir === 0 ? session.chunker0 : session.chunker1;
+    if (chunker === null) return;
+    if (dir === 0) {
+      session.unusedChunks0 += chunker.unused;
+      session.chunker0 = null;
+    } else {
+      session.unusedChunks1 += chunker.unused;
+      session.chunker1 = null;
+    }
+    chunker.end();
+    this.freeChunkers.push(chunker);
   }
 
   /** @internal StreamSink: a hole in a direction's bytes. */
@@ -496,7 +554,7 @@ export class SessionTable implements StreamSink {
   }
 
   private cutFingerprint(session: Session, dir: 0 | 1, _offset: number): void {
-    session.chunkers[dir]?.cut();
+    (dir === 0 ? session.chunker0 : session.chunker1)?.cut();
   }
 
   /**
@@ -505,7 +563,7 @@ export class SessionTable implements StreamSink {
    */
   private messageAt(session: Session, dir: 0 | 1, offset: number): number {
     const messages = session.messages;
-    let cur = session.fpCursor[dir];
+    let cur = dir === 0 ? session.fpCursor0 : session.fpCursor1;
     if (cur < 0) {
       cur = nextOfDir(messages, dir, 0);
       if (cur < 0) return -1;
@@ -515,7 +573,8 @@ export class SessionTable implements StreamSink {
       if (next < 0 || messages[next]!.start > offset) break;
       cur = next;
     }
-    session.fpCursor[dir] = cur;
+    if (dir === 0) session.fpCursor0 = cur;
+    else session.fpCursor1 = cur;
     return messages[cur]!.start <= offset ? cur : -1;
   }
 
@@ -530,7 +589,13 @@ export class SessionTable implements StreamSink {
       this.sinkSession = session;
       session.streams[0].flush(session.lastPacket, this);
       session.streams[1].flush(session.lastPacket, this);
-      for (const chunker of session.chunkers) chunker?.end();
+      this.releaseChunker(session, 0);
+      this.releaseChunker(session, 1);
+      // Arrays grown by push keep spare capacity; the session's list no longer grows.
+      if (session.messages.length > 0) {
+        (session as { messages: Message[] }).messages = session.messages.slice();
+      }
+      session.currentMessage = null;
       if (session.syn !== null && session.synAck === null && session.dirs[1].packets === 0) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
@@ -544,6 +609,8 @@ export class SessionTable implements StreamSink {
       }
     }
     this.sinkSession = null;
+    // No bytes come after the end: the lent-out chunkers are garbage now.
+    this.freeChunkers.length = 0;
   }
 }
 

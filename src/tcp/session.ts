@@ -68,6 +68,37 @@ export interface Message {
   fingerprint: Fingerprint;
 }
 
+/** The table's messages: every field set in the constructor, so all share one layout. */
+export class MessageRecord implements Message {
+  dir: 0 | 1;
+  firstPacket: number;
+  lastPacket: number;
+  firstRelNs: number;
+  lastRelNs: number;
+  start: number;
+  end: number;
+  packets = 0;
+  fingerprint: Fingerprint;
+
+  constructor(
+    dir: 0 | 1,
+    packet: number,
+    relNs: number,
+    start: number,
+    end: number,
+    fingerprint: Fingerprint,
+  ) {
+    this.dir = dir;
+    this.firstPacket = packet;
+    this.lastPacket = packet;
+    this.firstRelNs = relNs;
+    this.lastRelNs = relNs;
+    this.start = start;
+    this.end = end;
+    this.fingerprint = fingerprint;
+  }
+}
+
 /** A finding with its evidence (handshake rules and other per-session observations). */
 export interface Finding {
   id: string;
@@ -171,10 +202,19 @@ export class Session {
   firstRttNs = 0;
   /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
   mruSynNs = Number.NaN;
-  /** @internal message currently receiving packets, and per-direction fingerprint cursors. */
+  /** @internal message currently receiving packets. */
   currentMessage: Message | null = null;
-  fpCursor: [number, number] = [-1, -1];
-  chunkers: [Chunker | null, Chunker | null] = [null, null];
+  /** @internal per direction: index of the message being fingerprinted (-1: none yet). */
+  fpCursor0 = -1;
+  fpCursor1 = -1;
+  /**
+   * @internal per direction: the chunker lent by the table while a fingerprint is open, and the chunks its
+   * last fingerprint left unused, returned to `chunkBudget` when the direction's next fingerprint opens.
+   */
+  chunker0: Chunker | null = null;
+  chunker1: Chunker | null = null;
+  unusedChunks0 = 0;
+  unusedChunks1 = 0;
   chunkBudget: number;
   /** @internal the handshake ACK has been seen (for synack_retransmitted_after_ack). */
   established = false;
