@@ -8,6 +8,7 @@ import type { SideData } from '../../correlate/types.js';
 import type { Finding, Session } from '../../tcp/index.js';
 import type { Context } from '../context.js';
 import { behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
+import { plural } from '../format.js';
 import type { EvidenceItem } from '../types.js';
 
 export const SYNACK_BAD_ACK = 'tcp.handshake.synack_bad_ack';
@@ -77,7 +78,7 @@ export function ignoresHandshakeAck(ctx: Context): RuleOutcome {
     'ignores-handshake-ack',
     1,
     hit.length,
-    `the server re-sends its SYN-ACK after the handshake ACK reached it on ${hit.length} connections`,
+    `the server re-sends its SYN-ACK after the handshake ACK reached it on ${plural(hit.length, 'connection')}`,
     spread(hit).map(({ session, findings }) => {
       const pair = pairOf(session.index);
       const client = pair ? ctx.clientSession(pair) : null;

@@ -1,7 +1,14 @@
 /** Rules about packets passing through the device: forwarding and TTL. */
 import type { PairMatch, SessionPair } from '../../correlate/types.js';
 import type { Context } from '../context.js';
-import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
+import {
+  agreementConfidence,
+  behaviour,
+  evidence,
+  type RuleOutcome,
+  spread,
+  undecided,
+} from '../evidence.js';
 import type { EvidenceItem } from '../types.js';
 
 /** A pair's matched packets with one example of a forwarded packet on each side. */
@@ -58,6 +65,7 @@ export function forwardsPackets(ctx: Context): RuleOutcome {
  * DECREMENTS-TTL: every matched client-to-server packet of a pair arrives with the same lower TTL (the
  * pair's 'ttl' change counts all its matched c2s packets, with a constant negative difference), in at
  * least `agreement` of the pairs that forwarded client packets. Count: such pairs. Evidence: the TTLs.
+ * Undecided when only some pairs show it (two paths, or a device that decrements selectively).
  */
 export function decrementsTtl(ctx: Context): RuleOutcome {
   let comparable = 0;
@@ -79,7 +87,13 @@ export function decrementsTtl(ctx: Context): RuleOutcome {
       detail: ttl.detail,
     });
   }
-  if (comparable === 0 || decremented.length < comparable * ctx.opts.agreement) return null;
+  if (comparable === 0 || decremented.length === 0) return null;
+  if (decremented.length < comparable * ctx.opts.agreement) {
+    return undecided(
+      'decrements-ttl',
+      `TTL lowered on every forwarded client packet of ${decremented.length} of ${comparable} connections only`,
+    );
+  }
   const by = [...deltas].map((d) => -d).join(' or ');
   return behaviour(
     'decrements-ttl',

@@ -3,7 +3,14 @@
  */
 import type { PairMatch, SessionPair } from '../../correlate/types.js';
 import type { Context } from '../context.js';
-import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
+import {
+  agreementConfidence,
+  behaviour,
+  evidence,
+  type RuleOutcome,
+  spread,
+  undecided,
+} from '../evidence.js';
 import { fmtNs, median } from '../format.js';
 import type { EvidenceItem } from '../types.js';
 import { hex } from './rewrites.js';
@@ -45,12 +52,18 @@ export function answersSyn(ctx: Context): RuleOutcome {
       ),
     });
   }
-  if (comparable === 0 || answered.length < comparable * ctx.opts.agreement) return null;
+  if (comparable === 0 || answered.length === 0) return null;
+  if (answered.length < comparable * ctx.opts.agreement) {
+    return undecided(
+      'answers-syn',
+      `the client's SYN-ACK came before the server-side SYN on ${answered.length} of ${comparable} connections only`,
+    );
+  }
   return behaviour(
     'answers-syn',
     agreementConfidence(answered.length, comparable),
     answered.length,
-    `the device answers the client's SYN itself on ${answered.length} of ${comparable} connections: the SYN-ACK reaches the client a median ${fmtNs(median(answered.map((a) => a.marginNs)))} before the server-side SYN`,
+    `it answers the client's SYN itself on ${answered.length} of ${comparable} connections (the SYN-ACK reaches the client a median ${fmtNs(median(answered.map((a) => a.marginNs)))} before the server-side SYN)`,
     spread(answered).map((a) => a.item),
   );
 }
@@ -134,12 +147,13 @@ function delayedAfterHandshake(ctx: Context): RuleOutcome {
       ),
     });
   }
-  if (comparable === 0 || delayed.length < comparable * ctx.opts.agreement) return null;
+  if (comparable === 0 || delayed.length === 0) return null;
+  if (delayed.length < comparable * ctx.opts.agreement) return partlyDelayed(delayed.length, comparable);
   return behaviour(
     'delays-server-connect',
     agreementConfidence(delayed.length, comparable),
     delayed.length,
-    `the server-side connection is opened only after the client's handshake completes, on ${delayed.length} of ${comparable} connections (median ${fmtNs(median(delayed.map((d) => d.delayNs)))} after the client's ACK)`,
+    `it opens the server-side connection only after the client's handshake completes, on ${delayed.length} of ${comparable} connections (a median ${fmtNs(median(delayed.map((d) => d.delayNs)))} after the client's ACK)`,
     spread(delayed).map((d) => d.item),
   );
 }
@@ -208,12 +222,26 @@ function delayedBinding(ctx: Context): RuleOutcome {
       ),
     });
   }
-  if (comparable === 0 || delayed.length < comparable * ctx.opts.agreement) return null;
+  if (comparable === 0 || delayed.length === 0) return null;
+  if (delayed.length < comparable * ctx.opts.agreement) return partlyDelayed(delayed.length, comparable);
   return behaviour(
     'delays-server-connect',
     agreementConfidence(delayed.length, comparable),
     delayed.length,
     `the device opens a server-side connection only once it has a client request: ${delayed.length} of ${comparable} server-side connections start a median ${fmtNs(median(delayed.map((d) => d.delayNs)))} after the request they carry first`,
     spread(delayed).map((d) => d.item),
+  );
+}
+
+/**
+ * Most, not all, server-side connections opened late: undecided (a fast client can send its request
+ * before a proxy that connects on accept has connected; a few such cases are no delay). Fewer than half:
+ * simply absent.
+ */
+function partlyDelayed(delayed: number, comparable: number): RuleOutcome {
+  if (delayed * 2 < comparable) return null;
+  return undecided(
+    'delays-server-connect',
+    `${delayed} of ${comparable} server-side connections opened after the client event they waited for, not all`,
   );
 }

@@ -1,7 +1,7 @@
 /** Rules about packets the device drops or sends on its own, from pass 2's matching of pass-through pairs. */
 import type { PacketEvent, SessionPair } from '../../correlate/types.js';
 import type { Context } from '../context.js';
-import { behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
+import { behaviour, evidence, type RuleOutcome, spread, undecided } from '../evidence.js';
 import { isSpliceOwn, unexplainedInjected } from '../splice-own.js';
 import type { EvidenceItem } from '../types.js';
 
@@ -40,7 +40,7 @@ export function dropsPackets(ctx: Context): RuleOutcome {
     for (const e of m.examples) if (e.event === 'dropped') examples.push({ pair, e });
   }
   const total = dropped[0]! + dropped[1]!;
-  if (total === 0) return null;
+  if (total === 0) return terminatedOnly(ctx, 'drops-packets');
   return behaviour(
     'drops-packets',
     countConfidence(total),
@@ -78,7 +78,7 @@ export function injectsPackets(ctx: Context): RuleOutcome {
       if (e.event === 'injected' && !isSpliceOwn(ctx, pair, e)) examples.push({ pair, e });
   }
   const total = injected[0]! + injected[1]!;
-  if (total === 0) return null;
+  if (total === 0) return terminatedOnly(ctx, 'injects-packets');
   return behaviour(
     'injects-packets',
     countConfidence(total),
@@ -91,5 +91,17 @@ export function injectsPackets(ctx: Context): RuleOutcome {
         `${e.detail} on the ${e.side} side (packet ${e.packet}) has no original on the other side`,
       ),
     ),
+  );
+}
+
+/**
+ * With only terminated pairs there is no packet to follow across the device: each connection retransmits
+ * and acknowledges on its own, so a loss or a made-up packet inside the device cannot be seen.
+ */
+function terminatedOnly(ctx: Context, id: 'drops-packets' | 'injects-packets'): RuleOutcome {
+  if (ctx.passThrough.length > 0 || ctx.terminated.length === 0) return null;
+  return undecided(
+    id,
+    'the device terminates TCP: packets are not forwarded one to one, so losses and packets of its own inside each connection cannot be told apart from normal traffic',
   );
 }

@@ -190,7 +190,7 @@ export function rewritesOptions(ctx: Context): RuleOutcome {
   if (pairs === 0) return null;
   const parts = [...byField.entries()].map(([field, e]) => {
     const dirs = [...e.dirs].sort().map((d) => (d === 0 ? 'client-to-server' : 'server-to-client'));
-    return `${OPTION_FIELDS[field]} changed on ${e.packets} ${dirs.join(' and ')} packets of ${e.pairs} connections`;
+    return `${optionVerb(field, e.item)} on ${e.packets} ${dirs.join(' and ')} packets of ${e.pairs} connections`;
   });
   return behaviour(
     'rewrites-options',
@@ -199,4 +199,21 @@ export function rewritesOptions(ctx: Context): RuleOutcome {
     parts.join('; '),
     [...byField.values()].map((e) => e.item),
   );
+}
+
+/** How an option change reads: a clamp when the MSS went down, a translation for timestamps. */
+function optionVerb(field: string, example: EvidenceItem): string {
+  switch (field) {
+    case 'mss': {
+      const m = /(\d+) \((?:client|server) side[^)]*\) -> (\d+)/.exec(example.text);
+      if (m && Number(m[2]) < Number(m[1])) return `MSS clamped (e.g. ${m[1]} -> ${m[2]})`;
+      return 'MSS changed';
+    }
+    case 'timestamps':
+      return 'timestamps translated';
+    case 'options':
+      return 'option list changed (options stripped or replaced)';
+    default:
+      return `${OPTION_FIELDS[field]} changed`;
+  }
 }

@@ -88,6 +88,18 @@ export function modifiesPayload(ctx: Context): RuleOutcome {
       passItems,
     );
   }
+  if (
+    ctx.passThrough.length > 0 &&
+    !ctx.passThrough.some((p) => ctx.clientSession(p).messages.some(complete))
+  ) {
+    const anyPayload = ctx.passThrough.some((p) => ctx.clientSession(p).messages.length > 0);
+    if (anyPayload) {
+      return undecided(
+        'modifies-payload',
+        'payload was not captured in full on any forwarded connection (snap length), so bytes cannot be compared',
+      );
+    }
+  }
   let comparable = 0;
   const edited: { pair: SessionPair; link: MessageLink; cm: Message; sm: Message }[] = [];
   for (const pair of ctx.terminated) {
