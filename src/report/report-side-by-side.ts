@@ -9,6 +9,7 @@
 import { formatTs, fromRelNs } from '../common/time.js';
 import type { DetailPacket, PairDetail } from '../correlate/detail.js';
 import { FIELD_NAMES } from '../correlate/match.js';
+import { wrap } from './report-wrap.js';
 
 export interface SideBySideOptions {
   /** Raw sequence and acknowledgement numbers instead of numbers relative to each side's ISN. */
@@ -199,12 +200,18 @@ export function renderSideBySide(d: PairDetail, title: string[], opts: SideBySid
   const constant = constantChanges(rows);
   const links = linkMarks(d);
   out.push(
-    `  time: client clock, seconds from ${formatTs(start.sec, start.nsec)}; delta-t: transit delay through the device; ` +
-      `seq/ack: ${opts.raw ? 'raw' : "relative to each side's ISN (--raw for raw)"}`,
+    ...wrap(
+      `time: client clock, seconds from ${formatTs(start.sec, start.nsec)}; delta-t: transit delay through the device; ` +
+        `seq/ack: ${opts.raw ? 'raw' : "relative to each side's ISN (--raw for raw)"}`,
+      '  ',
+    ),
   );
   if (d.links.length > 0)
     out.push(
-      '  the device terminates these connections: each side has its own packets; a message and the one carrying it are marked, delta-t is its first-byte latency',
+      ...wrap(
+        'the device terminates these connections: each side has its own packets; a message and the one carrying it are marked, delta-t is its first-byte latency',
+        '  ',
+      ),
     );
   for (const dir of [0, 1] as const) {
     const names = fieldList(constant[dir]);

@@ -8,8 +8,10 @@ import type { PairDetail } from '../correlate/detail.js';
 import type { Report, ReportDelay, ReportFinding, ReportPair, ReportUnpaired } from './report-schema.js';
 import { renderSideBySide, shortDuration } from './report-side-by-side.js';
 import type { ViewChoice } from './report-views.js';
+import { wrap } from './report-wrap.js';
 
-export const TEXT_WIDTH = 110;
+export { TEXT_WIDTH, wrap } from './report-wrap.js';
+
 /** Unpaired connections listed by name (the rest are counted). */
 const MAX_UNPAIRED_LISTED = 10;
 /** Example pairs per behaviour. */
@@ -28,22 +30,6 @@ export interface TextOptions {
   maxRows: number | null;
   /** Base second of the correlation (views count client-clock time from it). */
   baseSec: number;
-}
-
-/** Greedy word wrap; `indent` starts every line. */
-export function wrap(text: string, indent: string, width = TEXT_WIDTH): string[] {
-  const words = text.split(/\s+/).filter(Boolean);
-  const out: string[] = [];
-  let line = indent;
-  for (const w of words) {
-    if (line.length > indent.length && line.length + 1 + w.length > width) {
-      out.push(line);
-      line = indent;
-    }
-    line += line.length > indent.length ? ` ${w}` : w;
-  }
-  if (line.length > indent.length) out.push(line);
-  return out;
 }
 
 function tupleText(t: [string, number, string, number]): string {
@@ -66,7 +52,8 @@ function inputs(r: Report, out: string[]): void {
   out.push('Inputs');
   for (const i of r.inputs) {
     const span = i.first && i.last ? `, ${i.first} to ${i.last}` : '';
-    out.push(`  ${i.side} side: ${i.path} (${i.format}), ${i.packets} packets (${i.tcpPackets} TCP)${span}`);
+    out.push(`  ${i.side} side: ${i.path}`);
+    out.push(...wrap(`${i.format}, ${i.packets} packets (${i.tcpPackets} TCP)${span}`, '    '));
     for (const a of i.anomalies)
       if (a.severity !== 'note') out.push(`    ${a.severity} ${a.id}: ${a.count} (${a.text})`);
     if (i.error) out.push(...wrap(`read stopped early: ${i.error}`, '    '));
@@ -220,8 +207,7 @@ function viewTitle(r: Report, v: TextView): string[] {
 /** The whole text report. `views` are the side-by-side views, in order. */
 export function renderReportText(r: Report, views: TextView[], opts: TextOptions): string {
   const out: string[] = [];
-  const [client, server] = r.inputs;
-  out.push(`${r.tool.name} ${r.tool.version}: ${client.path} (client side) and ${server.path} (server side)`);
+  out.push(`${r.tool.name} ${r.tool.version} report`);
   out.push('');
   out.push(`Verdict: ${r.device.kind}`);
   out.push(...wrap(r.device.summary, '  '));
