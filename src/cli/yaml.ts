@@ -139,8 +139,8 @@ class Parser {
       const l = this.lines[this.i]!;
       if (l.indent < indent) break;
       if (l.indent > indent) throw new YamlError(l.no, 'unexpected indentation');
-      if (!(l.text === '-' || l.text.startsWith('- ')))
-        throw new YamlError(l.no, 'expected "- item" in a sequence');
+      // A key at the sequence's indentation ends it: the parent mapping goes on (or reports the line).
+      if (!(l.text === '-' || l.text.startsWith('- '))) break;
       this.i++;
       const rest = l.text.slice(1).trim();
       if (rest === '') out.push(this.nested(indent, l.no));
