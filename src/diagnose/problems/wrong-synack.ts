@@ -19,6 +19,9 @@ import { badAckValue, SYNACK_BAD_ACK, sessionsWith } from '../rules/endpoint.js'
 import { fmtTuple } from '../rules/termination.js';
 import type { Problem } from '../types.js';
 
+/** A server-side SYN with the client's ISN belongs to the attempt when it is this close to it in time. */
+const SAME_ATTEMPT_SLACK_NS = 1e9;
+
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 export function tupleOf(s: Session): string {
@@ -76,8 +79,16 @@ function describe(
   );
 
   // Is the odd ACK on the server side? Only if the SYN reached the server.
+  const fromNs = ctx.clientNs(t0) - SAME_ATTEMPT_SLACK_NS;
+  const toNs = ctx.clientNs(s.endRelNs) + SAME_ATTEMPT_SLACK_NS;
   const forwarded =
-    isn === null ? [] : ctx.c.server.sessions.filter((x) => x.syn !== null && x.syn.seq === isn);
+    isn === null
+      ? []
+      : ctx.c.server.sessions.filter((x) => {
+          if (x.syn === null || x.syn.seq !== isn) return false;
+          const at = ctx.serverOnClientNs(x.syn.relNs);
+          return at >= fromNs && at <= toNs;
+        });
   const serverOdd = oddAck
     ? sessionsWith(ctx.c.server, SYNACK_BAD_ACK).filter(({ findings }) =>
         findings.some((f) => badAckValue(f) === oddAck),
