@@ -52,16 +52,20 @@ export interface PacketVerdict {
 }
 
 /**
- * The comment of one packet. `verdict` null: no verdict came (not TCP, no session, or the buffer was
- * full: `forced`). `unpaired`: the reason of an unpaired session's packet.
+ * The comment of one packet, which starts with its own number in its input ("dualcap: client-side #21: ")
+ * so that a counterpart named in another comment is one filter away. `verdict` null: no verdict came (not TCP, no session, or the buffer was
+ * full: `forced`). `unpaired`: the reason of an unpaired session's packet. `note`: where the message this
+ * packet starts went through a terminating device (`messageNotes`).
  */
 export function packetComment(
   side: 0 | 1,
+  packet: number,
   isTcp: boolean,
   verdict: PacketVerdict | null,
   unpaired: UnpairedReason | null,
   findings: readonly string[] | undefined,
   forced: boolean,
+  note: string | undefined,
 ): string {
   let text: string;
   if (verdict === null) {
@@ -74,8 +78,9 @@ export function packetComment(
       text = `pair ${verdict.pair} ${DIRS[verdict.dir]}, ${verdictWords(side, kind, verdict)}`;
     }
   }
+  if (note !== undefined) text += `; ${note}`;
   if (findings !== undefined && findings.length > 0) text += `; findings: ${findings.join(', ')}`;
-  return `dualcap: ${text}`;
+  return `dualcap: ${SIDE_NAMES[side]} #${packet}: ${text}`;
 }
 
 function verdictWords(side: 0 | 1, kind: MatchEventKind, v: PacketVerdict): string {
@@ -143,4 +148,31 @@ export function alignmentText(a: ClockAlignment): string {
     `clock alignment (server side onto client side): offset ${formatDelay(a.offsetNs)}, skew ` +
     `${a.skewPpm.toFixed(3)} ppm, bound ${bound}, method ${a.method}${segments}`
   );
+}
+
+/**
+ * For terminating devices (no packet crosses, messages do): the first packet of each linked message on
+ * both sides names its counterpart, per side by packet number. "request carried by server-side #N" /
+ * "carries client-side #N".
+ */
+export function messageNotes(c: Correlation): [Map<number, string>, Map<number, string>] {
+  const notes: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
+  for (const pair of c.pairs) {
+    const cs = c.client.sessions[pair.client];
+    if (cs === undefined) continue;
+    for (const link of pair.messages) {
+      const cm = cs.messages[link.clientMessage];
+      const ss = c.server.sessions[pair.server[link.serverSession] ?? -1];
+      const sm = ss?.messages[link.serverMessage];
+      if (cm === undefined || sm === undefined) continue;
+      const what = cm.dir === 0 ? 'request' : 'response';
+      const latency = link.latencyNs === null ? '' : `, latency ${formatDelay(link.latencyNs)}`;
+      const via = cm.dir === 0 ? 'carried by' : 'carried from';
+      if (!notes[0].has(cm.firstPacket))
+        notes[0].set(cm.firstPacket, `${what} ${via} server-side #${sm.firstPacket}${latency}`);
+      if (!notes[1].has(sm.firstPacket))
+        notes[1].set(sm.firstPacket, `${what} of client-side #${cm.firstPacket}${latency}`);
+    }
+  }
+  return notes;
 }

@@ -23,6 +23,7 @@ import type { Diagnosis } from '../diagnose/types.js';
 import type { Anonymizer } from './anonymize.js';
 import {
   eventCode,
+  messageNotes,
   type PacketVerdict,
   packetComment,
   SIDE_NAMES,
@@ -114,6 +115,8 @@ class MergeSide {
   readonly interfaces: number[] = [];
   /** Per pass-1 session: the unpaired reason, when it has one. */
   readonly unpaired = new Map<number, UnpairedReason>();
+  /** Per packet number: where the message it starts went through a terminating device. */
+  notes = new Map<number, string>();
   /** Finding ids per packet number (session findings, diagnosis evidence). */
   readonly findings = new Map<number, string[]>();
   /** Queue position from which to look for this side's next verdict. */
@@ -229,6 +232,7 @@ class Merger {
       throw e;
     }
     this.sides = [client, server];
+    [client.notes, server.notes] = messageNotes(c);
     for (const u of c.unpaired) this.sides[u.side === 'client' ? 0 : 1].unpaired.set(u.session, u.reason);
     for (const side of this.sides) {
       for (const s of side.data.sessions) for (const f of s.findings) side.addFinding(f.packet, f.id);
@@ -444,7 +448,19 @@ class Merger {
     const comments = this.comments;
     comments.length = 0;
     const unpaired = o.session >= 0 ? (side.unpaired.get(o.session) ?? null) : null;
-    comments.push(packetComment(o.side, o.isTcp, o.verdict, unpaired, side.findings.get(o.index), o.forced));
+    const note = side.notes.get(o.index);
+    comments.push(
+      packetComment(
+        o.side,
+        o.index,
+        o.isTcp,
+        o.verdict,
+        unpaired,
+        side.findings.get(o.index),
+        o.forced,
+        note,
+      ),
+    );
     if (this.anon === null)
       for (const text of o.comments) comments.push(`${SIDE_NAMES[o.side]} input: ${text}`);
     out.comments = comments;

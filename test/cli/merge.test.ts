@@ -134,7 +134,12 @@ describe('merged pcapng of the drop scenario', () => {
     const clientIn = timesOf(drop!.client);
     const clientOut = bySide('client-side').map((p) => `${p.sec}.${String(p.nsec).padStart(9, '0')}`);
     expect(clientOut.sort()).toEqual(clientIn.sort());
-    expect(merged.packets.every((p) => p.comment.startsWith('dualcap: '))).toBe(true);
+    expect(merged.packets.every((p) => /^dualcap: (client|server)-side #\d+: /.test(p.comment))).toBe(true);
+    // Each side's packets carry their own input numbers, in order: 1, 2, 3...
+    for (const name of ['client-side', 'server-side']) {
+      const numbers = bySide(name).map((p) => Number(/#(\d+)/.exec(p.comment)![1]));
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    }
     const matched = merged.packets.filter((p) => /matches (client|server)-side #\d+/.test(p.comment));
     expect(matched.length).toBeGreaterThan(merged.packets.length * 0.9);
     expect(merged.info.interfaces[0]!.description).toContain('client-side.pcap.gz');
