@@ -209,3 +209,44 @@ describe('clock hints', () => {
     expect(r.alignment.method).toBe('user');
   });
 });
+
+describe('hostile input', () => {
+  const [client, server] = sides('seed-synack-retransmit');
+  /** Deterministic byte edits (a small LCG), so a failure can be replayed. */
+  function corrupt(path: string, seed: number, edits: number): string {
+    const bytes = Buffer.from(readFileSync(path));
+    let x = seed;
+    const next = () => {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      return x;
+    };
+    for (let i = 0; i < edits; i++) bytes[next() % bytes.length] = next() & 255;
+    const out = join(tmp, `corrupt-${seed}-${path.split('/').pop()}`);
+    writeFileSync(out, bytes);
+    return out;
+  }
+  test.each([1, 2, 3])(
+    'random bytes overwritten (seed %i): a report or exit 2, never a crash',
+    async (seed) => {
+      for (const [c, s] of [
+        [corrupt(client, seed, 64), server],
+        [client, corrupt(server, seed, 64)],
+      ] as const) {
+        const { code, out } = await run(['analyze', c, s, '--format', 'json']);
+        expect([0, 2]).toContain(code);
+        if (code === 0) expect(reportSchema.safeParse(JSON.parse(out)).error).toBeUndefined();
+      }
+    },
+  );
+  test('a file cut short: the report names the problem and keeps every good packet', async () => {
+    const bytes = readFileSync(server);
+    const cut = join(tmp, 'cut.pcapng');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2) + 7));
+    const { code, out } = await run(['analyze', client, cut, '--format', 'json']);
+    expect(code).toBe(0);
+    const r = reportSchema.parse(JSON.parse(out));
+    expect(r.inputs[1].packets).toBeGreaterThan(0);
+    expect(r.inputs[1].error ?? r.inputs[1].anomalies.map((a) => a.id).join(',')).toMatch(/\S/);
+    expect(r.pairs.length).toBeGreaterThan(0);
+  });
+});
