@@ -6,10 +6,15 @@
 import type { Context } from '../context.js';
 import { evidence } from '../evidence.js';
 import { SYNACK_BAD_ACK } from '../rules/endpoint.js';
-import type { Behaviour, Problem } from '../types.js';
+import type { Behaviour, Problem, Severity } from '../types.js';
 
 /** At most this many per-connection problems of one id; the rest are summed up in the last one. */
 export const MAX_PER_ID = 20;
+
+/** The last problem of a bounded list: how many more there were. */
+export function more(id: string, severity: Severity, text: string): Problem {
+  return { id, severity, text, pair: null, clientSession: null, serverSession: null, evidence: [] };
+}
 
 export function behaviourProblems(behaviours: readonly Behaviour[]): Problem[] {
   const out: Problem[] = [];
@@ -42,24 +47,14 @@ export function behaviourProblems(behaviours: readonly Behaviour[]): Problem[] {
 
 /** Client connections the device never passed on (unpaired 'never-forwarded'), other than bogus answers. */
 export function failedHandshakeProblems(ctx: Context): Problem[] {
-  const out: Problem[] = [];
-  const failed = ctx.c.unpaired.filter((u) => u.side === 'client' && u.reason === 'never-forwarded');
-  for (const u of failed) {
+  const failed = ctx.c.unpaired.filter((u) => {
+    if (u.side !== 'client' || u.reason !== 'never-forwarded') return false;
     const s = ctx.c.client.sessions[u.session];
-    if (!s || s.findings.some((f) => f.id === SYNACK_BAD_ACK)) continue;
-    if (out.length === MAX_PER_ID) {
-      out.push({
-        id: 'handshake.not_forwarded',
-        severity: 'error',
-        text: `${failed.length - MAX_PER_ID} more client connections were never passed on by the device.`,
-        pair: null,
-        clientSession: null,
-        serverSession: null,
-        evidence: [],
-      });
-      break;
-    }
-    out.push({
+    return s !== undefined && !s.findings.some((f) => f.id === SYNACK_BAD_ACK);
+  });
+  const out: Problem[] = failed.slice(0, MAX_PER_ID).map((u) => {
+    const s = ctx.c.client.sessions[u.session]!;
+    return {
       id: 'handshake.not_forwarded',
       severity: 'error',
       text: `Client connection ${u.tuple.srcIp}:${u.tuple.srcPort} -> ${u.tuple.dstIp}:${u.tuple.dstPort} never reached the server side: ${u.detail}.`,
@@ -69,7 +64,16 @@ export function failedHandshakeProblems(ctx: Context): Problem[] {
       evidence: [
         evidence(null, s.syn ? [s.syn.packet] : [s.firstPacket], [], { synCount: s.synCount }, u.detail),
       ],
-    });
+    };
+  });
+  if (failed.length > MAX_PER_ID) {
+    out.push(
+      more(
+        'handshake.not_forwarded',
+        'error',
+        `${failed.length - MAX_PER_ID} more client connections were never passed on by the device.`,
+      ),
+    );
   }
   return out;
 }

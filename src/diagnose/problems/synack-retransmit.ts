@@ -18,6 +18,7 @@ import { lookupPackets, type PacketFacts } from '../packet-lookup.js';
 import { SYNACK_AFTER_ACK, sessionsWith } from '../rules/endpoint.js';
 import { isSpliceOwn } from '../splice-own.js';
 import type { Problem } from '../types.js';
+import { MAX_PER_ID, more } from './device.js';
 import { tupleOf } from './wrong-synack.js';
 
 /** Linux SYN-ACK retransmission times after the SYN (1 s initial timeout, doubling), in seconds. */
@@ -26,14 +27,15 @@ const BACKOFF_SEC = [1, 3, 7, 15, 31];
 const BACKOFF_TOLERANCE = 0.25;
 
 export function synAckRetransmitProblems(ctx: Context): Problem[] {
-  const hits = sessionsWith(ctx.c.server, SYNACK_AFTER_ACK);
-  if (hits.length === 0) return [];
+  const all = sessionsWith(ctx.c.server, SYNACK_AFTER_ACK);
+  if (all.length === 0) return [];
+  const hits = all.slice(0, MAX_PER_ID);
   const packets = lookupPackets(
     ctx.c.server.path,
     hits.map((h) => h.session),
   );
-  const accepted = acceptedOnFirstData(ctx, new Set(hits.map((h) => h.session.index)));
-  return hits.map(({ session, findings }) =>
+  const accepted = acceptedOnFirstData(ctx, new Set(all.map((h) => h.session.index)));
+  const problems = hits.map(({ session, findings }) =>
     describe(
       ctx,
       session,
@@ -42,6 +44,16 @@ export function synAckRetransmitProblems(ctx: Context): Problem[] {
       accepted,
     ),
   );
+  if (all.length > hits.length) {
+    problems.push(
+      more(
+        'handshake.synack_after_ack',
+        'warning',
+        `${all.length - hits.length} more server-side connections re-sent their SYN-ACK after the handshake ACK.`,
+      ),
+    );
+  }
+  return problems;
 }
 
 /** Server-side connections whose client sent data before 1 s and that saw no re-sent SYN-ACK. */

@@ -18,6 +18,7 @@ import { lookupPackets, type PacketFacts } from '../packet-lookup.js';
 import { badAckValue, SYNACK_BAD_ACK, sessionsWith } from '../rules/endpoint.js';
 import { fmtTuple } from '../rules/termination.js';
 import type { Problem } from '../types.js';
+import { MAX_PER_ID, more } from './device.js';
 
 /** A server-side SYN with the client's ISN belongs to the attempt when it is this close to it in time. */
 const SAME_ATTEMPT_SLACK_NS = 1e9;
@@ -40,13 +41,14 @@ function closedAt(s: Session): number | null {
 }
 
 export function wrongSynAckProblems(ctx: Context): Problem[] {
-  const hits = sessionsWith(ctx.c.client, SYNACK_BAD_ACK);
-  if (hits.length === 0) return [];
+  const all = sessionsWith(ctx.c.client, SYNACK_BAD_ACK);
+  if (all.length === 0) return [];
+  const hits = all.slice(0, MAX_PER_ID);
   const packets = lookupPackets(
     ctx.c.client.path,
     hits.map((h) => h.session),
   );
-  return hits.map(({ session, findings }) => {
+  const problems = hits.map(({ session, findings }) => {
     const own = packets.filter((p) => p.session === session.index);
     return describe(
       ctx,
@@ -56,6 +58,16 @@ export function wrongSynAckProblems(ctx: Context): Problem[] {
       own,
     );
   });
+  if (all.length > hits.length) {
+    problems.push(
+      more(
+        'handshake.bogus_ack',
+        'error',
+        `${all.length - hits.length} more client connection attempts got an answer to their SYN with a wrong ack number.`,
+      ),
+    );
+  }
+  return problems;
 }
 
 function describe(

@@ -170,8 +170,14 @@ export interface Carrier {
   clients: Set<number>;
 }
 
+const carriersOf = new WeakMap<Context, Map<number, Carrier>>();
+
+/** Computed once per diagnosis: pooling, delayed binding and the summary all read it. */
 export function carriers(ctx: Context): Map<number, Carrier> {
+  const known = carriersOf.get(ctx);
+  if (known) return known;
   const out = new Map<number, Carrier>();
+  carriersOf.set(ctx, out);
   for (const pair of ctx.terminated) {
     const client = ctx.clientSession(pair);
     for (const link of pair.messages) {

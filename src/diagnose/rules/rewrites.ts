@@ -3,7 +3,7 @@
  * sequence numbers, TCP options. Terminated pairs are not looked at: two connections are not one
  * connection rewritten (samples/README.md, reading rules).
  */
-import type { SessionPair, Tuple } from '../../correlate/types.js';
+import type { SessionPair } from '../../correlate/types.js';
 import type { Context } from '../context.js';
 import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
 import type { BehaviourId, EvidenceItem } from '../types.js';
