@@ -2,6 +2,7 @@
 
 /** A duration in ns as a reader wants it: "38.5 us", "4.2 ms", "1.03 s". */
 export function fmtNs(ns: number): string {
+  if (!Number.isFinite(ns)) return 'an unknown time';
   const a = Math.abs(ns);
   if (a < 1e3) return `${Math.round(ns)} ns`;
   if (a < 1e6) return `${(ns / 1e3).toFixed(1)} us`;

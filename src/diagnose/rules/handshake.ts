@@ -212,8 +212,10 @@ function delayedBinding(ctx: Context): RuleOutcome {
   for (const c of carriers(ctx).values()) {
     const server = ctx.c.server.sessions[c.serverSession];
     if (!server?.syn) continue;
-    comparable++;
     const delayNs = ctx.serverOnClientNs(server.syn.relNs) - c.requestNs;
+    // Without a clock mapping (NaN) the order of the two events is unknown: not comparable.
+    if (!Number.isFinite(delayNs)) continue;
+    comparable++;
     if (delayNs <= 0) continue;
     const msg = ctx.c.client.sessions[c.clientSession]?.messages[c.clientMessage];
     delayed.push({
