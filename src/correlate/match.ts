@@ -185,6 +185,9 @@ export function matchPackets(
         s = serverStream.advance();
         if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
       }
+      const nextClient = c >= 0 ? w.timeNs[c]! : Number.POSITIVE_INFINITY;
+      const nextServer = s >= 0 ? w.timeNs[s]! : Number.POSITIVE_INFINITY;
+      matcher.advanceTo(Math.min(nextClient, nextServer));
     }
   } finally {
     clientStream.finish();
@@ -214,7 +217,12 @@ class Matcher {
     delayNs: null,
     changes: 0,
   };
-  private nowNs = Number.NEGATIVE_INFINITY;
+  /**
+   * MERGE FRONTIER: the earlier of the two captures' next packet times. Every packet before it has been
+   * read from both files (each file in time order), so a packet can age only against it: with a file out
+   * of time order, the latest time seen would age a packet before its counterpart was even read.
+   */
+  private frontierNs = Number.NEGATIVE_INFINITY;
   /** Across pairs, per direction: the largest delay matched. */
   private readonly maxSeenDelay = new Float64Array(2);
   /** Each capture's time range on the client clock: [client first, client last, server first, server last]. */
@@ -277,7 +285,6 @@ class Matcher {
   add(s: number): void {
     const w = this.window;
     const t = w.timeNs[s]!;
-    if (t > this.nowNs) this.nowNs = t;
     w.otherPacket[s] = -1;
     w.delayNs[s] = Number.NaN;
     w.changes[s] = 0;
@@ -300,6 +307,11 @@ class Matcher {
       this.stats.packets[side]!++;
       if (w.size > this.stats.peakWindow) this.stats.peakWindow = w.size;
     }
+  }
+
+  /** Both captures have been read up to `frontierNs`: report what is decided, age what waited too long. */
+  advanceTo(frontierNs: number): void {
+    this.frontierNs = frontierNs;
     this.drain(false);
   }
 
@@ -332,7 +344,15 @@ class Matcher {
     w.computeKey(s);
     // An upstream packet waits for its copy: any downstream packet already pending came earlier, and a
     // later copy with a non-negative delay is the better match (see LATE ORIGINALS).
-    const other = upstream ? -1 : this.bestCandidate(s, pi, dir, false);
+    let other = upstream ? -1 : this.bestCandidate(s, pi, dir, false);
+    // An earlier copy still waiting for this original, closer to it in time, takes it first.
+    for (let earlier = other >= 0 ? this.closerWaitingCopy(other, s, pi, dir) : -1; earlier >= 0; ) {
+      w.unindex(earlier);
+      w.unindex(other);
+      this.match(pi, other, earlier, dir);
+      other = this.bestCandidate(s, pi, dir, false);
+      earlier = other >= 0 ? this.closerWaitingCopy(other, s, pi, dir) : -1;
+    }
     if (other < 0) {
       w.state[s] = PENDING;
       w.index(s);
@@ -340,6 +360,38 @@ class Matcher {
     }
     w.unindex(other);
     this.match(pi, other, s, dir);
+  }
+
+  /**
+   * CLOSER WAITING COPY: before copy `d` takes original `u`, a downstream packet with the same key that
+   * came before `u` (within slack: a copy that looked early after clock alignment) and is waiting for
+   * its original gets `u` instead, when it is closer to `u` in time and no worse a fit (same IP ID or
+   * timestamp score). Otherwise identical packets in a row (a SYN-ACK and its retransmission) would each
+   * take the other's original. Returns that packet, or -1.
+   */
+  private closerWaitingCopy(u: number, d: number, pi: number, dir: 0 | 1): number {
+    const w = this.window;
+    const tu = w.timeNs[u]!;
+    const ipId = this.table.preserved(pi, P_IP_ID, dir);
+    const ts = w.hasTs[u] === 1 && this.table.preserved(pi, P_TS, dir);
+    const score = (c: number) =>
+      (ipId && w.ipId[c] === w.ipId[u] ? 2 : 0) +
+      (ts && w.hasTs[c] === 1 && w.tsval[c] === w.tsval[u] ? 1 : 0);
+    const dScore = score(d);
+    let best = -1;
+    let bestDistance = Math.abs(w.timeNs[d]! - tu);
+    let examined = 0;
+    for (let c = w.chainOf(u); c >= 0 && examined < MAX_CANDIDATES; c = w.chainNext(c)) {
+      if (c === d || w.side[c] !== w.side[d] || !w.sameKey(c, u)) continue;
+      examined++;
+      const delay = w.timeNs[c]! - tu;
+      if (delay > 0 || delay < -this.slackNs) continue;
+      if (-delay < bestDistance && score(c) >= dScore) {
+        best = c;
+        bestDistance = -delay;
+      }
+    }
+    return best;
   }
 
   /**
@@ -379,7 +431,8 @@ class Matcher {
       if (ipId && w.ipId[c] === w.ipId[s]) score += 2;
       if (ts && w.hasTs[c] === 1 && w.tsval[c] === w.tsval[s]) score += 1;
       const distance = Math.abs(delay);
-      if (score > bestScore || (score === bestScore && distance < bestDistance)) {
+      // Chains run newest first: on a tie the oldest candidate wins (first in, first out).
+      if (score > bestScore || (score === bestScore && distance <= bestDistance)) {
         best = c;
         bestScore = score;
         bestDistance = distance;
@@ -420,7 +473,7 @@ class Matcher {
         const upstream = (w.side[f] === 0) === (w.dir[f] === 0);
         const age = upstream ? this.maxDelayNs + this.slackNs : this.slackNs;
         const full = w.size > this.maxWindow;
-        if (!final && !full && !(w.timeNs[f]! + age < this.nowNs)) break;
+        if (!final && !full && !(w.timeNs[f]! + age < this.frontierNs)) break;
         if (full && !final && this.stats) this.stats.forced++;
         w.unindex(f);
         const pi = w.pair[f]!;

@@ -69,7 +69,7 @@ export interface Fingerprint {
 }
 
 /** Shared by every fingerprint that holds no chunks (most directions of short exchanges end with some). */
-const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
+export const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * The rolling state that cuts one direction's bytes into chunks and writes them into the fingerprint of

@@ -7,7 +7,7 @@
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { FLAG_IDS, H_RST_AFTER_SYNACK, H_SYNACK_BAD_ACK, H_SYNACK_RETRANSMITTED_AFTER_ACK } from './flags.js';
-import type { HandshakePacket, Session } from './session.js';
+import { type HandshakePacket, HandshakeRecord, type Session } from './session.js';
 
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -119,25 +119,7 @@ export function checkHandshake(
 
 /** Copy a handshake packet's fields out of the reused view. */
 export function handshakePacket(v: PacketView, relNs: number): HandshakePacket {
-  return {
-    packet: v.index,
-    sec: v.tsSec,
-    nsec: v.tsNsec,
-    relNs,
-    seq: v.seq,
-    ack: v.ack,
-    window: v.window,
-    ttl: v.ttl,
-    ipId: v.ipId,
-    mss: v.mss,
-    wscale: v.wscale,
-    sackPerm: v.sackPerm,
-    hasTimestamps: v.hasTimestamps,
-    tsval: v.tsval,
-    tsecr: v.tsecr,
-    tfo: v.tfo,
-    optionKinds: optionKinds(v),
-  };
+  return new HandshakeRecord(v, relNs, optionKinds(v));
 }
 
 /**

@@ -8,7 +8,6 @@ import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import {
   Chunker,
-  emptyFingerprint,
   FNV_OFFSET,
   fnv1a,
   HEAD_BYTES,
@@ -438,7 +437,7 @@ export class SessionTable implements StreamSink {
       session.currentDir = dir;
       return null;
     }
-    const m = new MessageRecord(dir, v.index, timeNs, start, end, emptyFingerprint());
+    const m = new MessageRecord(dir, v.index, timeNs, start, end);
     session.messages.push(m);
     session.currentMessage = m;
     session.currentDir = dir;

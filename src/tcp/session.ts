@@ -5,7 +5,8 @@
  * Directions: 0 = from the initiator (client) to the responder (server), 1 = back. `a`/`b` are the source
  * and destination of the session's first packet (tshark's endpoint order), which is not always the client.
  */
-import type { Chunker, Fingerprint } from './fingerprint.js';
+import type { PacketView } from '../decode/types.js';
+import { type Chunker, type Fingerprint, FNV_OFFSET, NO_CHUNKS } from './fingerprint.js';
 import { FlowState } from './flow.js';
 import { History } from './history.js';
 import { StreamReassembler } from './stream.js';
@@ -68,34 +69,152 @@ export interface Message {
   fingerprint: Fingerprint;
 }
 
-/** The table's messages: every field set in the constructor, so all share one layout. */
-export class MessageRecord implements Message {
+/**
+ * Values that V8 would keep as a heap number of their own in each object (sequence numbers and hashes of
+ * 2^31 or more, times in ns) are stored as small integers behind accessors: a signed 32-bit form for
+ * 32-bit values, and whole seconds plus the remaining ns for times. Sessions number in the 100,000s, with
+ * messages and handshake packets each, so boxed numbers would be most of their memory and allocations.
+ */
+export function wholeSeconds(ns: number): number {
+  return Math.floor(ns / 1e9);
+}
+
+/** The table's messages, which are their own fingerprint (one object per message, not two). */
+export class MessageRecord implements Message, Fingerprint {
   dir: 0 | 1;
   firstPacket: number;
   lastPacket: number;
-  firstRelNs: number;
-  lastRelNs: number;
+  private firstSec: number;
+  private firstRem: number;
+  private lastSec: number;
+  private lastRem: number;
   start: number;
   end: number;
   packets = 0;
-  fingerprint: Fingerprint;
+  private headHashI32 = FNV_OFFSET | 0;
+  hashes: number[] = NO_CHUNKS;
+  lengths: number[] = NO_CHUNKS;
+  bytes = 0;
 
-  constructor(
-    dir: 0 | 1,
-    packet: number,
-    relNs: number,
-    start: number,
-    end: number,
-    fingerprint: Fingerprint,
-  ) {
+  constructor(dir: 0 | 1, packet: number, relNs: number, start: number, end: number) {
     this.dir = dir;
     this.firstPacket = packet;
     this.lastPacket = packet;
-    this.firstRelNs = relNs;
-    this.lastRelNs = relNs;
+    const sec = wholeSeconds(relNs);
+    this.firstSec = sec;
+    this.firstRem = relNs - sec * 1e9;
+    this.lastSec = sec;
+    this.lastRem = this.firstRem;
     this.start = start;
     this.end = end;
-    this.fingerprint = fingerprint;
+  }
+
+  get firstRelNs(): number {
+    return this.firstSec * 1e9 + this.firstRem;
+  }
+  set firstRelNs(ns: number) {
+    this.firstSec = wholeSeconds(ns);
+    this.firstRem = ns - this.firstSec * 1e9;
+  }
+  get lastRelNs(): number {
+    return this.lastSec * 1e9 + this.lastRem;
+  }
+  set lastRelNs(ns: number) {
+    this.lastSec = wholeSeconds(ns);
+    this.lastRem = ns - this.lastSec * 1e9;
+  }
+
+  get fingerprint(): Fingerprint {
+    return this;
+  }
+  /** Replacing the fingerprint copies its fields in. */
+  set fingerprint(fp: Fingerprint) {
+    this.headHash = fp.headHash;
+    this.hashes = fp.hashes;
+    this.lengths = fp.lengths;
+    this.bytes = fp.bytes;
+  }
+
+  get headHash(): number {
+    return this.headHashI32 >>> 0;
+  }
+  set headHash(hash: number) {
+    this.headHashI32 = hash | 0;
+  }
+}
+
+/** The table's handshake packets (see MessageRecord for the accessors). */
+export class HandshakeRecord implements HandshakePacket {
+  packet: number;
+  sec: number;
+  nsec: number;
+  private relSec: number;
+  private relRem: number;
+  private seqI32: number;
+  private ackI32: number;
+  window: number;
+  ttl: number;
+  ipId: number;
+  mss: number;
+  wscale: number;
+  sackPerm: boolean;
+  hasTimestamps: boolean;
+  private tsvalI32: number;
+  private tsecrI32: number;
+  tfo: boolean;
+  optionKinds: number[];
+
+  constructor(v: PacketView, relNs: number, optionKinds: number[]) {
+    this.packet = v.index;
+    this.sec = v.tsSec;
+    this.nsec = v.tsNsec;
+    this.relSec = wholeSeconds(relNs);
+    this.relRem = relNs - this.relSec * 1e9;
+    this.seqI32 = v.seq | 0;
+    this.ackI32 = v.ack | 0;
+    this.window = v.window;
+    this.ttl = v.ttl;
+    this.ipId = v.ipId;
+    this.mss = v.mss;
+    this.wscale = v.wscale;
+    this.sackPerm = v.sackPerm;
+    this.hasTimestamps = v.hasTimestamps;
+    this.tsvalI32 = v.tsval | 0;
+    this.tsecrI32 = v.tsecr | 0;
+    this.tfo = v.tfo;
+    this.optionKinds = optionKinds;
+  }
+
+  get relNs(): number {
+    return this.relSec * 1e9 + this.relRem;
+  }
+  set relNs(ns: number) {
+    this.relSec = wholeSeconds(ns);
+    this.relRem = ns - this.relSec * 1e9;
+  }
+  get seq(): number {
+    return this.seqI32 >>> 0;
+  }
+  set seq(seq: number) {
+    this.seqI32 = seq | 0;
+  }
+  get ack(): number {
+    return this.ackI32 >>> 0;
+  }
+  set ack(ack: number) {
+    this.ackI32 = ack | 0;
+  }
+  get tsval(): number {
+    return this.tsvalI32 >>> 0;
+  }
+  set tsval(tsval: number) {
+    this.tsvalI32 = tsval | 0;
+  }
+  get tsecr(): number {
+    return this.tsecrI32 >>> 0;
+  }
+  set tsecr(tsecr: number) {
+    this.tsecrI32 = tsecr | 0;
   }
 }
 
@@ -127,15 +246,29 @@ export class DirectionStats {
   /** Packets carrying SACK blocks, and packets carrying the timestamps option. */
   sackPackets = 0;
   timestampPackets = 0;
-  /** ISN (raw) if a SYN was seen in this direction, else the first raw seq seen; `isnKnown` says which. */
-  isn = 0;
+  private isnI32 = 0;
   isnKnown = false;
   firstSeqSet = false;
   /** Highest stream offset of new payload seen (end of the last new byte). */
   maxEnd = 0;
-  /** Fingerprint of the direction's first bytes (head hash only; chunks live in messages). */
-  headHash = 0;
+  private headHashI32 = 0;
   headBytes = 0;
+
+  /** ISN (raw) if a SYN was seen in this direction, else the first raw seq seen; `isnKnown` says which. */
+  get isn(): number {
+    return this.isnI32 >>> 0;
+  }
+  set isn(seq: number) {
+    this.isnI32 = seq | 0;
+  }
+
+  /** Fingerprint of the direction's first bytes (head hash only; chunks live in messages). */
+  get headHash(): number {
+    return this.headHashI32 >>> 0;
+  }
+  set headHash(hash: number) {
+    this.headHashI32 = hash | 0;
+  }
 }
 
 export class Session {
@@ -158,8 +291,10 @@ export class Session {
   startNsec = 0;
   endSec = 0;
   endNsec = 0;
-  startRelNs = 0;
-  endRelNs = 0;
+  private startRelSec = 0;
+  private startRelRem = 0;
+  private endRelSec = 0;
+  private endRelRem = 0;
   packets = 0;
 
   /** Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. */
@@ -230,6 +365,21 @@ export class Session {
     this.b = b;
     this.flows = [new FlowState(absZeroNs), new FlowState(absZeroNs)];
     this.chunkBudget = chunkBudget;
+  }
+
+  get startRelNs(): number {
+    return this.startRelSec * 1e9 + this.startRelRem;
+  }
+  set startRelNs(ns: number) {
+    this.startRelSec = wholeSeconds(ns);
+    this.startRelRem = ns - this.startRelSec * 1e9;
+  }
+  get endRelNs(): number {
+    return this.endRelSec * 1e9 + this.endRelRem;
+  }
+  set endRelNs(ns: number) {
+    this.endRelSec = wholeSeconds(ns);
+    this.endRelRem = ns - this.endRelSec * 1e9;
   }
 
   /** Client endpoint (the initiator) and server endpoint. */

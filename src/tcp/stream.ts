@@ -52,8 +52,8 @@ const NO_GAPS: readonly StreamGap[] = Object.freeze([]);
 
 export class StreamReassembler {
   started = false;
-  /** Raw sequence number of the next byte to deliver, and its stream offset. */
-  edgeSeq = 0;
+  /** Raw sequence number of the next byte to deliver (kept signed: see FlowState), and its stream offset. */
+  private edgeSeqI32 = 0;
   edgeOffset = 0;
   // Both lists are created on first use: most directions never need them, and sessions number 100,000s.
   private pending: PendingSegment[] = NO_PENDING;
@@ -70,6 +70,13 @@ export class StreamReassembler {
   overflows = 0;
 
   constructor(readonly dir: 0 | 1) {}
+
+  get edgeSeq(): number {
+    return this.edgeSeqI32 >>> 0;
+  }
+  set edgeSeq(seq: number) {
+    this.edgeSeqI32 = seq | 0;
+  }
 
   /** The first MAX_GAPS_KEPT gaps, in stream order. */
   get gaps(): readonly StreamGap[] {
