@@ -156,7 +156,8 @@ function marks(r: Row, constant: [number, number], links: LinkMarks): string {
   }
   const link = linkOf(r, links);
   if (link) out.push(link.text);
-  for (const f of [...(r.client?.findings ?? []), ...(r.server?.findings ?? [])])
+  // The same finding on a packet and its copy is one mark.
+  for (const f of new Set([...(r.client?.findings ?? []), ...(r.server?.findings ?? [])]))
     out.push(f.replace(/^tcp\./, ''));
   return out.join(' ');
 }
