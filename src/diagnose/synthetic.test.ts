@@ -18,6 +18,7 @@ import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { buildContext } from './context.js';
 import { diagnose } from './index.js';
 import { deviceKind } from './kind.js';
+import { gaveUpAt } from './problems/wrong-synack.js';
 import { applyReadingRules } from './reading.js';
 import { bogusSynAck, ignoresHandshakeAck } from './rules/endpoint.js';
 import { decrementsTtl, forwardsPackets } from './rules/forwarding.js';
@@ -496,6 +497,15 @@ describe('problems when the files cannot be read again', () => {
     expect(p.text).toContain('0x10');
     expect(p.text).toContain('the device sent it');
     expect(p.clientSession).toBe(1);
+  });
+});
+
+describe('when a client gave up', () => {
+  test('the doubling SYN timer gives the time the next SYN was due; unknown without enough retries or capture', () => {
+    expect(gaveUpAt([0, 0.01, 1, 2, 3, 4, 6], 20, 10.9)).toBeCloseTo(10, 5);
+    expect(gaveUpAt([0, 1, 3], 20, null)).toBeCloseTo(7, 5);
+    expect(gaveUpAt([0, 1], 20, null)).toBeNull();
+    expect(gaveUpAt([0, 1, 3], 5, null)).toBeNull();
   });
 });
 

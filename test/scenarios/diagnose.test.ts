@@ -133,6 +133,10 @@ describe('seed-wrong-synack: the answers of the first thread', () => {
     const spanNs = epochNs(conn.client.synTimes.at(-1)!) - epochNs(conn.client.synTimes[0]!);
     expect(Math.abs(Number(ev.values.failedAfterNs) - spanNs)).toBeLessThan(1e6);
     expect(failed.text).toContain(`${conn.client.synTimes.length} SYNs`);
+    // When the client gave up (its log's ETIMEDOUT), read from the SYN timer: within half a second.
+    const gaveUpNs = conn.log.end! * 1e9 - epochNs(conn.client.synTimes[0]!);
+    expect(conn.log.error).toBe('ETIMEDOUT');
+    expect(Math.abs(Number(ev.values.gaveUpAfterNs) - gaveUpNs)).toBeLessThan(0.5e9);
   });
 
   test('the attempt that recovered is a warning with the RST that cleared the stale connection', () => {

@@ -170,9 +170,20 @@ function describe(
     const lastOdd = odd.at(-1);
     const span = syns.length > 0 ? atSec(syns.at(-1)!) : (s.endRelNs - t0) / 1e9;
     sentences.push(
-      `The attempt failed: the client sent ${s.synCount} SYNs (at ${times.join(', ') || 'unknown times'} after the first), got ${oddPackets.length} odd ACKs${forwarded.length === 0 ? ', no server-side SYN' : ''}, and gave up after its last SYN, ${span.toFixed(1)} s after the first${lastOdd ? `; the last odd ACK came at ${atSec(lastOdd).toFixed(1)} s` : ''}.`,
+      `The attempt failed: the client sent ${s.synCount} SYNs (at ${times.join(', ') || 'unknown times'} after the first), got ${oddPackets.length} odd ACKs${forwarded.length === 0 ? ', no server-side SYN' : ''}; its last SYN came ${span.toFixed(1)} s after the first${lastOdd ? `, the last odd ACK at ${atSec(lastOdd).toFixed(1)} s` : ''}.`,
     );
     const next = ctx.c.client.sessions.find((x) => x.previousIndex === s.index);
+    const gaveUp = gaveUpAt(
+      syns.map(atSec),
+      (ctx.c.client.lastRelNs - t0) / 1e9,
+      next ? (next.startRelNs - t0) / 1e9 : null,
+    );
+    if (gaveUp !== null) {
+      sentences.push(
+        `The client gave up after about ${gaveUp.toFixed(1)} s: its SYN timer doubles, so a next SYN was due then and none came.`,
+      );
+      values.gaveUpAfterNs = Math.round(gaveUp * 1e9);
+    }
     if (next)
       sentences.push(
         `The next attempt on the 4-tuple (new ISN) came ${fmtSec(next.startRelNs - t0)} after the first SYN.`,
@@ -208,4 +219,24 @@ function lastEstablishedBefore(ctx: Context, s: Session): Session | undefined {
     i = prev.previousIndex;
   }
   return undefined;
+}
+
+/**
+ * When a client that stopped retrying gave up, in seconds after its first SYN: TCP doubles the SYN
+ * retransmission timeout, so after retries spaced d apart the next one is due 2d after the last; if the
+ * capture (and no new attempt on the tuple) runs past that time without it, the client gave up then (its
+ * final timeout expired). Null when the retries are too few to read the timer or the capture ends first.
+ */
+export function gaveUpAt(
+  synSec: readonly number[],
+  captureEndSec: number,
+  nextAttemptSec: number | null,
+): number | null {
+  if (synSec.length < 3) return null;
+  const last = synSec.at(-1)!;
+  const gap = last - synSec.at(-2)!;
+  if (gap <= 0) return null;
+  const due = last + 2 * gap;
+  const seenUntil = nextAttemptSec ?? captureEndSec;
+  return seenUntil > due ? due : null;
 }
