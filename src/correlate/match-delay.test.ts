@@ -39,8 +39,12 @@ describe('delay histograms', () => {
           // Several histograms filled interleaved share one pool: none may disturb another.
           const table = new DelayTable(lists.length);
           const longest = Math.max(...lists.map((l) => l.length));
-          for (let i = 0; i < longest; i++)
-            lists.forEach((l, h) => l[i] !== undefined && table.add(h, l[i]!));
+          for (let i = 0; i < longest; i++) {
+            for (let h = 0; h < lists.length; h++) {
+              const x = lists[h]![i];
+              if (x !== undefined) table.add(h, x);
+            }
+          }
           lists.forEach((xs, h) => {
             const sorted = [...xs].sort((a, b) => a - b);
             const s = table.stats(h);

@@ -199,7 +199,11 @@ export class PairTable {
   }
 
   addExample(pair: number, event: PacketEvent): void {
-    const list = (this.examples[pair] ??= []);
+    let list = this.examples[pair];
+    if (list === undefined) {
+      list = [];
+      this.examples[pair] = list;
+    }
     if (list.length < this.maxExamples) list.push(event);
   }
 
