@@ -5,7 +5,9 @@ import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } fr
 /**
  * TERMINATES-TCP: pairs of kind 'terminated' exist: the client's connection and the server-side
  * connection carrying its bytes have their own handshakes (different ISNs, options). Confidence: share of
- * pairs that are terminated, times their mean pairing score. Evidence: the two SYNs with their ISNs.
+ * pairs that are terminated, times 0.5 + 0.5 x their mean pairing score (the score measures how alike the
+ * contents are, which edits lower; that the ISNs differ is certain either way). Evidence: the two SYNs
+ * with their ISNs.
  */
 export function terminatesTcp(ctx: Context): RuleOutcome {
   const pairs = ctx.terminated;
@@ -28,7 +30,7 @@ export function terminatesTcp(ctx: Context): RuleOutcome {
   });
   return behaviour(
     'terminates-tcp',
-    agreementConfidence(pairs.length, ctx.c.pairs.length) * meanScore,
+    agreementConfidence(pairs.length, ctx.c.pairs.length) * (0.5 + 0.5 * meanScore),
     pairs.length,
     `${pairs.length} of ${ctx.c.pairs.length} client connections are answered by the device, which opens its own connections to the server`,
     items,
