@@ -90,7 +90,10 @@ function connections(r: Report, out: string[]): void {
     kinds.set(`${p.kind} ${p.mapping}`, (kinds.get(`${p.kind} ${p.mapping}`) ?? 0) + 1);
   const kindText = [...kinds.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
   out.push(
-    `  ${r.pairs.length} pairs${kindText ? ` (${kindText})` : ''}; unpaired: ${r.unpaired.client.length} client side, ${r.unpaired.server.length} server side`,
+    ...wrap(
+      `${r.pairs.length} pairs${kindText ? ` (${kindText})` : ''}; unpaired: ${r.unpaired.client.length} client side, ${r.unpaired.server.length} server side`,
+      '  ',
+    ),
   );
   const dirLine = (name: string, d: Report['packets']['c2s']) =>
     `  ${name}: ${d.matched} matched, ${d.dropped} dropped, ${d.injected} injected` +
@@ -103,7 +106,10 @@ function connections(r: Report, out: string[]): void {
   const [tc, ts] = r.packets.terminated;
   if (tc + ts > 0)
     out.push(
-      `  packets of terminated connections: ${tc} client side, ${ts} server side (related by content, not one to one)`,
+      ...wrap(
+        `packets of terminated connections: ${tc} client side, ${ts} server side (related by content, not one to one)`,
+        '  ',
+      ),
     );
   const worst = worstLatency(r.pairs);
   if (worst !== null)

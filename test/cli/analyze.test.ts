@@ -20,6 +20,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@
 import { parseDuration, runAnalysis } from '../../src/cli/analyze.js';
 import { main } from '../../src/cli/program.js';
 import { type Report, reportSchema } from '../../src/report/report-schema.js';
+import { renderReportText } from '../../src/report/report-text.js';
 import { loadTruth, samplesDir, scenarios } from '../helpers/truth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dualcap-analyze-'));
@@ -92,6 +93,10 @@ describe.each(scenarios())('JSON report of %s', (scenario) => {
         for (const s of c.server) expect(servers.has(key(s.tuple, s.isn))).toBe(true);
       }
     }
+  });
+  test('the text report of it fits in 120 columns', () => {
+    const text = renderReportText(report, [], { raw: false, maxRows: null, baseSec: 0 });
+    expect(text.split('\n').filter((l) => l.length > 120)).toEqual([]);
   });
   test('dropped packet counts equal the truth; times carry nine decimals', () => {
     expect(report.packets.c2s.dropped).toBe(truth.drops.c2s.length);
