@@ -152,8 +152,8 @@ export function alignmentText(a: ClockAlignment): string {
 
 /**
  * For terminating devices (no packet crosses, messages do): the first packet of each linked message on
- * both sides names its counterpart, per side by packet number. "request carried by server-side #N" /
- * "carries client-side #N".
+ * both sides names its counterpart, per side by packet number: "request relayed as server-side #N" on
+ * the client side, "request relayed from client-side #M" on the server side (responses the other way).
  */
 export function messageNotes(c: Correlation): [Map<number, string>, Map<number, string>] {
   const notes: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
@@ -165,13 +165,17 @@ export function messageNotes(c: Correlation): [Map<number, string>, Map<number, 
       const ss = c.server.sessions[pair.server[link.serverSession] ?? -1];
       const sm = ss?.messages[link.serverMessage];
       if (cm === undefined || sm === undefined) continue;
-      const what = cm.dir === 0 ? 'request' : 'response';
       const latency = link.latencyNs === null ? '' : `, latency ${formatDelay(link.latencyNs)}`;
-      const via = cm.dir === 0 ? 'carried by' : 'carried from';
-      if (!notes[0].has(cm.firstPacket))
-        notes[0].set(cm.firstPacket, `${what} ${via} server-side #${sm.firstPacket}${latency}`);
-      if (!notes[1].has(sm.firstPacket))
-        notes[1].set(sm.firstPacket, `${what} of client-side #${cm.firstPacket}${latency}`);
+      const clientNote =
+        cm.dir === 0
+          ? `request relayed as server-side #${sm.firstPacket}`
+          : `response relayed from server-side #${sm.firstPacket}`;
+      const serverNote =
+        cm.dir === 0
+          ? `request relayed from client-side #${cm.firstPacket}`
+          : `response relayed as client-side #${cm.firstPacket}`;
+      if (!notes[0].has(cm.firstPacket)) notes[0].set(cm.firstPacket, `${clientNote}${latency}`);
+      if (!notes[1].has(sm.firstPacket)) notes[1].set(sm.firstPacket, `${serverNote}${latency}`);
     }
   }
   return notes;

@@ -143,4 +143,9 @@ describe('writeMergedPcapng, reorder buffer', () => {
     const withVerdict = out.filter((o) => / matches | dropped by device/.test(o.comment));
     expect(withVerdict.length).toBe(correlation.client.tcpPackets + correlation.server.tcpPackets - r.forced);
   });
+
+  test('refuses to overwrite an input capture', () => {
+    expect(() => writeMergedPcapng(correlation, inputs.server)).toThrow(/would overwrite an input capture/);
+    expect(readAll(inputs.server, () => {}).packets).toBe(correlation.server.packets);
+  });
 });

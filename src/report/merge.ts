@@ -11,7 +11,7 @@
  * verdict is known; one taken early (timestamps running backwards on one side) waits in a bounded reorder
  * buffer (merge-queue.ts). Memory: the buffer and the matching window, never the files.
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { openCapture } from '../capture/index.js';
 import type { CaptureReader, PacketRecord } from '../capture/types.js';
 import { type MatchEvent, type MatchOptions, matchPackets } from '../correlate/match.js';
@@ -68,6 +68,10 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
  * no longer be opened; an input that ends early (reading error) ends where the analysis ended it.
  */
 export function writeMergedPcapng(c: Correlation, outPath: string, opts: MergeOptions = {}): MergeResult {
+  const target = resolve(outPath);
+  if (target === resolve(c.client.path) || target === resolve(c.server.path)) {
+    throw new Error(`${outPath}: the merged file would overwrite an input capture`);
+  }
   const writer = new PcapngWriter(outPath);
   let merger: Merger | null = null;
   try {
@@ -485,6 +489,8 @@ class Merger {
       snaplen: info?.snaplen ?? 0,
       name: SIDE_NAMES[side.id],
       description,
+      // Anonymized frames end at their transport header: their FCS is cut with the payload.
+      fcsLen: this.anon === null ? (info?.fcsLen ?? null) : null,
     });
     side.interfaces[inputId] = id;
     return id;

@@ -48,7 +48,7 @@ describe('PcapngWriter', () => {
     expect(w.addInterface({ linktype: 1, snaplen: 262144, name: 'client-side', description: 'a.pcap' })).toBe(
       0,
     );
-    expect(w.addInterface({ linktype: 101, snaplen: 0, name: 'server-side' })).toBe(1);
+    expect(w.addInterface({ linktype: 101, snaplen: 0, name: 'server-side', fcsLen: 4 })).toBe(1);
     const packets: { ifc: number; sec: number; nsec: number; data: Uint8Array; len: number; c: string[] }[] =
       [];
     // Enough packets of odd sizes to cross several chunk flushes and every padding length.
@@ -88,9 +88,11 @@ describe('PcapngWriter', () => {
     expect(r.error).toBeNull();
     expect(r.anomalies.total).toBe(0);
     expect(r.info.format).toBe('pcapng');
-    expect(r.info.interfaces.map((i) => [i.linktype, i.snaplen, i.name, i.description, i.tsresol])).toEqual([
-      [1, 262144, 'client-side', 'a.pcap', { base: 10, exponent: 9 }],
-      [101, 0, 'server-side', null, { base: 10, exponent: 9 }],
+    expect(
+      r.info.interfaces.map((i) => [i.linktype, i.snaplen, i.name, i.description, i.tsresol, i.fcsLen]),
+    ).toEqual([
+      [1, 262144, 'client-side', 'a.pcap', { base: 10, exponent: 9 }, null],
+      [101, 0, 'server-side', null, { base: 10, exponent: 9 }, 4],
     ]);
     expect(r.packets.length).toBe(packets.length);
     r.packets.forEach((got, i) => {

@@ -19,6 +19,7 @@ const OPT_SHB_USERAPPL = 4;
 const OPT_IF_NAME = 2;
 const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
+const OPT_IF_FCSLEN = 13;
 const OPT_EPB_FLAGS = 2;
 
 /** Option values are at most 65535 bytes (a 16-bit length); longer text is cut at a character boundary. */
@@ -44,6 +45,8 @@ export interface InterfaceOptions {
   snaplen: number;
   name?: string | null;
   description?: string | null;
+  /** if_fcslen: bytes of FCS at the end of each frame, when known. */
+  fcsLen?: number | null;
 }
 
 export interface PacketOut {
@@ -102,7 +105,7 @@ export class PcapngWriter {
   /** An Interface Description Block; returns its interface id (0, 1, ... in order of writing). */
   addInterface(ifc: InterfaceOptions): number {
     const texts = [ifc.name ?? '', ifc.description ?? ''];
-    const start = this.beginBlock(IDB_TYPE, 8 + this.textOptionsRoom(texts) + 8);
+    const start = this.beginBlock(IDB_TYPE, 8 + this.textOptionsRoom(texts) + 8 + 8);
     this.u16(ifc.linktype & 0xffff);
     this.u16(0);
     this.u32(ifc.snaplen >>> 0);
@@ -112,6 +115,11 @@ export class PcapngWriter {
     this.u16(OPT_IF_TSRESOL);
     this.u16(1);
     this.u32(9);
+    if (ifc.fcsLen !== undefined && ifc.fcsLen !== null && ifc.fcsLen >= 0) {
+      this.u16(OPT_IF_FCSLEN);
+      this.u16(1);
+      this.u32((ifc.fcsLen & 0xff) >>> 0);
+    }
     this.endBlock(start, true);
     return this.interfaces++;
   }
