@@ -158,12 +158,16 @@ function collectSide(
         const dir = directionIn(s, v);
         if (dir === -1) continue;
         const p = packetOf(c, side, w.index, s, dir, n, v);
+        let kept = false;
         for (const d of w.details) {
           const list = key === 0 ? out[d]!.client : out[d]!.server;
-          if (list.length < max) list.push(p);
-          else out[d]!.omitted[key]++;
+          if (list.length < max) {
+            list.push(p);
+            kept = true;
+          } else out[d]!.omitted[key]++;
         }
-        byPacket.set(n, p);
+        // Only kept packets wait for their verdict: memory stays within maxPackets per target.
+        if (kept) byPacket.set(n, p);
         break;
       }
     }
