@@ -157,17 +157,17 @@ function collectSide(
         if (n < s.firstPacket || n > s.lastPacket) continue;
         const dir = directionIn(s, v);
         if (dir === -1) continue;
-        const p = packetOf(c, side, w.index, s, dir, n, v);
-        let kept = false;
+        // Packets beyond the bound are only counted: a session of millions of packets costs no objects.
+        let p: DetailPacket | null = null;
         for (const d of w.details) {
           const list = key === 0 ? out[d]!.client : out[d]!.server;
           if (list.length < max) {
+            p ??= packetOf(c, side, w.index, s, dir, n, v);
             list.push(p);
-            kept = true;
           } else out[d]!.omitted[key]++;
         }
         // Only kept packets wait for their verdict: memory stays within maxPackets per target.
-        if (kept) byPacket.set(n, p);
+        if (p !== null) byPacket.set(n, p);
         break;
       }
     }
