@@ -3,7 +3,7 @@
  * (text with side-by-side views, or the JSON document of docs/report-schema.md). `verify` runs the same
  * analysis and checks the report against expectations.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { CaptureError } from '../capture/types.js';
 import { collectDetails, DEFAULT_DETAIL_PACKETS } from '../correlate/detail.js';
 import { type CorrelateOptions, type Correlation, correlate } from '../correlate/index.js';
@@ -135,6 +135,37 @@ export function checkInputs(clientPath: string, serverPath: string): void {
     throw new UsageError(
       `the client-side and server-side captures are the same file (${clientPath}): give the capture of each side of the device`,
     );
+  if (sameStart(clientPath, serverPath))
+    throw new UsageError(
+      `${clientPath} and ${serverPath} are copies of one capture (same size, same first ${COPY_CHECK_BYTES >> 20} MiB): give the capture of each side of the device`,
+    );
+}
+
+/** Bytes compared to recognise two paths holding copies of one file. */
+const COPY_CHECK_BYTES = 1 << 20;
+
+/**
+ * True when both files have the same size and the same first MiB. Two captures taken on different sides of
+ * a device differ within their first packets (addresses, times, at least the TTL), so this never refuses a
+ * real pair, and it costs one MiB per file whatever their size.
+ */
+function sameStart(a: string, b: string): boolean {
+  if (statSync(a).size !== statSync(b).size) return false;
+  const head = (p: string) => {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.alloc(COPY_CHECK_BYTES);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  try {
+    return head(a).equals(head(b));
+  } catch {
+    return false; // an unreadable file is reported when it is opened
+  }
 }
 
 export interface Analysis {

@@ -168,9 +168,13 @@ describe('bad input is exit 2 with a clear message', () => {
     expect(stderr).toContain('server-side capture');
     expect(stderr).toContain('no such file');
   });
-  test('the same file twice', async () => {
+  test('the same file twice, or two copies of one file', async () => {
     expect((await run(['analyze', client, client])).code).toBe(2);
     expect(stderr).toContain('the same file');
+    const copy = join(tmp, 'copy.pcap.gz');
+    copyFileSync(client, copy);
+    expect((await run(['analyze', client, copy])).code).toBe(2);
+    expect(stderr).toContain('copies of one capture');
   });
   test('a file that is not a capture', async () => {
     const junk = join(tmp, 'junk.pcap');
