@@ -6,13 +6,7 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
-import {
-  Chunker,
-  FNV_OFFSET,
-  fnv1a,
-  HEAD_BYTES,
-  MAX_FINGERPRINT_BYTES,
-} from './fingerprint.js';
+import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
