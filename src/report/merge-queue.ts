@@ -33,6 +33,8 @@ export class MergeQueue {
   isTcp: Uint8Array;
   /** Pass-1 session of a TCP packet, -1 when none. */
   session: Int32Array;
+  /** This side's TCP analysis bits. */
+  analysis: Uint32Array;
   /** Verdict (MatchEvent fields); event 0 = none. */
   event: Uint8Array;
   pair: Int32Array;
@@ -66,6 +68,7 @@ export class MergeQueue {
     this.flags = new Float64Array(this.cap);
     this.isTcp = new Uint8Array(this.cap);
     this.session = new Int32Array(this.cap);
+    this.analysis = new Uint32Array(this.cap);
     this.event = new Uint8Array(this.cap);
     this.pair = new Int32Array(this.cap);
     this.dir = new Uint8Array(this.cap);
@@ -153,6 +156,7 @@ export class MergeQueue {
     this.flags = move(this.flags, new Float64Array(n));
     this.isTcp = move(this.isTcp, new Uint8Array(n));
     this.session = move(this.session, new Int32Array(n));
+    this.analysis = move(this.analysis, new Uint32Array(n));
     this.event = move(this.event, new Uint8Array(n));
     this.pair = move(this.pair, new Int32Array(n));
     this.dir = move(this.dir, new Uint8Array(n));

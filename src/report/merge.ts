@@ -19,7 +19,9 @@ import { ServerToClient } from '../correlate/match-clock.js';
 import { SessionLocator } from '../correlate/match-locate.js';
 import type { Correlation, SideData, UnpairedReason } from '../correlate/types.js';
 import { Decoder } from '../decode/index.js';
+import type { PacketView } from '../decode/types.js';
 import type { Diagnosis } from '../diagnose/types.js';
+import { flagNames, SessionTable } from '../tcp/index.js';
 import type { Anonymizer } from './anonymize.js';
 import {
   eventCode,
@@ -41,6 +43,13 @@ export interface MergeOptions {
   match?: Omit<MatchOptions, 'onPacket' | 'stats'>;
   /** dualcap's version, for the section header (shb_userappl "dualcap VERSION" and the first comment). */
   version?: string;
+  /**
+   * Name each side's own TCP analysis on its packets (retransmissions, duplicate ACKs, zero windows...;
+   * docs/analysis.md), computed per input as the analysis did. Wireshark cannot do this on the merged
+   * file: there a packet and its copy look like a retransmission. Costs a second session table per side
+   * (without messages). Default true.
+   */
+  tcpAnalysis?: boolean;
   /** Reorder buffer bounds; past them the oldest waiting packet is written without its verdict. */
   maxBufferedPackets?: number;
   maxBufferedBytes?: number;
@@ -125,15 +134,40 @@ class MergeSide {
   readonly findings = new Map<number, string[]>();
   /** Queue position from which to look for this side's next verdict. */
   scan = 0;
+  /** This side's TCP analysis, run again packet by packet; null when not asked for. */
+  private readonly table: SessionTable | null;
+  private analysisBits = 0;
 
   constructor(
     readonly id: 0 | 1,
     readonly data: SideData,
     private readonly toClient: ServerToClient | null,
+    tcpAnalysis: boolean,
   ) {
     this.reader = openCapture(data.path);
     this.decoder = new Decoder(this.reader.anomalies);
     this.locator = new SessionLocator(data.sessions);
+    this.table = tcpAnalysis
+      ? new SessionTable({
+          onPacket: (r) => {
+            this.analysisBits = r.analysis;
+          },
+          // Only the per-packet analysis is wanted: keep no messages or fingerprints.
+          maxMessagesPerSession: 1,
+          maxChunksPerMessage: 1,
+          maxChunksPerSession: 1,
+          maxFindingsPerSession: 1,
+          expectedSessions: Math.max(16, data.sessions.length),
+        })
+      : null;
+  }
+
+  /** The analysis bits of a decoded packet (0 when not TCP or not asked for). */
+  analyse(v: PacketView): number {
+    if (this.table === null || !v.isTcp) return 0;
+    this.analysisBits = 0;
+    this.table.onPacket(v);
+    return this.analysisBits;
   }
 
   advance(): void {
@@ -166,6 +200,8 @@ interface Outgoing {
   timeNs: number;
   isTcp: boolean;
   session: number;
+  /** TCP analysis bits of this side's own analysis (tcp/flags.ts). */
+  analysis: number;
   verdict: PacketVerdict | null;
   forced: boolean;
   comments: readonly string[];
@@ -203,6 +239,7 @@ class Merger {
     timeNs: 0,
     isTcp: false,
     session: -1,
+    analysis: 0,
     verdict: null,
     forced: false,
     comments: [],
@@ -227,10 +264,11 @@ class Merger {
       Math.max(1, opts.maxBufferedPackets ?? DEFAULT_MAX_PACKETS),
       Math.max(1 << 16, opts.maxBufferedBytes ?? DEFAULT_MAX_BYTES),
     );
-    const client = new MergeSide(0, c.client, null);
+    const analysis = opts.tcpAnalysis ?? true;
+    const client = new MergeSide(0, c.client, null, analysis);
     let server: MergeSide;
     try {
-      server = new MergeSide(1, c.server, new ServerToClient(c.alignment));
+      server = new MergeSide(1, c.server, new ServerToClient(c.alignment), analysis);
     } catch (e) {
       client.reader.close();
       throw e;
@@ -325,6 +363,7 @@ class Merger {
     const v = side.decoder.decode(rec);
     const located = v.isTcp && side.locator.locate(v);
     const session = located ? side.locator.session : -1;
+    const analysis = side.analyse(v);
     side.lastTaken = rec.index;
     const waiting = e === null && located && pulling !== FINAL && x !== pulling;
     const q = this.queue;
@@ -342,6 +381,7 @@ class Merger {
       o.timeNs = side.headNs;
       o.isTcp = v.isTcp;
       o.session = session;
+      o.analysis = analysis;
       o.verdict = e !== null ? this.setVerdict(e) : null;
       o.forced = false;
       o.comments = rec.comments;
@@ -359,6 +399,7 @@ class Merger {
       q.flags[s] = rec.flags ?? Number.NaN;
       q.isTcp[s] = v.isTcp ? 1 : 0;
       q.session[s] = session;
+      q.analysis[s] = analysis;
       if (rec.comments.length > 0 && this.anon === null) q.comments[s] = [...rec.comments];
       if (e !== null) this.attach(s, e);
     }
@@ -423,6 +464,7 @@ class Merger {
     o.timeNs = q.timeNs[s]!;
     o.isTcp = q.isTcp[s] === 1;
     o.session = q.session[s]!;
+    o.analysis = q.analysis[s]!;
     o.verdict = verdict;
     o.forced = waiting;
     o.comments = q.comments[s] ?? NO_COMMENTS;
@@ -453,18 +495,8 @@ class Merger {
     comments.length = 0;
     const unpaired = o.session >= 0 ? (side.unpaired.get(o.session) ?? null) : null;
     const note = side.notes.get(o.index);
-    comments.push(
-      packetComment(
-        o.side,
-        o.index,
-        o.isTcp,
-        o.verdict,
-        unpaired,
-        side.findings.get(o.index),
-        o.forced,
-        note,
-      ),
-    );
+    const findings = findingsOf(o.analysis, side.findings.get(o.index));
+    comments.push(packetComment(o.side, o.index, o.isTcp, o.verdict, unpaired, findings, o.forced, note));
     if (this.anon === null)
       for (const text of o.comments) comments.push(`${SIDE_NAMES[o.side]} input: ${text}`);
     out.comments = comments;
@@ -495,6 +527,14 @@ class Merger {
     side.interfaces[inputId] = id;
     return id;
   }
+}
+
+/** The analysis flags' ids, then the other findings not already among them. */
+function findingsOf(bits: number, others: readonly string[] | undefined): readonly string[] | undefined {
+  if (bits === 0) return others;
+  const ids = flagNames(bits);
+  if (others !== undefined) for (const id of others) if (!ids.includes(id)) ids.push(id);
+  return ids;
 }
 
 /** `take`'s "pulling" value once matching is over. */

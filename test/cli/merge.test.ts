@@ -16,6 +16,7 @@ import { type Correlation, correlate } from '../../src/correlate/index.js';
 import { Decoder, formatAddress } from '../../src/decode/index.js';
 import { Anonymizer } from '../../src/report/anonymize.js';
 import { writeMergedPcapng } from '../../src/report/merge.js';
+import { FLAG_IDS } from '../../src/tcp/index.js';
 import { loadTruth } from '../helpers/truth.js';
 
 const samples = resolve(process.cwd(), 'samples');
@@ -144,6 +145,30 @@ describe('merged pcapng of the drop scenario', () => {
     expect(matched.length).toBeGreaterThan(merged.packets.length * 0.9);
     expect(merged.info.interfaces[0]!.description).toContain('client-side.pcap.gz');
   });
+
+  (drop ? test : test.skip)(
+    "each side's own TCP analysis is named on its packets, as pass 1 counted it",
+    () => {
+      const { c, merged } = get();
+      let checked = 0;
+      for (const [side, name] of [
+        [c.client, 'client-side'],
+        [c.server, 'server-side'],
+      ] as const) {
+        const counted = new Array<number>(32).fill(0);
+        for (const s of side.sessions) s.flagCounts?.forEach((n, bit) => (counted[bit]! += n));
+        FLAG_IDS.forEach((id, bit) => {
+          if (id === '' || !id.startsWith('tcp.analysis.')) return;
+          const named = merged.packets.filter(
+            (p) => p.ifname === name && (p.comment.includes(`${id},`) || p.comment.endsWith(id)),
+          );
+          expect({ side: name, id, n: named.length }).toEqual({ side: name, id, n: counted[bit] });
+          checked += named.length;
+        });
+      }
+      expect(checked).toBeGreaterThan(100);
+    },
+  );
 
   (drop ? test : test.skip)("packets commented 'dropped by device' are exactly the truth's drops", () => {
     const { merged } = get();
