@@ -1,7 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { PrefixPreserving } from './anon-cryptopan.js';
-import { Anonymizer, formatIpv4, formatIpv6, parseIpv4, parseIpv6, secretFromKeyText } from './anonymize.js';
+import {
+  Anonymizer,
+  anonymizerFor,
+  formatIpv4,
+  formatIpv6,
+  parseIpv4,
+  parseIpv6,
+  secretFromKeyText,
+} from './anonymize.js';
 
 const KEY_A = '00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210';
 const KEY_B = 'ffeeddccbbaa99887766554433221100fedcba98765432100123456789abcdef';
@@ -183,5 +191,14 @@ describe('Anonymizer', () => {
     const broadcast = mac('ff:ff:ff:ff:ff:ff');
     a.macAt(broadcast, 0);
     expect(broadcast).toEqual(mac('ff:ff:ff:ff:ff:ff'));
+  });
+
+  test('anonymizerFor: the command-line options', () => {
+    expect(anonymizerFor({})).toBeNull();
+    expect(anonymizerFor({ anonymize: false, anonymizeKey: null })).toBeNull();
+    expect(anonymizerFor({ anonymize: true })?.randomKey).toBe(true);
+    const keyed = anonymizerFor({ anonymizeKey: KEY_A });
+    expect(keyed?.randomKey).toBe(false);
+    expect(keyed?.addressString('10.0.0.1')).toBe(new Anonymizer({ key: KEY_A }).addressString('10.0.0.1'));
   });
 });

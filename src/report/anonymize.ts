@@ -32,6 +32,19 @@ export function secretFromKeyText(text: string): Uint8Array {
   return Uint8Array.from(scryptSync(text, PASSPHRASE_SALT, 32));
 }
 
+/**
+ * The run's Anonymizer from the command line: `--anonymize`, `--anonymize-key KEY` (a key implies
+ * --anonymize), or neither (null: nothing is anonymized).
+ */
+export function anonymizerFor(opts: {
+  anonymize?: boolean;
+  anonymizeKey?: string | null;
+}): Anonymizer | null {
+  const key = opts.anonymizeKey ?? null;
+  if (!opts.anonymize && key === null) return null;
+  return new Anonymizer({ key });
+}
+
 export class Anonymizer implements AddressMapping {
   readonly #secret: Uint8Array;
   readonly #prefix: PrefixPreserving;
