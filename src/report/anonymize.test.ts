@@ -201,4 +201,24 @@ describe('Anonymizer', () => {
     expect(keyed?.randomKey).toBe(false);
     expect(keyed?.addressString('10.0.0.1')).toBe(new Anonymizer({ key: KEY_A }).addressString('10.0.0.1'));
   });
+
+  test('redactText: addresses inside sentences become their pseudonyms, the rest stays', () => {
+    const a = new Anonymizer({ key: KEY_A });
+    const text =
+      'NAT: 10.99.1.2:47820 -> 10.99.2.1:61234 (to [2001:db8::2]:443, ::ffff:10.99.1.2), ' +
+      'gateway 00:1b:21:3c:4d:5e, at 10:30:45, version 1.2.3, seq 0x3f2a0011, 999.1.1.1';
+    const out = a.redactText(text);
+    expect(out).toBe(
+      `NAT: ${a.addressString('10.99.1.2')}:47820 -> ${a.addressString('10.99.2.1')}:61234 ` +
+        `(to [${a.addressString('2001:db8::2')}]:443, ${a.addressString('::ffff:10.99.1.2')}), ` +
+        `gateway ${macOf(a, '00:1b:21:3c:4d:5e')}, at 10:30:45, version 1.2.3, seq 0x3f2a0011, 999.1.1.1`,
+    );
+    for (const leak of ['10.99.1.2', '10.99.2.1', '2001:db8::2', '00:1b:21']) expect(out).not.toContain(leak);
+  });
 });
+
+function macOf(a: Anonymizer, text: string): string {
+  const b = Uint8Array.from(text.split(':'), (h) => Number.parseInt(h, 16));
+  a.macAt(b, 0);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+}

@@ -15,6 +15,11 @@ import { type AddressMapping, PacketAnonymizer } from './anon-packet.js';
 
 /** A key given as text: exactly 64 hex digits is a raw 256-bit key, anything else is a passphrase. */
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+/** Addresses inside free text; candidates are confirmed by the parsers (a time like 10:30:45 is no IPv6). */
+const IPV4_IN_TEXT = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g;
+const IPV6_IN_TEXT =
+  /(?<![\w:.])(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:.])/g;
+const MAC_IN_TEXT = /(?<![\w:-])[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}(?![\w:-])/g;
 /** Fixed salt: a passphrase must give the same key on every run (that is its point). */
 const PASSPHRASE_SALT = 'dualcap.anonymize.v1';
 /** Direct-mapped MAC cache; a prime count spreads vendor-prefixed addresses over the slots. */
@@ -88,6 +93,29 @@ export class Anonymizer implements AddressMapping {
     const v6 = parseIpv6(s);
     if (v6 !== null) return formatIpv6(this.ipv6(v6, this.#v6));
     return this.text(s);
+  }
+
+  /**
+   * Text dualcap wrote itself (details, sentences, tuples in words) with every IPv4, IPv6 and MAC address in
+   * it replaced by its pseudonym; the rest is kept. For text that comes from a capture (names, comments,
+   * payload) use `text(s)`: it may hold anything.
+   */
+  redactText(s: string): string {
+    return s
+      .replace(MAC_IN_TEXT, (m) => {
+        const bytes = Uint8Array.from(m.split(/[:-]/), (h) => Number.parseInt(h, 16));
+        this.macAt(bytes, 0);
+        const sep = m[2]!;
+        return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(sep);
+      })
+      .replace(IPV6_IN_TEXT, (m) => {
+        const words = parseIpv6(m);
+        return words === null ? m : formatIpv6(this.ipv6(words, this.#v6));
+      })
+      .replace(IPV4_IN_TEXT, (m) => {
+        const word = parseIpv4(m);
+        return word === null ? m : formatIpv4(this.ipv4(word));
+      });
   }
 
   /** A keyed hash of bytes: 16 hex digits (64 bits), the same for the same bytes in every output of a run. */
