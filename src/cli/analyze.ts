@@ -13,6 +13,7 @@ import { buildReport } from '../report/report-json.js';
 import type { Report } from '../report/report-schema.js';
 import { renderReportText, type TextView } from '../report/report-text.js';
 import { defaultViews, type ViewChoice, viewOfPair, viewsOfClientPort } from '../report/report-views.js';
+import { writeReportJson } from '../report/report-write.js';
 import { Progress, UsageError } from './output.js';
 import { VERSION } from './version.js';
 
@@ -222,18 +223,21 @@ function chooseViews(report: Report, opts: AnalyzeOptions): ViewChoice[] {
 
 export interface AnalyzeResult {
   report: Report;
-  /** The output, text or JSON. */
-  text: string;
+  /** Writes the output, text or JSON, in pieces. */
+  render: (write: (text: string) => void) => void;
   /** Warnings for stderr: reading errors that ended a file early. */
   warnings: string[];
 }
 
-/** The whole analysis and its output; nothing is written, so a failed run leaves no half-written file. */
+/**
+ * The whole analysis; its output is written by `render` afterwards, so a run that fails on bad input
+ * leaves no half-written file.
+ */
 export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOptions): AnalyzeResult {
   const { correlation, report } = runAnalysis(clientPath, serverPath, opts.correlate);
-  let text: string;
+  let render: AnalyzeResult['render'];
   if (opts.format === 'json') {
-    text = `${JSON.stringify(report, null, 2)}\n`;
+    render = (write) => writeReportJson(report, write);
   } else {
     const choices = chooseViews(report, opts);
     const chosen = opts.pair !== null || opts.clientPort !== null;
@@ -242,12 +246,13 @@ export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOpt
       ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
     });
     const views: TextView[] = choices.map((choice, i) => ({ choice, detail: details[i]! }));
-    text = renderReportText(report, views, {
+    const text = renderReportText(report, views, {
       raw: opts.raw,
       maxRows: chosen ? null : DEFAULT_VIEW_ROWS,
       baseSec: correlation.baseSec,
     });
+    render = (write) => write(text);
   }
   const warnings = report.inputs.filter((i) => i.error !== null).map((i) => `${i.path}: ${i.error}`);
-  return { report, text, warnings };
+  return { report, render, warnings };
 }

@@ -119,7 +119,7 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
       const result = analyze(clientSide, serverSide, analyzeOptions(o));
       const sink = new TextSink(o.output);
       try {
-        sink.write(result.text);
+        result.render((text) => sink.write(text));
       } finally {
         sink.close();
       }

@@ -5,6 +5,7 @@ import { correlate } from '../correlate/index.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { buildReport, delayOf, nsJson } from './report-json.js';
 import { reportSchema } from './report-schema.js';
+import { writeReportJson } from './report-write.js';
 
 describe('nanoseconds in JSON', () => {
   test.each([
@@ -71,5 +72,14 @@ describe('report of a correlation with an unbounded clock', () => {
       seqOffset: { c2s: 0, s2c: 0 },
     });
     expect(routed.latency.source).toBe('packets');
+    // Written in pieces, the document is byte for byte JSON.stringify's.
+    const parts: string[] = [];
+    writeReportJson(r, (t) => parts.push(t));
+    expect(parts.length).toBeGreaterThan(r.pairs.length);
+    expect(parts.join('')).toBe(`${JSON.stringify(r, null, 2)}\n`);
+    const empty = { ...r, pairs: [] };
+    const emptyParts: string[] = [];
+    writeReportJson(empty, (t) => emptyParts.push(t));
+    expect(emptyParts.join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
   });
 });

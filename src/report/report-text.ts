@@ -76,7 +76,7 @@ function clocks(r: Report, out: string[]): void {
       ),
     );
   }
-  for (const w of a.warnings) out.push(...wrap(`${w.id}: ${w.text}`, '  note '));
+  for (const w of a.warnings) out.push(...wrap(`note ${w.id}: ${w.text}`, '  '));
 }
 
 function delayText(d: ReportDelay): string {
