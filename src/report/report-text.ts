@@ -13,7 +13,14 @@ import { wrap } from './report-wrap.js';
 export { TEXT_WIDTH, wrap } from './report-wrap.js';
 
 /** Unpaired connections listed by name (the rest are counted). */
-const MAX_UNPAIRED_LISTED = 10;
+const MAX_UNPAIRED_LISTED = 5;
+/** Which unpaired connections are listed first: those that say most about the device. */
+const REASON_ORDER: Record<ReportUnpaired['reason'], number> = {
+  'never-forwarded': 0,
+  'device-generated': 1,
+  'no-match': 2,
+  'outside-other-capture': 3,
+};
 /** Example pairs per behaviour. */
 const MAX_BEHAVIOUR_EXAMPLES = 2;
 /** Packet numbers listed per side in a problem. */
@@ -118,9 +125,17 @@ function connections(r: Report, out: string[]): void {
     ...r.unpaired.client.map((u) => ['client', u] as const),
     ...r.unpaired.server.map((u) => ['server', u] as const),
   ];
+  if (unpaired.length > MAX_UNPAIRED_LISTED) {
+    const counts = new Map<string, number>();
+    for (const [side, u] of unpaired)
+      counts.set(`${side} side ${u.reason}`, (counts.get(`${side} side ${u.reason}`) ?? 0) + 1);
+    out.push(...wrap(`unpaired by reason: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`, '  '));
+  }
+  // A stable sort keeps time order within a reason.
+  unpaired.sort((a, b) => REASON_ORDER[a[1].reason] - REASON_ORDER[b[1].reason]);
   for (const [side, u] of unpaired.slice(0, MAX_UNPAIRED_LISTED)) out.push(...unpairedLines(side, u));
   if (unpaired.length > MAX_UNPAIRED_LISTED)
-    out.push(`  ... ${unpaired.length - MAX_UNPAIRED_LISTED} more unpaired`);
+    out.push(`  ... ${unpaired.length - MAX_UNPAIRED_LISTED} more unpaired (all of them in --format json)`);
 }
 
 function unpairedLines(side: string, u: ReportUnpaired): string[] {
