@@ -321,6 +321,33 @@ interface RowContext {
   marks: HandshakeMarks;
   extras: PacketExtras;
   constant: [number, number];
+  /** The payload preview of a row that starts a message, else null. */
+  preview: (r: Row) => string | null;
+}
+
+/** Characters of payload shown in the marks column (the hover text has more). */
+const PREVIEW_CHARS = 36;
+
+/**
+ * MESSAGE START: the first data packet after data in the other direction (or the first of the connection)
+ * starts a message; its payload's first line is shown beside it, so requests and responses can be read
+ * down the diagram. Bulk data after it stays quiet.
+ */
+function previewer(extras: PacketExtras): (r: Row) => string | null {
+  let lastDir: 0 | 1 | -1 = -1;
+  return (r) => {
+    const p = r.client ?? r.server;
+    if (p === null || p.len === 0) return null;
+    const starts = r.dir !== lastDir;
+    lastDir = r.dir;
+    if (!starts) return null;
+    const text =
+      (r.client ? extras.client.get(r.client.packet) : undefined) ??
+      (r.server ? extras.server.get(r.server.packet) : undefined);
+    if (text === undefined || text.payload === '') return null;
+    const line = text.payload.split('\\r\\n')[0]!;
+    return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}\u2026` : line;
+  };
 }
 
 function drawRow(r: Row, y: number, ctx: RowContext): SafeHtml {
@@ -362,9 +389,12 @@ function drawRow(r: Row, y: number, ctx: RowContext): SafeHtml {
     );
   }
   const m = rowMarks(r, marks, ctx.constant);
-  if (m.text.length > 0)
+  const preview = ctx.preview(r);
+  if (m.text.length > 0 || preview !== null)
     parts.push(
-      html`<text class="mark" x="${X_MARKS}" y="${y + SLOPE / 2 + 4}" fill="${TONE_COLOR[m.tone]}">${m.text.join(' \u00b7 ')}</text>`,
+      html`<text class="mark" x="${X_MARKS}" y="${y + SLOPE / 2 + 4}" fill="${TONE_COLOR[m.tone]}">${m.text.join(' \u00b7 ')}${
+        preview !== null ? html`<tspan class="preview">${m.text.length > 0 ? ' ' : ''}${preview}</tspan>` : ''
+      }</text>`,
     );
   if (c)
     parts.push(
@@ -429,7 +459,7 @@ export function renderLadder(d: PairDetail, opts: LadderOptions): LadderResult {
   const marks = handshakeMarks(d);
   const prefix = opts.id;
   const constant = constantChanges(all);
-  const ctx: RowContext = { prefix, marks, extras: opts.extras, constant };
+  const ctx: RowContext = { prefix, marks, extras: opts.extras, constant, preview: previewer(opts.extras) };
   const serverMissing = d.server.length === 0;
   const body: SafeHtml[] = [];
   const yOf = new Map<string, number>();

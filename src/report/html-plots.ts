@@ -311,6 +311,12 @@ export function directionBars(report: Report): SafeHtml {
   });
   const answered = report.packets.c2s.answered + report.packets.s2c.answered;
   const [tc, ts] = report.packets.terminated;
+  const forwarded = (['c2s', 's2c'] as const).some((dir) => {
+    const d = report.packets[dir];
+    return d.matched + d.dropped + d.injected > 0;
+  });
+  if (!forwarded && tc + ts > 0)
+    return html`<p>No packet crosses the device one to one: it terminates TCP, so each side has its own packets (${tc} client side, ${ts} server side), related by content. Losses inside a connection cannot be told apart from the device's own retransmissions.</p>`;
   return html`<table class="bars"><thead><tr><th></th><th class="num">matched</th><th class="num">dropped</th><th class="num">injected</th></tr></thead><tbody>${joinHtml(rows)}</tbody></table>${
     answered > 0
       ? html`<p class="note">${answered} packet(s) answered by the device itself (client to server ${report.packets.c2s.answered}, server to client ${report.packets.s2c.answered}).</p>`

@@ -93,6 +93,7 @@ svg .legend { font-size: 11px; fill: var(--fg); }
 }
 .ladder svg .dt { font-size: 10px; font-family: var(--mono); fill: var(--muted); }
 .ladder svg .mark { font-size: 10.5px; font-weight: 700; }
+.ladder svg .preview { font-family: var(--mono); font-weight: 400; fill: #52606d; }
 .ladder svg .gap { font-size: 10px; fill: var(--muted); font-style: italic; }
 .ladder svg .gapline { stroke: #cbd2d9; stroke-dasharray: 2 3; }
 .ladder svg .missing { fill: #c81e1e; font-size: 13px; font-weight: 700; }

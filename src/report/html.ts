@@ -150,6 +150,15 @@ function packetList(side: string, packets: number[]): string {
   return `${side}: ${shown.join(' ')}${more}`;
 }
 
+/** Texts longer than this show their first sentence, the rest behind a disclosure. */
+const LONG_TEXT = 320;
+
+function findingText(text: string): SafeHtml {
+  const m = text.length > LONG_TEXT ? /^(.{40,}?[.:])\s+(?=[A-Z])/s.exec(text) : null;
+  if (m === null) return html`<p>${text}</p>`;
+  return html`<p>${m[1]!}</p><details><summary>the full explanation</summary><p>${text.slice(m[0].length)}</p></details>`;
+}
+
 function ladderOf(f: ReportFinding, ladders: Map<string, string>): string | undefined {
   if (f.pair !== null) return ladders.get(`p${f.pair}`);
   if (f.clientSession !== null) return ladders.get(`c${f.clientSession}`);
@@ -167,7 +176,7 @@ function problems(report: Report, ladders: Map<string, string>): SafeHtml {
       .join('; ');
     return html`<li><span class="sev ${f.severity}">${f.severity}</span><span class="problem-id">${f.id}</span>${
       f.pair !== null ? html` <span class="muted small">pair ${f.pair}</span>` : ''
-    }${ladder ? html` <a class="small" href="#${ladder}">ladder \u2193</a>` : ''}<p>${f.text}</p>${pk ? html`<div class="packets">${pk}</div>` : ''}</li>`;
+    }${ladder ? html` <a class="small" href="#${ladder}">ladder \u2193</a>` : ''}${findingText(f.text)}${pk ? html`<div class="packets">${pk}</div>` : ''}</li>`;
   });
   return html`<section class="card" id="problems"><h2>Problems (${list.length})</h2><ul class="problems">${items}</ul>${
     shown.length < list.length
