@@ -27,6 +27,7 @@ export const FIELD_NAMES = [
   'dst-port',
   'payload',
   'flags',
+  'segments',
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 export const FIELD_COUNT = FIELD_NAMES.length;
@@ -50,6 +51,8 @@ export const F_SRC_PORT = 1 << 15;
 export const F_DST_PORT = 1 << 16;
 export const F_PAYLOAD = 1 << 17;
 export const F_FLAGS = 1 << 18;
+/** The device cut one segment into several or merged several into one (matched by byte range). */
+export const F_SEGMENTS = 1 << 19;
 
 /**
  * Fields changed between upstream slot `up` and downstream slot `down` (addresses and ports excepted: they
@@ -204,6 +207,9 @@ export function fieldRaw(w: PacketWindow, field: number, s: number, out: Float64
     case 18: // flags
       a = w.flags[s]!;
       break;
+    case 19: // segments
+      a = w.len[s]!;
+      break;
   }
   out[at] = a;
   out[at + 1] = b;
@@ -232,6 +238,8 @@ export function formatField(field: number, a: number, b: number): string {
       return `${a} bytes hash ${hex(b)}`;
     case 18: // flags
       return tcpFlagsString(a) || 'none';
+    case 19: // segments
+      return `${a} bytes`;
     default:
       return String(a);
   }

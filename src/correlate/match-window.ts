@@ -68,6 +68,12 @@ export class PacketWindow {
   payloadHash!: Uint32Array;
   payloadHashed!: Int32Array;
   keyHash!: Uint32Array;
+  /** Payload bytes of a pending upstream packet already matched by pieces (a device that resegments). */
+  covered!: Int32Array;
+  /** Per pair and direction, the pending upstream packets with payload (see match.ts, RESEGMENTED). */
+  dataNext!: Int32Array;
+  dataPrev!: Int32Array;
+  inData!: Uint8Array;
   /** The decision's other packet (its number), delay, and changed-field bits, for the report callback. */
   otherPacket!: Float64Array;
   delayNs!: Float64Array;
@@ -232,6 +238,10 @@ export class PacketWindow {
     this.payloadHash = copy((n) => new Uint32Array(n), this.payloadHash);
     this.payloadHashed = copy((n) => new Int32Array(n), this.payloadHashed);
     this.keyHash = copy((n) => new Uint32Array(n), this.keyHash);
+    this.covered = copy((n) => new Int32Array(n), this.covered);
+    this.dataNext = copy((n) => new Int32Array(n), this.dataNext);
+    this.dataPrev = copy((n) => new Int32Array(n), this.dataPrev);
+    this.inData = copy((n) => new Uint8Array(n), this.inData);
     this.otherPacket = copy((n) => new Float64Array(n), this.otherPacket);
     this.delayNs = copy((n) => new Float64Array(n), this.delayNs);
     this.changes = copy((n) => new Uint32Array(n), this.changes);

@@ -470,6 +470,54 @@ describe('matchPackets on synthetic pairs', () => {
     }
   });
 
+  test('a device that cuts segments (TSO, GSO): each piece matched by byte range, no drop, no injection', () => {
+    const dev = new Device().handshake(0);
+    const big = data(CLIENT_ISN + 1, 3000, 3);
+    dev.inject('client', 1 * MS, big);
+    for (let i = 0; i < 3; i++)
+      dev.inject('server', 1 * MS + (i + 1) * 30_000, data(CLIENT_ISN + 1 + i * 1000, 1000, 40 + i));
+    dev.send(2 * MS, { from: 'server', seq: SERVER_ISN + 1, ack: CLIENT_ISN + 3001, flags: 'A', ipId: 9 });
+    const { match, events, of } = run(dev);
+    expect(match.dropped).toEqual([0, 0]);
+    expect(match.injected).toEqual([0, 0]);
+    expect(match.matched).toEqual([2 + 3, 2]);
+    for (const packet of [4, 5, 6])
+      expect(of('server', packet)).toMatchObject({ event: 'matched', otherPacket: 4 });
+    expect(of('client', 4)).toMatchObject({ event: 'matched', otherPacket: 4, delayNs: 30_000 });
+    const segments = match.changes.find((c) => c.field === 'segments');
+    expect(segments).toMatchObject({ dir: 0, count: 3, clientPacket: 4, serverPacket: 4 });
+    expect(segments?.detail).toBe('segments 3000 bytes (client side #4) -> 1000 bytes (server side #4)');
+    // Pieces differ in numbers and bytes by nature: no seq, payload or ip-id change is claimed.
+    expect(match.changes.filter((c) => c.dir === 0).map((c) => c.field)).toEqual(['ttl', 'segments']);
+    expect(events.filter((e) => e.event !== 'matched')).toEqual([]);
+  });
+
+  test('a device that merges segments (GRO, LRO): the merged packet matches every segment it holds', () => {
+    const dev = new Device().handshake(0);
+    for (let i = 0; i < 3; i++)
+      dev.inject('client', 1 * MS + i * 10_000, data(CLIENT_ISN + 1 + i * 500, 500, 3 + i));
+    dev.inject('server', 1 * MS + 80_000, data(CLIENT_ISN + 1, 1500, 3));
+    const { match, of } = run(dev);
+    expect(match.dropped).toEqual([0, 0]);
+    expect(match.injected).toEqual([0, 0]);
+    expect(match.matched[0]).toBe(2 + 3);
+    expect([4, 5, 6].map((p) => of('client', p)?.otherPacket)).toEqual([4, 4, 4]);
+    expect([4, 5, 6].map((p) => of('client', p)?.delayNs)).toEqual([80_000, 70_000, 60_000]);
+    expect(of('server', 4)).toMatchObject({ event: 'matched' });
+    expect(match.changes.find((c) => c.field === 'segments')?.count).toBe(3);
+  });
+
+  test('a piece whose segment was dropped is not matched to another', () => {
+    const dev = new Device().handshake(0);
+    dev.send(1 * MS, data(CLIENT_ISN + 1, 1000, 3), { drop: true });
+    // Injected downstream data that no upstream segment holds stays an injection.
+    dev.inject('server', 2 * MS, data(CLIENT_ISN + 2001, 1000, 4));
+    dev.send(3 * MS, { from: 'client', seq: CLIENT_ISN + 1, ack: SERVER_ISN + 1, flags: 'A', ipId: 5 });
+    const { match } = run(dev);
+    expect(match.dropped).toEqual([1, 0]);
+    expect(match.injected).toEqual([1, 0]);
+  });
+
   test('packets beyond the end of the other capture are outside it, not drops', () => {
     const dev = new Device().handshake(0);
     dev.send(1 * MS, data(CLIENT_ISN + 1, 100, 3));

@@ -34,7 +34,15 @@
  */
 import type { ClockAlignment } from './clock-result.js';
 import { ServerToClient } from './match-clock.js';
-import { changedFields, describePacket } from './match-fields.js';
+import {
+  changedFields,
+  describePacket,
+  F_FLAGS,
+  F_IP_ID,
+  F_PAYLOAD,
+  F_SEGMENTS,
+  F_SEQ,
+} from './match-fields.js';
 import {
   C_ANSWERED,
   C_DROPPED,
@@ -148,6 +156,7 @@ const EVENT_KINDS: MatchEventKind[] = [
 const MAX_CANDIDATES = 256;
 
 const TCP_SYN = 0x002;
+const TCP_RST = 0x004;
 const TCP_ACK = 0x010;
 
 /**
@@ -230,6 +239,8 @@ class Matcher {
   /** Per pair and side: times of the first and last packet seen (NaN before the first). */
   private readonly pairFirst: Float64Array;
   private readonly pairLast: Float64Array;
+  /** Per pair and direction: the newest pending upstream packet with payload (RESEGMENTED), or -1. */
+  private readonly dataHead: Int32Array;
 
   constructor(
     private readonly client: SideData,
@@ -266,6 +277,7 @@ class Matcher {
     });
     this.table = new PairTable(pairs, client.sessions, server.sessions, maxExamples);
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
+    this.dataHead = new Int32Array(pairs.length * 2).fill(-1);
     this.pairFirst = new Float64Array(pairs.length * 2).fill(Number.NaN);
     this.pairLast = new Float64Array(pairs.length * 2).fill(Number.NaN);
     this.range = Float64Array.of(
@@ -288,6 +300,8 @@ class Matcher {
     w.otherPacket[s] = -1;
     w.delayNs[s] = Number.NaN;
     w.changes[s] = 0;
+    w.covered[s] = 0;
+    w.inData[s] = 0;
     const side = w.side[s]!;
     const session = w.session[s]!;
     const map = this.pairOfSession[side]!;
@@ -347,19 +361,129 @@ class Matcher {
     let other = upstream ? -1 : this.bestCandidate(s, pi, dir, false);
     // An earlier copy still waiting for this original, closer to it in time, takes it first.
     for (let earlier = other >= 0 ? this.closerWaitingCopy(other, s, pi, dir) : -1; earlier >= 0; ) {
-      w.unindex(earlier);
-      w.unindex(other);
+      this.unpend(earlier);
+      this.unpend(other);
       this.match(pi, other, earlier, dir);
       other = this.bestCandidate(s, pi, dir, false);
       earlier = other >= 0 ? this.closerWaitingCopy(other, s, pi, dir) : -1;
     }
+    if (other < 0 && !upstream && this.matchPieces(s, pi, dir)) return;
     if (other < 0) {
       w.state[s] = PENDING;
       w.index(s);
+      if (upstream && w.len[s]! > 0) this.addData(s, pi * 2 + dir);
       return;
     }
-    w.unindex(other);
+    this.unpend(other);
     this.match(pi, other, s, dir);
+  }
+
+  /** Take a pending packet out of the key index and its pair's payload list. */
+  private unpend(s: number): void {
+    const w = this.window;
+    w.unindex(s);
+    if (w.inData[s] === 0) return;
+    w.inData[s] = 0;
+    const n = w.dataNext[s]!;
+    const p = w.dataPrev[s]!;
+    if (p >= 0) w.dataNext[p] = n;
+    else this.dataHead[w.pair[s]! * 2 + w.dir[s]!] = n;
+    if (n >= 0) w.dataPrev[n] = p;
+  }
+
+  private addData(s: number, k: number): void {
+    const w = this.window;
+    const head = this.dataHead[k]!;
+    w.inData[s] = 1;
+    w.dataPrev[s] = -1;
+    w.dataNext[s] = head;
+    if (head >= 0) w.dataPrev[head] = s;
+    this.dataHead[k] = s;
+  }
+
+  /**
+   * RESEGMENTED: a downstream packet with payload and no copy of the same key is matched by byte range
+   * with the pending upstream packets of its pair and direction that carry the same acknowledgement and
+   * the same SYN/RST/ACK flags: one upstream segment that holds its bytes (the device cut it, as TSO or
+   * GSO do), or upstream segments that its bytes hold (the device merged them, as GRO or LRO do). Each
+   * such piece counts as a match with its own delay and the `segments` change. An upstream segment is
+   * decided once its bytes are all accounted for; one that ages with only some of them is matched, not
+   * dropped. Partial overlaps (cut and merged at once) are not matched.
+   */
+  private matchPieces(d: number, pi: number, dir: 0 | 1): boolean {
+    const w = this.window;
+    const length = w.len[d]!;
+    if (length <= 0) return false;
+    const start = w.seqKey[d]!;
+    const t = w.timeNs[d]!;
+    const keyFlags = w.flags[d]! & (TCP_SYN | TCP_RST | TCP_ACK);
+    let inside = 0;
+    let last = -1;
+    let examined = 0;
+    for (let u = this.dataHead[pi * 2 + dir]!; u >= 0 && examined < MAX_CANDIDATES; ) {
+      const next = w.dataNext[u]!;
+      examined++;
+      const delay = t - w.timeNs[u]!;
+      if (
+        w.ackKey[u] === w.ackKey[d] &&
+        (w.flags[u]! & (TCP_SYN | TCP_RST | TCP_ACK)) === keyFlags &&
+        delay >= -this.slackNs &&
+        delay <= this.maxDelayNs + this.slackNs
+      ) {
+        const from = (w.seqKey[u]! - start) | 0;
+        const to = from + w.len[u]!;
+        if (from <= 0 && to >= length && inside === 0) {
+          // The device cut u: d is one of its pieces.
+          this.matchPiece(pi, u, d, dir);
+          w.covered[u]! += length;
+          if (w.covered[u]! >= w.len[u]!) {
+            this.unpend(u);
+            w.state[u] = MATCHED;
+          }
+          w.state[d] = MATCHED;
+          return true;
+        }
+        if (from >= 0 && to <= length) {
+          // The device merged u into d.
+          this.matchPiece(pi, u, d, dir);
+          this.unpend(u);
+          w.state[u] = MATCHED;
+          inside += w.len[u]!;
+          last = u;
+        }
+      }
+      u = next;
+    }
+    if (last < 0) return false;
+    w.state[d] = MATCHED;
+    return true;
+  }
+
+  /** One piece of a resegmented packet: counted, timed and compared like a match. */
+  private matchPiece(pi: number, up: number, down: number, dir: 0 | 1): void {
+    const w = this.window;
+    const table = this.table;
+    const delay = w.timeNs[down]! - w.timeNs[up]!;
+    const serverSlot = w.side[up] === 1 ? up : down;
+    // Pieces differ in their numbers, IP IDs, payload bytes and PSH by nature; the offset still shows.
+    const own = F_SEQ | F_IP_ID | F_PAYLOAD | F_FLAGS;
+    let bits =
+      (changedFields(w, up, down, table.offset[pi * 2 + 1 - dir]!) & ~own) |
+      table.endpointChangeBits(pi, w.session[serverSlot]!, dir) |
+      F_SEGMENTS;
+    if (table.offset[pi * 2 + dir] !== 0) bits |= F_SEQ;
+    if (w.otherPacket[up]! < 0) {
+      w.otherPacket[up] = w.packet[down]!;
+      w.delayNs[up] = delay;
+      w.changes[up] = bits;
+    }
+    w.otherPacket[down] = w.packet[up]!;
+    w.delayNs[down] = delay;
+    w.changes[down] = bits;
+    table.bump(pi, C_MATCHED, dir);
+    table.delays.add(pi * 2 + dir, delay);
+    if (delay > this.maxSeenDelay[dir]!) this.maxSeenDelay[dir] = delay;
+    table.recordChanges(w, pi, up, down, dir, bits);
   }
 
   /**
@@ -475,14 +599,17 @@ class Matcher {
         const full = w.size > this.maxWindow;
         if (!final && !full && !(w.timeNs[f]! + age < this.frontierNs)) break;
         if (full && !final && this.stats) this.stats.forced++;
-        w.unindex(f);
+        this.unpend(f);
         const pi = w.pair[f]!;
         const dir = w.dir[f]! as 0 | 1;
         const original = upstream ? -1 : this.bestCandidate(f, pi, dir, false);
         if (original >= 0) {
-          w.unindex(original);
+          this.unpend(original);
           this.match(pi, original, f, dir);
-        } else {
+        } else if (upstream && w.covered[f]! > 0) {
+          // Some of its bytes left in pieces (RESEGMENTED): forwarded, already counted.
+          w.state[f] = MATCHED;
+        } else if (upstream || !this.matchPieces(f, pi, dir)) {
           this.decideUnmatched(f, upstream);
         }
       }

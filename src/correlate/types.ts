@@ -228,7 +228,8 @@ export interface DelayStats {
 
 export interface FieldChange {
   /** e.g. 'ttl', 'ip-id', 'dscp', 'window', 'mss', 'wscale', 'sack-perm', 'timestamps', 'options',
-   * 'seq', 'ack', 'sack-blocks', 'src-address', 'dst-address', 'src-port', 'dst-port', 'payload'. */
+   * 'seq', 'ack', 'sack-blocks', 'src-address', 'dst-address', 'src-port', 'dst-port', 'payload'; pass 2
+   * also reports 'ecn', 'flags' and 'segments' (see docs/correlation-matching.md). */
   field: string;
   dir: 0 | 1;
   count: number;
