@@ -59,7 +59,7 @@ export interface MergeResult {
   path: string;
   /** Packets written from each input (client side, server side). */
   packets: [number, number];
-  /** Packets written with each kind of comment. */
+  /** Packets written with a verdict from matching, and non-TCP packets. */
   verdicts: number;
   notTcp: number;
   /** Packets written without their verdict because the reorder buffer was full. */

@@ -5,6 +5,9 @@
  *   truth.json's drops (per direction, on the side where the device dropped them);
  * - routed with --anonymize: no original address (4 bytes, IPv4-mapped 16 bytes, text), no MAC, no request
  *   id or HTTP line anywhere in the file; tshark reads it and finds no bad checksum.
+ * - every capture of the conformance corpus, merged with itself as both sides and anonymized (odd link
+ *   types, pcapng sections and interfaces, damaged files): never an exception, every packet written once
+ *   and read back.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { Decoder, formatAddress } from '../../src/decode/index.js';
 import { Anonymizer } from '../../src/report/anonymize.js';
 import { writeMergedPcapng } from '../../src/report/merge.js';
 import { FLAG_IDS } from '../../src/tcp/index.js';
+import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
 import { loadTruth } from '../helpers/truth.js';
 
 const samples = resolve(process.cwd(), 'samples');
@@ -332,6 +336,42 @@ describe('anonymized merged pcapng of the routed scenario', () => {
       expect(whole.length).toBeGreaterThan(rows.length / 3);
       expect(whole.filter((f) => f[1] !== '1')).toEqual([]);
       expect(rows.every((f) => (f[3] ?? '').startsWith('dualcap: '))).toBe(true);
+    },
+  );
+});
+
+const corpus = corpusDir();
+if (corpus === null) announceSkip('merged pcapng of every corpus capture');
+
+describe('merged pcapng of every corpus capture (each with itself as the other side)', () => {
+  (corpus ? test : test.skip)(
+    'never throws; every packet written once and read back, plain and anonymized',
+    () => {
+      const anon = new Anonymizer();
+      const problems: string[] = [];
+      let merged = 0;
+      for (const rel of corpusCaptures(corpus!)) {
+        const path = join(corpus!, rel);
+        let c: Correlation;
+        try {
+          c = correlate(path, path);
+        } catch {
+          continue; // not a capture at all (the reader's tests cover these)
+        }
+        for (const anonymizer of [anon]) {
+          const out = join(dir, 'corpus.pcapng');
+          const r = writeMergedPcapng(c, out, { anonymizer });
+          const back = readAll(out, () => {});
+          const want = c.client.packets + c.server.packets;
+          if (back.error !== null || back.packets !== want || r.packets[0] + r.packets[1] !== want)
+            problems.push(
+              `${rel}${anonymizer ? ' (anonymized)' : ''}: ${back.packets} of ${want} ${back.error ?? ''}`,
+            );
+          merged++;
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(merged).toBeGreaterThan(100);
     },
   );
 });
