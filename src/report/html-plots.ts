@@ -227,7 +227,11 @@ export function latencyHistogram(report: Report, bins = HISTOGRAM_BINS): Histogr
     if (p.latency.c2s.p50Ns !== null) values[0].push(p.latency.c2s.p50Ns);
     if (p.latency.s2c.p50Ns !== null) values[1].push(p.latency.s2c.p50Ns);
   }
-  const both = [...values[0], ...values[1]].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per comparison: 200k values in a few ms.
+  const both = new Float64Array(values[0].length + values[1].length);
+  both.set(values[0]);
+  both.set(values[1], values[0].length);
+  both.sort();
   const counts: [number[], number[]] = [new Array<number>(bins).fill(0), new Array<number>(bins).fill(0)];
   const source = packets + messages === 0 ? 'none' : packets >= messages ? 'packets' : 'messages';
   if (both.length === 0) return { lo: 0, width: 1, counts, overflow: false, source, values: [0, 0] };
