@@ -6,6 +6,7 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { EndpointCache } from './endpoints.js';
 import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
@@ -18,7 +19,7 @@ import {
   A_ZERO_WINDOW,
   H_SYN_UNANSWERED,
 } from './flags.js';
-import { WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
+import { type FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 import { FlowIndex, flowHash } from './flow-index.js';
 import { checkHandshake } from './handshake-rules.js';
 import {
@@ -35,7 +36,7 @@ import {
   H_ZERO_WINDOW,
 } from './history.js';
 import { analyzeSegment, Segment } from './rules.js';
-import { type CloseInfo, type Endpoint, type Message, MessageRecord, Session } from './session.js';
+import { type CloseInfo, type Message, MessageRecord, Session } from './session.js';
 import type { GapReason, StreamSink } from './stream.js';
 
 /** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
@@ -119,6 +120,7 @@ export class SessionTable implements StreamSink {
   private readonly maxFindings: number;
   /** Chunkers not lent to a session direction (see `chunkerFor`). */
   private readonly freeChunkers: Chunker[] = [];
+  private readonly endpoints = new EndpointCache();
 
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
@@ -150,7 +152,7 @@ export class SessionTable implements StreamSink {
     } else {
       session = this.sessions[idx]!;
       fromA = this.index.lastMatch === 1;
-      const fwd = session.flows[fromA ? 0 : 1];
+      const fwd = fromA ? session.flowA : session.flowB;
       if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
         if (v.seq !== fwd.baseSeq) {
           // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
@@ -172,8 +174,8 @@ export class SessionTable implements StreamSink {
       }
     }
     idx = session.index;
-    const fwd = session.flows[fromA ? 0 : 1];
-    const rev = session.flows[fromA ? 1 : 0];
+    const fwd = fromA ? session.flowA : session.flowB;
+    const rev = fromA ? session.flowB : session.flowA;
     const dir: 0 | 1 = fromA === (session.initiator === 'a') ? 0 : 1;
 
     const r = this.result;
@@ -245,8 +247,8 @@ export class SessionTable implements StreamSink {
   private afterAnalysis(
     session: Session,
     v: PacketView,
-    fwd: Session['flows'][0],
-    rev: Session['flows'][0],
+    fwd: FlowState,
+    rev: FlowState,
     timeNs: number,
   ): void {
     const flags = v.flags;
@@ -295,8 +297,8 @@ export class SessionTable implements StreamSink {
   private createSession(v: PacketView, hash: number, timeNs: number, previous: number): Session {
     const idx = this.sessions.length;
     const ipVersion = v.ipVersion === 6 ? 6 : 4;
-    const a: Endpoint = { ipVersion, addr: [v.src[0]!, v.src[1]!, v.src[2]!, v.src[3]!], port: v.srcPort };
-    const b: Endpoint = { ipVersion, addr: [v.dst[0]!, v.dst[1]!, v.dst[2]!, v.dst[3]!], port: v.dstPort };
+    const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
+    const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
     const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
     if (v.flags & TCP_SYN) {

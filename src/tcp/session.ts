@@ -326,8 +326,9 @@ export class Session {
   previousIndex = -1;
   sincePreviousNs = -1;
 
-  /** @internal analysis state per tshark flow, indexed by direction relative to `a`: [a->b, b->a]. */
-  readonly flows: [FlowState, FlowState];
+  /** @internal analysis state per tshark flow: a->b and b->a (two fields: a tuple per session costs 64 bytes). */
+  readonly flowA: FlowState;
+  readonly flowB: FlowState;
   /** @internal stream reconstruction per direction relative to the initiator. */
   readonly streams: [StreamReassembler, StreamReassembler] = [
     new StreamReassembler(0),
@@ -363,7 +364,8 @@ export class Session {
     this.index = index;
     this.a = a;
     this.b = b;
-    this.flows = [new FlowState(absZeroNs), new FlowState(absZeroNs)];
+    this.flowA = new FlowState(absZeroNs);
+    this.flowB = new FlowState(absZeroNs);
     this.chunkBudget = chunkBudget;
   }
 
@@ -380,6 +382,11 @@ export class Session {
   set endRelNs(ns: number) {
     this.endRelSec = wholeSeconds(ns);
     this.endRelRem = ns - this.endRelSec * 1e9;
+  }
+
+  /** @internal analysis state per tshark flow, indexed by direction relative to `a`: [a->b, b->a]. */
+  get flows(): [FlowState, FlowState] {
+    return [this.flowA, this.flowB];
   }
 
   /** Client endpoint (the initiator) and server endpoint. */
