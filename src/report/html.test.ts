@@ -273,3 +273,19 @@ describe('ladders in the page', () => {
     expect(countOf(page, '<g class="pkt')).toBe(1);
   });
 });
+
+describe('a report with nothing in it', () => {
+  test('renders every section with a sentence instead of an empty plot or table', () => {
+    const report = syntheticReport(0);
+    report.alignment.offsetNs = null;
+    report.alignment.boundNs = null;
+    report.device.behaviours = [];
+    const page = renderHtmlReport(report, [], { baseSec: 1700000000 });
+    expect(page).toContain('Not aligned: no connection relates the two captures.');
+    expect(page).toContain('No behaviour was established.');
+    expect(page).toContain('No pair has a measured added latency.');
+    expect(page).toContain('No pairs: no client-side connection was related to a server-side one.');
+    expect(page).toContain('No connection was chosen.');
+    expect(page).toContain('Every connection on either side is paired.');
+  });
+});
