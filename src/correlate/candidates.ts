@@ -11,6 +11,7 @@
  */
 import type { Session } from '../tcp/index.js';
 import { KeyIndex, tagged } from './pair-index.js';
+import { DISTINCT_ALIKE, Rarity } from './pair-rarity.js';
 import type { SideData } from './types.js';
 
 /** A key held by more values than this identifies nothing (a common header line, "HTTP/1.1 200 OK"). */
@@ -144,7 +145,9 @@ export const MAX_COMMON_POSTINGS = 64;
  * byte key (head hash or chunk: the same bytes, not just a similar line) shared by a few messages on each
  * side gives every combination of its client and server times. The true offset is the one all the true
  * combinations share; wrong combinations spread by the spacing of the messages, so the consensus must be
- * taken with a narrow window (COMMON_CLUSTER_NS).
+ * taken with a narrow window (COMMON_CLUSTER_NS). A combination counts only when its two messages are
+ * distinctively alike (`Rarity`): the same request sent by every client is, a shared status line or
+ * header block with different ids after it is not.
  */
 export function commonPoints(
   client: SideData,
@@ -154,6 +157,7 @@ export function commonPoints(
 ): CoarsePoints {
   const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
   const done = new KeyIndex(1024);
+  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size && out.clientNs.length < MAX_COARSE_POINTS; g++) {
     for (let i = mc.keyStart[g]!; i < mc.keyStart[g]! + mc.byteKeys[g]!; i++) {
       const k = mc.keyList[i]!;
@@ -167,6 +171,7 @@ export function commonPoints(
         const ta = client.sessions[mc.session[ga]!]!.messages[mc.message[ga]!]!.firstRelNs + client.shiftNs;
         for (let b = ms.keys.first(k); b >= 0; b = ms.keys.nextEntry(b)) {
           const gb = ms.keys.valueAt(b);
+          if (rarity.alike(ga, gb) < DISTINCT_ALIKE) continue;
           out.clientNs.push(ta);
           out.weak.push(0);
           out.serverNs.push(
@@ -211,7 +216,9 @@ export function coarsePoints(
       if (j >= 0) push(syn.relNs, server.sessions[j]!.syn!.relNs);
     }
   }
-  // One point per message: its first key that is unique on both sides.
+  // One point per message: its first key that is unique on both sides, when the two messages are
+  // distinctively alike (a key held once on each side may still be structure: the only upload's headers).
+  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size; g++) {
     const s = client.sessions[mc.session[g]!]!;
     const m = mc.message[g]!;
@@ -219,7 +226,7 @@ export function coarsePoints(
       const k = mc.keyList[i]!;
       if (mc.keys.count(k) !== 1) continue;
       const h = ms.keys.unique(k);
-      if (h < 0) continue;
+      if (h < 0 || rarity.alike(g, h) < DISTINCT_ALIKE) continue;
       const other = server.sessions[ms.session[h]!]!.messages[ms.message[h]!]!;
       const weak = i >= mc.keyStart[g]! + mc.byteKeys[g]! ? 1 : 0;
       push(s.messages[m]!.firstRelNs, other.firstRelNs, weak);
