@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { EndpointCache, MAX_SHARED } from './endpoints.js';
+import { EndpointCache, SHARED_SLOTS } from './endpoints.js';
 
 const words = (...w: number[]) => Uint32Array.from(w);
 
@@ -24,10 +24,10 @@ describe('shared endpoints', () => {
     expect(cache.get(4, words(0, 0, 0, 7), 80)).toBe(a);
   });
 
-  test('bounded: past MAX_SHARED distinct endpoints the table starts again, answers stay right', () => {
+  test('bounded: more distinct endpoints than slots replace each other, answers stay right', () => {
     const cache = new EndpointCache();
     const first = cache.get(4, words(0, 0, 0, 1), 1);
-    for (let i = 0; i < MAX_SHARED + 10; i++) cache.get(4, words(0, 0, 0, 1000 + i), i & 0xffff);
+    for (let i = 0; i < SHARED_SLOTS * 4; i++) cache.get(4, words(0, 0, 0, 1000 + i), i & 0xffff);
     const again = cache.get(4, words(0, 0, 0, 1), 1);
     expect(again).toEqual(first);
     expect(cache.get(4, words(0, 0, 0, 1), 1)).toBe(again);

@@ -1,13 +1,15 @@
 /**
  * Endpoints shared between sessions. A capture's sessions mostly go to a few servers from a few clients,
- * so most of their address words and many of their endpoints repeat; one frozen copy each, found by a
- * numeric hash, replaces two objects and two arrays per session. The tables are bounded: when one fills
- * up it starts again empty (sessions keep what they were given).
+ * so most of their address words and many of their endpoints repeat; one frozen copy each replaces two
+ * objects and two arrays per session. Each table is direct-mapped (a numeric hash picks one slot, a
+ * newcomer replaces what was there): bounded, no Map to grow and rehash, and the endpoints that keep
+ * coming back (servers) are the ones that stay.
  */
 import type { Endpoint } from './session.js';
 
-/** Entries kept per table before it starts again. */
-export const MAX_SHARED = 1 << 16;
+/** Slots per table (a power of two). */
+export const SHARED_SLOTS = 1 << 12;
+const SLOT_MASK = SHARED_SLOTS - 1;
 
 function wordsHash(ipVersion: number, w0: number, w1: number, w2: number, w3: number): number {
   let h = Math.imul(ipVersion ^ 0x9e3779b9, 0x85ebca6b);
@@ -24,14 +26,14 @@ function sameWords(addr: readonly number[], words: Uint32Array): boolean {
 }
 
 export class EndpointCache {
-  private readonly addrs = new Map<number, readonly number[]>();
-  private readonly endpoints = new Map<number, Endpoint>();
+  private readonly addrs: (readonly number[] | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
+  private readonly endpoints: (Endpoint | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
 
   /** The endpoint of `words` (an address as the decoder's four words) and `port`, shared when seen before. */
   get(ipVersion: 4 | 6, words: Uint32Array, port: number): Endpoint {
     const addrHash = wordsHash(ipVersion, words[0]!, words[1]!, words[2]!, words[3]!);
-    const key = Math.imul(addrHash ^ port, 0x2c1b3c6d) | 0;
-    const known = this.endpoints.get(key);
+    const slot = (Math.imul(addrHash ^ port, 0x2c1b3c6d) >>> 20) & SLOT_MASK;
+    const known = this.endpoints[slot];
     if (
       known !== undefined &&
       known.port === port &&
@@ -41,17 +43,16 @@ export class EndpointCache {
       return known;
     }
     const endpoint: Endpoint = Object.freeze({ ipVersion, addr: this.addr(addrHash, words), port });
-    if (this.endpoints.size >= MAX_SHARED) this.endpoints.clear();
-    this.endpoints.set(key, endpoint);
+    this.endpoints[slot] = endpoint;
     return endpoint;
   }
 
   private addr(hash: number, words: Uint32Array): readonly number[] {
-    const known = this.addrs.get(hash);
+    const slot = (hash >>> 20) & SLOT_MASK;
+    const known = this.addrs[slot];
     if (known !== undefined && sameWords(known, words)) return known;
     const addr = Object.freeze([words[0]!, words[1]!, words[2]!, words[3]!]);
-    if (this.addrs.size >= MAX_SHARED) this.addrs.clear();
-    this.addrs.set(hash, addr);
+    this.addrs[slot] = addr;
     return addr;
   }
 }
