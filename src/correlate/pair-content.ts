@@ -11,6 +11,7 @@
 import type { MessageIndex } from './candidates.js';
 import { MAX_POSTINGS } from './candidates.js';
 import { at, type PairClock } from './pair-clock.js';
+import { DISTINCT_ALIKE, Rarity } from './pair-rarity.js';
 import { type Similarity, similarity } from './pair-similarity.js';
 import type { SideData } from './types.js';
 
@@ -75,6 +76,7 @@ export function linkMessages(
   const stamp = new Int32Array(ms.size).fill(-1);
   const mine: Link[] = [];
   const common = new CommonKeys(server, ms);
+  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size; g++) {
     const c = mc.session[g]!;
     if (!clientEligible[c]) continue;
@@ -96,6 +98,8 @@ export function linkMessages(
         linesOf(server, s, sm),
       );
       if (sim.score < MIN_SIMILARITY) return;
+      // Shared headers with a different request line or id after them are another message.
+      if (rarity.alike(g, h) < DISTINCT_ALIKE) return;
       mine.push({ c, cm, s, sm, sim, latencyNs: lat, structural: false, ambiguous: false });
     };
     // Rare keys name their message outright; the most specific common key is searched by time instead.
