@@ -3,7 +3,9 @@
  * addresses: the headers (checksums included) must be byte for byte what a sender using those addresses
  * would have put on the wire, and the payload must be gone.
  */
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
+import { announceSkip, corpusCaptures, corpusDir } from '../../test/helpers/corpus.js';
 import {
   icmpPacket,
   ipv4Packet,
@@ -15,6 +17,7 @@ import {
   tcpSegment,
   udpPacket,
 } from '../../test/helpers/packets.js';
+import { openCapture } from '../capture/index.js';
 import type { PacketRecord } from '../capture/types.js';
 import { Decoder } from '../decode/index.js';
 import { internetSum } from './anon-checksum.js';
@@ -269,4 +272,83 @@ describe('anonymizePacket', () => {
     }
     expect(bad).toEqual([]);
   });
+});
+
+/** Ones'-complement check of a decoded packet's innermost IPv4 header and of a whole TCP/UDP segment. */
+function checksumsOf(
+  frame: Uint8Array,
+  linktype: number,
+  len: number,
+): { ip: boolean | null; l4: boolean | null } {
+  const v = decode(frame, linktype, len);
+  let ip: boolean | null = null;
+  if (v.ipVersion === 4 && v.l3Offset >= 0 && v.l3Offset + v.ipHeaderLength <= frame.length)
+    ip = internetSum(frame, v.l3Offset, v.l3Offset + v.ipHeaderLength) === 0xffff;
+  let l4: boolean | null = null;
+  const whole = v.ipLength > 0 && v.l3Offset + v.ipLength <= frame.length && !v.isFragment;
+  if (whole && (v.proto === 6 || v.proto === 17) && v.l4Offset >= 0) {
+    const end = v.l3Offset + v.ipLength;
+    const segLen = end - v.l4Offset;
+    const pseudo = new Uint8Array(v.ipVersion === 4 ? 12 : 40);
+    const dv = new DataView(pseudo.buffer);
+    if (v.ipVersion === 4) {
+      dv.setUint32(0, v.src[3]!);
+      dv.setUint32(4, v.dst[3]!);
+      pseudo[9] = v.proto;
+      dv.setUint16(10, segLen);
+    } else {
+      for (let i = 0; i < 4; i++) {
+        dv.setUint32(i * 4, v.src[i]!);
+        dv.setUint32(16 + i * 4, v.dst[i]!);
+      }
+      dv.setUint32(32, segLen);
+      pseudo[39] = v.proto;
+    }
+    const stored =
+      (frame[v.l4Offset + (v.proto === 6 ? 16 : 6)]! << 8) | frame[v.l4Offset + (v.proto === 6 ? 17 : 7)]!;
+    if (!(v.proto === 17 && stored === 0))
+      l4 = internetSum(frame, v.l4Offset, end, internetSum(pseudo, 0, pseudo.length)) === 0xffff;
+  }
+  return { ip, l4 };
+}
+
+const corpus = corpusDir();
+if (corpus === null) announceSkip('anonymizePacket on the corpus');
+
+describe('anonymizePacket on every corpus capture', () => {
+  (corpus ? test : test.skip)(
+    'a checksum right before is right after; wrong stays wrong; never longer',
+    () => {
+      const problems: string[] = [];
+      let verified = 0;
+      for (const rel of corpusCaptures(corpus!)) {
+        let reader: ReturnType<typeof openCapture>;
+        try {
+          reader = openCapture(join(corpus!, rel));
+        } catch {
+          continue;
+        }
+        try {
+          for (let rec = reader.next(); rec !== null; rec = reader.next()) {
+            const frame = rec.buf.slice(rec.offset, rec.offset + rec.caplen);
+            const before = checksumsOf(frame, rec.linktype, rec.len);
+            const caplen = anon.anonymizePacket(frame, 0, frame.length, rec.linktype);
+            if (caplen > frame.length) problems.push(`${rel} #${rec.index}: longer`);
+            // Verify on the full frame (addresses rewritten, nothing cut yet is what checksums cover).
+            const after = checksumsOf(frame, rec.linktype, rec.len);
+            if (before.ip !== null && after.ip !== before.ip)
+              problems.push(`${rel} #${rec.index}: IP ${before.ip} -> ${after.ip}`);
+            if (before.l4 !== null && after.l4 !== before.l4)
+              problems.push(`${rel} #${rec.index}: L4 ${before.l4} -> ${after.l4}`);
+            if (before.ip === true) verified++;
+            if (before.l4 === true) verified++;
+          }
+        } finally {
+          reader.close();
+        }
+      }
+      expect(problems.slice(0, 20)).toEqual([]);
+      expect(verified).toBeGreaterThan(1000);
+    },
+  );
 });
