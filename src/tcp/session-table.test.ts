@@ -386,3 +386,18 @@ describe('SessionTable', () => {
     expect(table.packets).toBe(0);
   });
 });
+
+describe('SessionTable after finish()', () => {
+  test('sessions stay readable; feeding more packets is refused', () => {
+    const table = new SessionTable();
+    const view = createView();
+    view.isTcp = true;
+    view.flags = TCP_SYN;
+    view.payloadLength = 0;
+    table.onPacket(view);
+    table.finish();
+    expect(table.sessions).toHaveLength(1);
+    expect(table.sessions[0]!.packets).toBe(1);
+    expect(() => table.onPacket(view)).toThrow(/after finish/);
+  });
+});

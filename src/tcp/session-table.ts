@@ -19,7 +19,7 @@ import {
   A_ZERO_WINDOW,
   H_SYN_UNANSWERED,
 } from './flags.js';
-import { type FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
+import { FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 import { FlowIndex, flowHash } from './flow-index.js';
 import { checkHandshake } from './handshake-rules.js';
 import {
@@ -96,6 +96,8 @@ export interface SessionTableOptions {
 }
 
 const SYN_FIN = TCP_SYN | TCP_FIN;
+/** What sessions' flows point to after finish(): the per-flow analysis state is only needed while packets come. */
+const RELEASED_FLOW = Object.freeze(new FlowState(0)) as FlowState;
 const ANY_RETRANSMISSION = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
 
 export class SessionTable implements StreamSink {
@@ -133,6 +135,8 @@ export class SessionTable implements StreamSink {
   /** Feed one decoded packet; non-TCP packets are ignored. */
   onPacket(v: PacketView): void {
     if (!v.isTcp) return;
+    if (this.finished)
+      throw new Error('SessionTable.onPacket after finish(): the analysis state is released');
     if (!this.started) {
       this.started = true;
       this.baseSec = v.tsSec;
@@ -606,6 +610,10 @@ export class SessionTable implements StreamSink {
     this.sinkSession = null;
     // No bytes come after the end: the lent-out chunkers are garbage now.
     this.freeChunkers.length = 0;
+    for (const session of this.sessions) {
+      session.flowA = RELEASED_FLOW;
+      session.flowB = RELEASED_FLOW;
+    }
   }
 }
 

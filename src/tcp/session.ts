@@ -326,9 +326,12 @@ export class Session {
   previousIndex = -1;
   sincePreviousNs = -1;
 
-  /** @internal analysis state per tshark flow: a->b and b->a (two fields: a tuple per session costs 64 bytes). */
-  readonly flowA: FlowState;
-  readonly flowB: FlowState;
+  /**
+   * @internal analysis state per tshark flow: a->b and b->a (two fields: a tuple per session costs 64 bytes).
+   * Released at the table's finish() (nothing reads it afterwards): both then hold one shared, frozen state.
+   */
+  flowA: FlowState;
+  flowB: FlowState;
   /** @internal stream reconstruction per direction relative to the initiator. */
   readonly streams: [StreamReassembler, StreamReassembler] = [
     new StreamReassembler(0),
