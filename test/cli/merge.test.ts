@@ -160,7 +160,11 @@ describe('merged pcapng of the drop scenario', () => {
         [c.server, 'server-side'],
       ] as const) {
         const counted = new Array<number>(32).fill(0);
-        for (const s of side.sessions) s.flagCounts?.forEach((n, bit) => (counted[bit]! += n));
+        for (const s of side.sessions) {
+          s.flagCounts?.forEach((n, bit) => {
+            counted[bit]! += n;
+          });
+        }
         FLAG_IDS.forEach((id, bit) => {
           if (id === '' || !id.startsWith('tcp.analysis.')) return;
           const named = merged.packets.filter(
