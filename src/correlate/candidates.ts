@@ -11,7 +11,7 @@
  */
 import type { Session } from '../tcp/index.js';
 import { KeyIndex, tagged } from './pair-index.js';
-import { DISTINCT_ALIKE, Rarity } from './pair-rarity.js';
+import { DISTINCT_LINK, Rarity } from './pair-rarity.js';
 import type { SideData } from './types.js';
 
 /** A key held by more values than this identifies nothing (a common header line, "HTTP/1.1 200 OK"). */
@@ -171,7 +171,7 @@ export function commonPoints(
         const ta = client.sessions[mc.session[ga]!]!.messages[mc.message[ga]!]!.firstRelNs + client.shiftNs;
         for (let b = ms.keys.first(k); b >= 0; b = ms.keys.nextEntry(b)) {
           const gb = ms.keys.valueAt(b);
-          if (rarity.alike(ga, gb) < DISTINCT_ALIKE) continue;
+          if (rarity.alike(ga, gb) < DISTINCT_LINK) continue;
           out.clientNs.push(ta);
           out.weak.push(0);
           out.serverNs.push(
@@ -226,7 +226,7 @@ export function coarsePoints(
       const k = mc.keyList[i]!;
       if (mc.keys.count(k) !== 1) continue;
       const h = ms.keys.unique(k);
-      if (h < 0 || rarity.alike(g, h) < DISTINCT_ALIKE) continue;
+      if (h < 0 || rarity.alike(g, h) < DISTINCT_LINK) continue;
       const other = server.sessions[ms.session[h]!]!.messages[ms.message[h]!]!;
       const weak = i >= mc.keyStart[g]! + mc.byteKeys[g]! ? 1 : 0;
       push(s.messages[m]!.firstRelNs, other.firstRelNs, weak);

@@ -11,7 +11,7 @@
 import type { MessageIndex } from './candidates.js';
 import { MAX_POSTINGS } from './candidates.js';
 import { at, type PairClock } from './pair-clock.js';
-import { DISTINCT_ALIKE, Rarity } from './pair-rarity.js';
+import { DISTINCT_ALIKE, DISTINCT_LINK, Rarity } from './pair-rarity.js';
 import { type Similarity, similarity } from './pair-similarity.js';
 import type { SideData } from './types.js';
 
@@ -35,6 +35,8 @@ export interface Link {
   structural: boolean;
   /** Another candidate was as similar: time decided. */
   ambiguous: boolean;
+  /** How distinctively alike the two messages are (`Rarity.alike`); 0 for links found as neighbours. */
+  alike: number;
 }
 
 const EMPTY = new Uint32Array(0);
@@ -99,8 +101,9 @@ export function linkMessages(
       );
       if (sim.score < MIN_SIMILARITY) return;
       // Shared headers with a different request line or id after them are another message.
-      if (rarity.alike(g, h) < DISTINCT_ALIKE) return;
-      mine.push({ c, cm, s, sm, sim, latencyNs: lat, structural: false, ambiguous: false });
+      const alike = rarity.alike(g, h);
+      if (alike < DISTINCT_ALIKE) return;
+      mine.push({ c, cm, s, sm, sim, latencyNs: lat, structural: false, ambiguous: false, alike });
     };
     // Rare keys name their message outright; the most specific common key is searched by time instead.
     let fewest = -1;
@@ -137,8 +140,25 @@ export function linkMessages(
     linkOf.set(g, k);
     usedServer[h] = 1;
   }
+  dropUndistinctive(ms, linkOf, usedServer);
   linkNeighbours(client, server, mc, ms, clientEligible, linkOf, usedServer, clock, causal);
   return [...linkOf.values()].sort((x, y) => x.c - y.c || x.cm - y.cm);
+}
+
+/**
+ * ONE DISTINCTIVE LINK PER CONNECTION: a client connection is carried by the server side only if at least
+ * one of its messages is distinctively alike its counterpart (DISTINCT_LINK), as a request with its id or
+ * a response with its body is. Links of a connection whose messages are only half alike (two rare header
+ * lines shared, two rare ones different) are dropped: unrelated traffic of one application looks like that.
+ */
+function dropUndistinctive(ms: MessageIndex, linkOf: Map<number, Link>, usedServer: Uint8Array): void {
+  const best = new Map<number, number>();
+  for (const l of linkOf.values()) best.set(l.c, Math.max(best.get(l.c) ?? 0, l.alike));
+  for (const [g, l] of linkOf) {
+    if (best.get(l.c)! >= DISTINCT_LINK) continue;
+    linkOf.delete(g);
+    usedServer[ms.firstOf[l.s]! + l.sm] = 0;
+  }
 }
 
 /** Similarities within 0.05 count as equal, so that time decides between near-identical copies. */
@@ -260,6 +280,7 @@ function linkNeighbours(
       latencyNs: lat,
       structural: true,
       ambiguous: false,
+      alike: 0,
     });
     usedServer[ms.firstOf[s]! + sm] = 1;
   };

@@ -11,8 +11,14 @@
  */
 import type { MessageIndex } from './candidates.js';
 
-/** Weighted Dice at or above which two messages' rare content agrees (measured in docs/correlation.md §9). */
+/**
+ * Weighted Dice at or above which two messages' rare content agrees, and at or above which a message pair
+ * alone can carry a connection (measured in docs/correlation.md §9: true links of the lab's eight scenarios
+ * 0.666 and up, the best of every connection 0.993 and up; messages of two different scenarios sharing a key
+ * 0.340 at most).
+ */
 export const DISTINCT_ALIKE = 0.5;
+export const DISTINCT_LINK = 0.8;
 
 /** Keys compared per message at most (a message's key list is bounded by its chunk and line caps). */
 const MAX_KEYS = 256;

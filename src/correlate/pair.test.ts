@@ -259,6 +259,60 @@ describe('identical content on many connections', () => {
   });
 });
 
+describe('unrelated traffic of the same application', () => {
+  /**
+   * Ten requests through a proxy, on the client side or on the server side, timed as the proxy would
+   * forward them; `id` names each request. Every request carries the same Host and User-Agent lines, every
+   * response the same headers; the only upload also the same Content-Type and Expect lines on both sides:
+   * held once per side, yet not distinctive.
+   */
+  function exchanges(side: Side, id: (i: number) => string): RecordSpec[] {
+    const out: RecordSpec[] = [];
+    for (let i = 0; i < 10; i++) {
+      const upload = i === 3 ? 'Content-Type: application/octet-stream\r\nExpect: 100-continue\r\n' : '';
+      const request = `GET /item/${id(i)} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t/1\r\n${upload}X-Request-Id: ${id(i)}\r\n\r\n`;
+      const response = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 600\r\n\r\n${`line of ${id(i)}\n`.repeat(30)}`;
+      const start = 50 * i + jitterMs(i, 20);
+      const spec =
+        side === 'client'
+          ? { clientPort: 40000 + i, clientIsn: 1000 + i }
+          : { ...PROXY, clientPort: 50000 + i, clientIsn: 90000 + i };
+      const times = (side === 'client' ? TC : TS).map((t) => t + start);
+      out.push(...at(conversation(spec, request, response), times));
+    }
+    return out;
+  }
+
+  test('shared headers with other request ids: no pairs and no clock, even when told the offset', () => {
+    const client = sideOf(
+      exchanges('client', (i) => `a-${i}`),
+      'client',
+    );
+    const server = sideOf(
+      exchanges('server', (i) => `b-${i}`),
+      'server',
+    );
+    for (const opts of [{}, { offsetNs: 0 }]) {
+      const r = pairSessions(client, server, opts);
+      expect(r.pairs.map((p) => [p.client, p.server])).toEqual([]);
+      expect(r.warnings.map((w) => w.id)).toContain('pair.no_shared_traffic');
+    }
+  });
+
+  test('the same requests (same ids): every connection pairs', () => {
+    const client = sideOf(
+      exchanges('client', (i) => `a-${i}`),
+      'client',
+    );
+    const server = sideOf(
+      exchanges('server', (i) => `a-${i}`),
+      'server',
+    );
+    const r = pairSessions(client, server);
+    expect(r.pairs.map((p) => [p.client, p.server])).toEqual(Array.from({ length: 10 }, (_, i) => [i, [i]]));
+  });
+});
+
 describe('unpaired connections and their reasons', () => {
   test('a client SYN the device never passed on, a connection the device opened alone, another host', () => {
     // Without timestamps: the builder gives every conversation the same TSval clock and IP IDs, which would

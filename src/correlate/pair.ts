@@ -242,12 +242,15 @@ function estimateCoarse(
   }
   // Two captures of a handful of connections still deserve an offset, with less support behind it, but only
   // from strong keys: one equal header line in unrelated captures is a coincidence, not a clock.
-  // Weak keys alone (headers-only captures: sizes) need two that agree.
+  // Weak keys alone (headers-only captures: sizes) need two that agree. With so few points, a split
+  // consensus is no consensus: silence beats a clock that may be wrong.
   const strongC = pts.clientNs.filter((_, i) => pts.weak[i] === 0);
   const strongS = pts.serverNs.filter((_, i) => pts.weak[i] === 0);
-  if (strongC.length > 0)
-    return findCoarseOffset(strongC, strongS, { minSupport: Math.min(3, strongC.length) });
-  return findCoarseOffset(pts.clientNs, pts.serverNs, { minSupport: 2 });
+  const few =
+    strongC.length > 0
+      ? findCoarseOffset(strongC, strongS, { minSupport: Math.min(3, strongC.length) })
+      : findCoarseOffset(pts.clientNs, pts.serverNs, { minSupport: 2 });
+  return few.ambiguous ? { ...few, found: false } : few;
 }
 
 /**
