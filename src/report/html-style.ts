@@ -21,6 +21,7 @@ header.top {
 }
 header.top h1 { margin: 0; font-size: 18px; font-weight: 600; letter-spacing: .2px; }
 header.top .files { font-family: var(--mono); font-size: 12px; color: #bcccdc; overflow-wrap: anywhere; }
+header.top .tool { margin-left: auto; font-size: 12px; color: #9fb3c8; }
 main { max-width: 1240px; margin: 0 auto; padding: 18px 28px 40px; }
 section.card {
   background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px;
@@ -78,7 +79,7 @@ svg .legend { font-size: 11px; fill: var(--fg); }
 .callout.bad { background: #fde8e8; color: #9b1c1c; border: 1px solid #f8b4b4; }
 .callout.warn { background: #fdf6e3; color: #8a4b08; border: 1px solid #f5d08a; }
 .ladder { border-top: 1px solid var(--line); padding-top: 12px; margin-top: 14px; }
-.ladder:first-of-type { border-top: 0; margin-top: 0; padding-top: 0; }
+.ladder:first-of-type { border-top: 0; margin-top: 14px; padding-top: 0; }
 .ladder h3 { margin-top: 0; }
 .ladder .svgwrap { overflow-x: auto; }
 .ladder svg .lane { stroke: #52606d; stroke-width: 1.5; }

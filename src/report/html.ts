@@ -328,7 +328,7 @@ export function renderHtmlReport(report: Report, details: PairDetail[], options:
 <style>${trusted(REPORT_CSS)}</style>
 </head>
 <body>
-<header class="top"><h1>dualcap report</h1><span class="files">${`client side ${client.path}  \u00b7  server side ${server.path}`}</span><span class="files">${`${report.tool.name} ${report.tool.version} \u00b7 ${report.schema}`}</span></header>
+<header class="top"><h1>dualcap report</h1><span class="files">${`client side ${client.path}  \u00b7  server side ${server.path}`}</span><span class="tool">${`${report.tool.name} ${report.tool.version} \u00b7 ${report.schema}`}</span></header>
 <main>
 ${verdict(report)}
 ${behaviours(report)}
