@@ -95,7 +95,11 @@ export function htmlViews(report: Report, max = HTML_LADDERS): ViewChoice[] {
 }
 
 export interface BuildHtmlOptions {
+  /** Connections to draw (e.g. those --pair or --client-port chose); default htmlViews(report). */
+  views?: ViewChoice[];
+  /** How many htmlViews draws when `views` is not given. */
   ladders?: number;
+  /** The match options the correlation ran with (so that the ladders' verdicts are the report's). */
   match?: Omit<MatchOptions, 'onPacket' | 'stats'>;
 }
 
@@ -104,7 +108,7 @@ export interface BuildHtmlOptions {
  * payload snippets (both files are read again, bounded per connection), and renders.
  */
 export function buildHtmlReport(c: Correlation, report: Report, opts: BuildHtmlOptions = {}): string {
-  const views = htmlViews(report, opts.ladders ?? HTML_LADDERS);
+  const views = opts.views ?? htmlViews(report, opts.ladders ?? HTML_LADDERS);
   const details = collectDetails(c, views, {
     maxPackets: DEFAULT_DETAIL_PACKETS,
     ...(opts.match ? { match: opts.match } : {}),
