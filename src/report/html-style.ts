@@ -115,11 +115,16 @@ svg .legend { font-size: 11px; fill: var(--fg); }
 #pairs-table th[aria-sort=ascending]::after { content: " \\25B2"; font-size: 9px; }
 #pairs-table th[aria-sort=descending]::after { content: " \\25BC"; font-size: 9px; }
 #pairs-table td { font-size: 12.5px; }
-#pairs-table td.tuple { font-family: var(--mono); font-size: 12px; white-space: nowrap; }
+#pairs-table th, #pairs-table td { padding: 5px 6px; }
+#pairs-table td.tuple { font-size: 11.5px; }
+#pairs-table td:last-child { min-width: 150px; }
+td.tuple { font-family: var(--mono); font-size: 12px; white-space: nowrap; }
+#pairs-table td.word { white-space: nowrap; }
+.tablewrap { overflow-x: auto; }
 #pairs-table tr.has-error td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
 #pairs-table tr.has-warning td:first-child { box-shadow: inset 3px 0 0 var(--warn); }
 .tag { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 8px; background: #eef1f4;
-  margin: 1px 2px 1px 0; font-family: var(--mono); }
+  margin: 1px 2px 1px 0; font-family: var(--mono); overflow-wrap: anywhere; }
 .tag.error { background: #fde2e2; color: var(--bad); }
 .tag.warning { background: #fdf0d5; color: var(--warn); }
 a { color: #1d4ed8; text-decoration: none; }

@@ -71,7 +71,7 @@ function pairRow(p: ReportPair, ladders: Map<string, string>): SafeHtml {
   const dropped = c.dropped + s.dropped;
   const injected = c.injected + s.injected;
   const ladder = ladders.get(`p${p.id}`);
-  return html`<tr class="${cls}"><td class="num" data-v="${p.id}">${ladder ? html`<a href="#${ladder}" title="ladder diagram of this pair">${p.id}</a>` : p.id}</td><td class="tuple">${tupleText(p.client.tuple)}</td><td class="tuple">${servers.length === 0 ? '\u2013' : joinHtml(servers, '<br>')}</td><td>${p.mapping}</td><td>${p.kind}</td>${latencyCell(p.latency.c2s, p.latency.source)}${latencyCell(p.latency.s2c, p.latency.source)}<td class="num" data-v="${c.matched + s.matched}">${c.matched + s.matched}</td><td class="num" data-v="${dropped}">${dropped}</td><td class="num" data-v="${injected}">${injected}</td><td>${findingTags(p.findings)}</td></tr>`;
+  return html`<tr class="${cls}"><td class="num" data-v="${p.id}">${ladder ? html`<a href="#${ladder}" title="ladder diagram of this pair">${p.id}</a>` : p.id}</td><td class="tuple">${tupleText(p.client.tuple)}</td><td class="tuple">${servers.length === 0 ? '\u2013' : joinHtml(servers, '<br>')}</td><td class="word">${p.mapping}</td><td class="word">${p.kind}</td>${latencyCell(p.latency.c2s, p.latency.source)}${latencyCell(p.latency.s2c, p.latency.source)}<td class="num" data-v="${c.matched + s.matched}">${c.matched + s.matched}</td><td class="num" data-v="${dropped}">${dropped}</td><td class="num" data-v="${injected}">${injected}</td><td>${findingTags(p.findings)}</td></tr>`;
 }
 
 /** The pairs table with its filter box and the note on rows left out. */
@@ -84,14 +84,14 @@ export function pairsTable(report: Report, maxRows: number, ladders: Map<string,
     shown.length < total
       ? html`<p class="note">Showing ${shown.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} pairs: those with findings first, then in id order. The JSON report (<span class="mono">--format json</span>) has every pair.</p>`
       : '';
-  return html`<div class="toolbar"><input type="search" id="pairs-filter" placeholder="Filter: address, port, kind, finding..." aria-label="filter pairs" autocomplete="off"><span id="pairs-count" class="muted small">${shown.length} rows</span></div>${note}<table id="pairs-table"><thead><tr><th class="num" data-sort="num">pair</th><th data-sort="text">client side</th><th data-sort="text">server side</th><th data-sort="text">mapping</th><th data-sort="text">kind</th><th class="num" data-sort="num">c\u2192s latency</th><th class="num" data-sort="num">s\u2192c latency</th><th class="num" data-sort="num">matched</th><th class="num" data-sort="num">dropped</th><th class="num" data-sort="num">injected</th><th data-sort="text">findings</th></tr></thead><tbody>${joinHtml(
+  return html`<div class="toolbar"><input type="search" id="pairs-filter" placeholder="Filter: address, port, kind, finding..." aria-label="filter pairs" autocomplete="off"><span id="pairs-count" class="muted small">${shown.length} rows</span></div>${note}<div class="tablewrap"><table id="pairs-table"><thead><tr><th class="num" data-sort="num">pair</th><th data-sort="text">client side</th><th data-sort="text">server side</th><th data-sort="text">mapping</th><th data-sort="text">kind</th><th class="num" data-sort="num" title="median added latency, client to server">c\u2192s<br>latency</th><th class="num" data-sort="num" title="median added latency, server to client">s\u2192c<br>latency</th><th class="num" data-sort="num">matched</th><th class="num" data-sort="num">dropped</th><th class="num" data-sort="num">injected</th><th data-sort="text">findings</th></tr></thead><tbody>${joinHtml(
     shown.map((p) => pairRow(p, ladders)),
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
 }
 
 function unpairedRow(side: string, u: ReportUnpaired, ladders: Map<string, string>): SafeHtml {
   const ladder = side === 'client' ? ladders.get(`c${u.session}`) : undefined;
-  return html`<tr><td>${side} side</td><td class="num">${ladder ? html`<a href="#${ladder}">${u.session}</a>` : u.session}</td><td class="tuple mono">${tupleText(u.tuple)}</td><td>${u.reason}</td><td>${u.detail}</td></tr>`;
+  return html`<tr><td>${side} side</td><td class="num">${ladder ? html`<a href="#${ladder}">${u.session}</a>` : u.session}</td><td class="tuple">${tupleText(u.tuple)}</td><td>${u.reason}</td><td>${u.detail}</td></tr>`;
 }
 
 /** Connections without a counterpart, both sides, at most `maxRows`. */
