@@ -88,6 +88,7 @@ describe('renderLadder', () => {
     expect(l.arrows).toBe(5);
     expect(count(svg, '<g class="pkt')).toBe(5);
     expect(l.serverMissing).toBe(true);
+    expect(l.start).toBe('1700000000.000000000');
     expect(svg).toContain('NOTHING ON THE SERVER SIDE');
     expect(l.counts).toEqual({ badAck: 2, dropped: 0, notForwarded: 3, injected: 0, retransmittedSyn: 2 });
     // The label gives the raw ack and the one the SYN called for: ISN + 1.

@@ -18,7 +18,7 @@
  * Every arrow is a `<g class="pkt">` whose <title> holds the full fields of both sides (hover), including the
  * payload's first bytes and pcapng comments: all escaped through `html`.
  */
-import { formatTs } from '../common/time.js';
+import { formatTs, fromRelNs } from '../common/time.js';
 import type { DetailLink, DetailPacket, PairDetail } from '../correlate/detail.js';
 import { FIELD_NAMES } from '../correlate/match.js';
 import { html, joinHtml, type SafeHtml } from './html-escape.js';
@@ -48,6 +48,8 @@ export interface LadderResult {
   counts: LadderCounts;
   /** Per direction, the fields every matched packet had changed (the translation, said once). */
   constantChanges: [string[], string[]];
+  /** Epoch time (client clock) of the diagram's time 0, or null when nothing is drawn. */
+  start: string | null;
 }
 
 export interface LadderCounts {
@@ -452,6 +454,11 @@ function count(r: Row, marks: HandshakeMarks, counts: LadderCounts): void {
   else if (only.event === 'unpaired' && towardDevice(only)) counts.notForwarded++;
 }
 
+function startText(baseSec: number, relNs: number): string {
+  const t = fromRelNs(baseSec, relNs);
+  return formatTs(t.sec, t.nsec);
+}
+
 /** The ladder of one collected connection. */
 export function renderLadder(d: PairDetail, opts: LadderOptions): LadderResult {
   const all = ladderRows(d);
@@ -502,5 +509,6 @@ export function renderLadder(d: PairDetail, opts: LadderOptions): LadderResult {
     serverMissing,
     counts,
     constantChanges: [changedFields(constant[0]), changedFields(constant[1])],
+    start: rows.length > 0 ? startText(opts.baseSec, t0) : null,
   };
 }

@@ -266,6 +266,10 @@ function ladderSection(report: Report, d: PairDetail, index: number, opts: Requi
     callouts.push(
       html`<div class="callout warn">${n.injected} packet(s) sent by the device without an original (purple).</div>`,
     );
+  if (ladder.start !== null)
+    tuples.push(
+      html`<div class="small muted">time 0 is <span class="mono">${ladder.start}</span> on the client clock</div>`,
+    );
   for (const dir of [0, 1] as const) {
     const fields = ladder.constantChanges[dir];
     if (fields.length > 0)
