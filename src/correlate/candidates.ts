@@ -154,10 +154,10 @@ export function commonPoints(
   server: SideData,
   mc: MessageIndex,
   ms: MessageIndex,
+  rarity = new Rarity(mc, ms),
 ): CoarsePoints {
   const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
   const done = new KeyIndex(1024);
-  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size && out.clientNs.length < MAX_COARSE_POINTS; g++) {
     for (let i = mc.keyStart[g]!; i < mc.keyStart[g]! + mc.byteKeys[g]!; i++) {
       const k = mc.keyList[i]!;
@@ -197,6 +197,7 @@ export function coarsePoints(
   hs: HandshakeIndex,
   mc: MessageIndex,
   ms: MessageIndex,
+  rarity = new Rarity(mc, ms),
 ): CoarsePoints {
   const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
   const push = (c: number, s: number, weak = 0) => {
@@ -218,7 +219,6 @@ export function coarsePoints(
   }
   // One point per message: its first key that is unique on both sides, when the two messages are
   // distinctively alike (a key held once on each side may still be structure: the only upload's headers).
-  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size; g++) {
     const s = client.sessions[mc.session[g]!]!;
     const m = mc.message[g]!;

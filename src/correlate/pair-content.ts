@@ -72,13 +72,13 @@ export function linkMessages(
   serverEligible: Uint8Array,
   clock: PairClock,
   maxLatencyNs: number,
+  rarity = new Rarity(mc, ms),
 ): Link[] {
   const causal = (lat: number) => lat >= -clock.windowNs && lat <= maxLatencyNs;
   const cands: Link[] = [];
   const stamp = new Int32Array(ms.size).fill(-1);
   const mine: Link[] = [];
   const common = new CommonKeys(server, ms);
-  const rarity = new Rarity(mc, ms);
   for (let g = 0; g < mc.size; g++) {
     const c = mc.session[g]!;
     if (!clientEligible[c]) continue;

@@ -24,13 +24,19 @@ export const DISTINCT_LINK = 0.8;
 const MAX_KEYS = 256;
 
 export class Rarity {
+  /** Each key's weight, parallel to the indexes' `keyList`s: computed once, read per comparison. */
+  private readonly weightC: Float64Array;
+  private readonly weightS: Float64Array;
   /** Scratch for the server message's keys: already matched (no per-comparison allocation). */
   private readonly used = new Uint8Array(MAX_KEYS);
 
   constructor(
     private readonly mc: MessageIndex,
     private readonly ms: MessageIndex,
-  ) {}
+  ) {
+    this.weightC = Float64Array.from(mc.keyList, (k) => this.weight(k));
+    this.weightS = Float64Array.from(ms.keyList, (k) => this.weight(k));
+  }
 
   /** Weight of a tagged content key: 1 / the most messages holding it on either side. */
   weight(key: number): number {
@@ -61,17 +67,19 @@ export class Rarity {
     if (a1 <= a0 || b1 <= b0) return 0;
     const listA = this.mc.keyList;
     const listB = this.ms.keyList;
+    const weightA = this.weightC;
+    const weightB = this.weightS;
     const nb = Math.min(b1 - b0, MAX_KEYS);
     const used = this.used;
     used.fill(0, 0, nb);
     let totalB = 0;
-    for (let j = 0; j < nb; j++) totalB += this.weight(listB[b0 + j]!);
+    for (let j = 0; j < nb; j++) totalB += weightB[b0 + j]!;
     let totalA = 0;
     let shared = 0;
     const na = Math.min(a1 - a0, MAX_KEYS);
     for (let i = 0; i < na; i++) {
       const k = listA[a0 + i]!;
-      const w = this.weight(k);
+      const w = weightA[a0 + i]!;
       totalA += w;
       for (let j = 0; j < nb; j++) {
         if (used[j] === 0 && listB[b0 + j] === k) {

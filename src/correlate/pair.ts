@@ -33,6 +33,7 @@ import { type Link, linkMessages } from './pair-content.js';
 import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
 import { type PairHints, parsePrefix } from './pair-hints.js';
 import { passThroughKind } from './pair-kind.js';
+import { Rarity } from './pair-rarity.js';
 import { durationText } from './pair-tuple.js';
 import { unpairedOf } from './pair-unpaired.js';
 import type { SessionPair, SideData, Unpaired } from './types.js';
@@ -89,6 +90,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   const hs = indexHandshakes(server);
   const mc = new MessageIndex(client);
   const ms = new MessageIndex(server);
+  const rarity = new Rarity(mc, ms);
 
   let coarse: CoarseOffset;
   let clock: PairClock | null;
@@ -97,7 +99,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     coarse = userCoarse(opts);
     clock = userClock(opts.offsetNs!, opts.skewPpm ?? 0, opts.referenceNs ?? 0);
   } else {
-    coarse = estimateCoarse(client, server, hc, hs, mc, ms);
+    coarse = estimateCoarse(client, server, hc, hs, mc, ms, rarity);
     clock = coarse.found ? coarseClock(coarse) : null;
     if (coarse.found && coarse.ambiguous) {
       warnings.push({
@@ -121,7 +123,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   if (clock !== null) {
     const resolution = client.resolutionNs + server.resolutionNs;
     for (let pass = 0; pass < 2; pass++) {
-      round = pairRound(client, server, hs, mc, ms, clock, maxLatency);
+      round = pairRound(client, server, hs, mc, ms, rarity, clock, maxLatency);
       const passThrough = round.matches.map((m) => ({
         client: m.client,
         server: m.server,
@@ -207,6 +209,7 @@ function pairRound(
   hs: HandshakeIndex,
   mc: MessageIndex,
   ms: MessageIndex,
+  rarity: Rarity,
   clock: PairClock,
   maxLatency: number,
 ): Round {
@@ -217,7 +220,17 @@ function pairRound(
     clientEligible[m.client] = 0;
     serverEligible[m.server] = 0;
   }
-  const links = linkMessages(client, server, mc, ms, clientEligible, serverEligible, clock, maxLatency);
+  const links = linkMessages(
+    client,
+    server,
+    mc,
+    ms,
+    clientEligible,
+    serverEligible,
+    clock,
+    maxLatency,
+    rarity,
+  );
   return { matches, links };
 }
 
@@ -228,14 +241,15 @@ function estimateCoarse(
   hs: HandshakeIndex,
   mc: MessageIndex,
   ms: MessageIndex,
+  rarity: Rarity,
 ): CoarseOffset {
-  const pts = coarsePoints(client, server, hc, hs, mc, ms);
+  const pts = coarsePoints(client, server, hc, hs, mc, ms, rarity);
   if (pts.clientNs.length >= 3) {
     const found = findCoarseOffset(pts.clientNs, pts.serverNs);
     if (found.found) return found;
   }
   // No unique content (the same request everywhere): all combinations of a few shared ones.
-  const common = commonPoints(client, server, mc, ms);
+  const common = commonPoints(client, server, mc, ms, rarity);
   if (common.clientNs.length >= 3) {
     const found = findCoarseOffset(common.clientNs, common.serverNs, { clusterWidthNs: COMMON_CLUSTER_NS });
     if (found.found && standsOut(found, common)) return found;
