@@ -42,13 +42,13 @@ function msg(relNs: number, head: number, chunk: number): Message {
 
 function sideOf(
   which: Side,
-  specs: Array<{ t: number; isn?: number; tsval?: number; head?: number }>,
+  specs: Array<{ t: number; isn?: number; tsval?: number; head?: number; chunk?: number }>,
 ): SideData {
   const ep = { ipVersion: 4 as const, addr: [0, 0, 0, 1], port: 1 };
   const sessions = specs.map((x, i) => {
     const s = new Session(i, ep, ep, 0, 64);
     if (x.isn !== undefined) s.syn = syn(x.t, x.isn, x.tsval ?? 0);
-    if (x.head !== undefined) s.messages.push(msg(x.t + 10, x.head, x.head * 3));
+    if (x.head !== undefined) s.messages.push(msg(x.t + 10, x.head, x.chunk ?? x.head * 3));
     return s;
   });
   return {
@@ -119,6 +119,41 @@ describe('coarse points', () => {
     expect(pts.clientNs).toHaveLength(8);
     const diffs = new Set(pts.clientNs.map((c, i) => c - pts.serverNs[i]!));
     expect(diffs).toEqual(new Set([-5_010, -6_010, -4_010]));
+  });
+
+  test('a key unique on both sides gives no point when the rest of the two messages differs', () => {
+    // Same head, other chunk: half of what is rare in the two messages is shared, not enough.
+    const client = sideOf('client', [
+      { t: 100, head: 50, chunk: 1 },
+      { t: 200, head: 60, chunk: 2 },
+    ]);
+    const server = sideOf('server', [
+      { t: 110, head: 50, chunk: 3 },
+      { t: 210, head: 60, chunk: 2 },
+    ]);
+    const pts = coarsePoints(
+      client,
+      server,
+      indexHandshakes(client),
+      indexHandshakes(server),
+      new MessageIndex(client),
+      new MessageIndex(server),
+    );
+    expect(pts.clientNs.map((c, i) => [c, pts.serverNs[i]])).toEqual([[210, 5_220]]);
+  });
+
+  test('common content gives no combination of messages that differ beyond it', () => {
+    const client = sideOf('client', [
+      { t: 0, head: 7, chunk: 1 },
+      { t: 1000, head: 7, chunk: 2 },
+    ]);
+    const server = sideOf('server', [
+      { t: 10, head: 7, chunk: 3 },
+      { t: 1010, head: 7, chunk: 4 },
+    ]);
+    expect(commonPoints(client, server, new MessageIndex(client), new MessageIndex(server)).clientNs).toEqual(
+      [],
+    );
   });
 
   test('message keys: byte keys first; a message without payload has only its size', () => {
