@@ -1,14 +1,30 @@
 /**
  * `dualcap analyze CLIENT_SIDE SERVER_SIDE`: correlate two captures, diagnose the device, print the report
- * (text with side-by-side views, or the JSON document of docs/report-schema.md). `verify` runs the same
- * analysis and checks the report against expectations.
+ * (text with side-by-side views, or the JSON document of docs/report-schema.md), and with `--merge` write
+ * the annotated merged pcapng (docs/merged-pcapng.md). `--anonymize` makes every one of these outputs safe
+ * to share with one Anonymizer for the whole run (docs/anonymize.md). `verify` runs the same analysis and
+ * checks the report against expectations.
  */
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CaptureError } from '../capture/types.js';
 import { collectDetails, DEFAULT_DETAIL_PACKETS } from '../correlate/detail.js';
 import { type CorrelateOptions, type Correlation, correlate } from '../correlate/index.js';
 import { parsePrefix } from '../correlate/pair-hints.js';
 import { diagnose } from '../diagnose/index.js';
+import type { Diagnosis } from '../diagnose/types.js';
+import { type Anonymizer, anonymizerFor } from '../report/anonymize.js';
+import { type MergeResult, writeMergedPcapng } from '../report/merge.js';
+import { anonymizeOutputs, anonymizeReport } from '../report/report-anon.js';
 import { buildReport } from '../report/report-json.js';
 import type { Report } from '../report/report-schema.js';
 import { renderReportText, type TextView } from '../report/report-text.js';
@@ -31,6 +47,9 @@ export interface AnalyzeArgs {
   pair?: string;
   clientPort?: string;
   raw?: boolean;
+  merge?: string;
+  anonymize?: boolean;
+  anonymizeKey?: string;
 }
 
 export interface AnalyzeOptions {
@@ -39,6 +58,10 @@ export interface AnalyzeOptions {
   pair: number | null;
   clientPort: number | null;
   raw: boolean;
+  /** Where to write the merged pcapng; null: not written. */
+  merge: string | null;
+  /** The run's one Anonymizer, shared by every output; null: nothing is anonymized. */
+  anonymizer: Anonymizer | null;
 }
 
 const UNIT_NS: Record<string, number> = { h: 3600e9, m: 60e9, s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
@@ -112,7 +135,59 @@ export function analyzeOptions(a: AnalyzeArgs): AnalyzeOptions {
     throw new UsageError(
       '--pair, --client-port and --raw choose the side-by-side view of the text report: use --format text',
     );
-  return { format, correlate: correlateOptions(a), pair, clientPort, raw: Boolean(a.raw) };
+  if (a.merge !== undefined && a.merge.trim() === '') throw new UsageError('--merge: give the file to write');
+  return {
+    format,
+    correlate: correlateOptions(a),
+    pair,
+    clientPort,
+    raw: Boolean(a.raw),
+    merge: a.merge ?? null,
+    anonymizer: runAnonymizer(a),
+  };
+}
+
+/** `--anonymize`, `--anonymize-key KEY` (a key implies --anonymize): the run's Anonymizer, or null. */
+function runAnonymizer(a: AnalyzeArgs): Anonymizer | null {
+  if (a.anonymizeKey !== undefined && a.anonymizeKey === '')
+    throw new UsageError('--anonymize-key: empty; give 64 hex digits or a passphrase (docs/anonymize.md)');
+  return anonymizerFor({ anonymize: Boolean(a.anonymize), anonymizeKey: a.anonymizeKey ?? null });
+}
+
+/** True when the two paths name one file (the same path, or links to one file). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false; // one of them does not exist yet
+  }
+}
+
+/**
+ * Refuses an output file that is one of the input captures (writing it would destroy the input before, or
+ * while, it is read) or a second output of the same run. `what` names the option ("--merge", "--output").
+ */
+export function checkOutputPath(
+  what: string,
+  path: string,
+  clientPath: string,
+  serverPath: string,
+  others: { name: string; path: string | null | undefined }[] = [],
+): void {
+  for (const [side, input] of [
+    ['client-side', clientPath],
+    ['server-side', serverPath],
+  ] as const) {
+    if (sameFile(path, input))
+      throw new UsageError(
+        `${what} ${path}: that is the ${side} capture; writing it would destroy the input`,
+      );
+  }
+  for (const o of others) {
+    if (o.path && o.path !== '-' && sameFile(path, o.path))
+      throw new UsageError(`${what} ${path}: ${o.name} writes to the same file; give two different files`);
+  }
 }
 
 /** Refuses what cannot be two captures of one device: missing files, directories, the same file twice. */
@@ -171,6 +246,7 @@ function sameStart(a: string, b: string): boolean {
 
 export interface Analysis {
   correlation: Correlation;
+  diagnosis: Diagnosis;
   report: Report;
 }
 
@@ -196,7 +272,7 @@ export function runAnalysis(clientPath: string, serverPath: string, opts: Correl
   }
   const diagnosis = diagnose(correlation);
   const report = buildReport(correlation, diagnosis, { name: 'dualcap', version: VERSION });
-  return { correlation, report };
+  return { correlation, diagnosis, report };
 }
 
 function chooseViews(report: Report, opts: AnalyzeOptions): ViewChoice[] {
@@ -222,22 +298,33 @@ function chooseViews(report: Report, opts: AnalyzeOptions): ViewChoice[] {
 }
 
 export interface AnalyzeResult {
+  /** The report as every output shows it (anonymized with --anonymize). */
   report: Report;
   /** Writes the output, text or JSON, in pieces. */
   render: (write: (text: string) => void) => void;
   /** Warnings for stderr: reading errors that ended a file early. */
   warnings: string[];
+  /** What --merge wrote; null without --merge. */
+  merged: MergeResult | null;
 }
 
 /**
- * The whole analysis; its output is written by `render` afterwards, so a run that fails on bad input
- * leaves no half-written file.
+ * The whole analysis, and the merged pcapng when asked for; the report is written by `render` afterwards,
+ * so a run that fails on bad input leaves no half-written file. With an Anonymizer, the report and views
+ * are anonymized once, before rendering, and the merged pcapng is anonymized with the same Anonymizer: the
+ * same address has the same pseudonym in every output.
  */
 export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOptions): AnalyzeResult {
-  const { correlation, report } = runAnalysis(clientPath, serverPath, opts.correlate);
+  if (opts.merge !== null) checkOutputPath('--merge', opts.merge, clientPath, serverPath);
+  const analysis = runAnalysis(clientPath, serverPath, opts.correlate);
+  const { correlation } = analysis;
+  const anon = opts.anonymizer;
+  let report = analysis.report;
   let render: AnalyzeResult['render'];
   if (opts.format === 'json') {
-    render = (write) => writeReportJson(report, write);
+    if (anon !== null) report = anonymizeReport(report, anon);
+    const shown = report;
+    render = (write) => writeReportJson(shown, write);
   } else {
     const choices = chooseViews(report, opts);
     const chosen = opts.pair !== null || opts.clientPort !== null;
@@ -245,7 +332,8 @@ export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOpt
       maxPackets: DEFAULT_DETAIL_PACKETS,
       ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
     });
-    const views: TextView[] = choices.map((choice, i) => ({ choice, detail: details[i]! }));
+    let views: TextView[] = choices.map((choice, i) => ({ choice, detail: details[i]! }));
+    if (anon !== null) ({ report, views } = anonymizeOutputs({ report, views }, anon));
     const text = renderReportText(report, views, {
       raw: opts.raw,
       maxRows: chosen ? null : DEFAULT_VIEW_ROWS,
@@ -253,6 +341,30 @@ export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOpt
     });
     render = (write) => write(text);
   }
+  const merged = opts.merge === null ? null : writeMerge(analysis, opts.merge, opts);
   const warnings = report.inputs.filter((i) => i.error !== null).map((i) => `${i.path}: ${i.error}`);
-  return { report, render, warnings };
+  return { report, render, warnings, merged };
+}
+
+/**
+ * The merged pcapng, with the analysis's match options and diagnosis. Written beside the target under a
+ * temporary name and renamed when complete: a run that fails half way leaves no partial file behind, and
+ * never a truncated copy of a file that was there before.
+ */
+function writeMerge(a: Analysis, path: string, opts: AnalyzeOptions): MergeResult {
+  const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  try {
+    const result = writeMergedPcapng(a.correlation, partial, {
+      anonymizer: opts.anonymizer,
+      diagnosis: a.diagnosis,
+      version: VERSION,
+      ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
+    });
+    renameSync(partial, path);
+    return { ...result, path };
+  } catch (e) {
+    if (existsSync(partial)) rmSync(partial, { force: true });
+    if (e instanceof CaptureError) throw new UsageError(`--merge: ${e.message}`);
+    throw e;
+  }
 }

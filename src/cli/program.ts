@@ -3,7 +3,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SORT_KEYS } from '../report/sessions-select.js';
-import { type AnalyzeArgs, analyze, analyzeOptions } from './analyze.js';
+import { type AnalyzeArgs, analyze, analyzeOptions, checkOutputPath } from './analyze.js';
 import { inspect, renderInspectText } from './inspect.js';
 import { EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, TextSink, UsageError } from './output.js';
 import { EXPECTABLE_KINDS } from './policy.js';
@@ -114,9 +114,26 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
     .option('--pair <id>', 'show this pair side by side (ids as in the JSON report)')
     .option('--client-port <n>', 'show the connections from this client-side port side by side')
     .option('--raw', 'side-by-side view: raw sequence and acknowledgement numbers')
+    .option(
+      '--merge <file>',
+      'also write both captures merged into one annotated pcapng (docs/merged-pcapng.md)',
+    )
+    .option(
+      '--anonymize',
+      'pseudonymise addresses, cut payloads, withhold file names in every output (docs/anonymize.md)',
+    )
+    .option(
+      '--anonymize-key <key>',
+      '64 hex digits or a passphrase: the same pseudonyms in every run with this key (implies --anonymize)',
+    )
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action((clientSide: string, serverSide: string, o: AnalyzeArgs & { output?: string }) => {
-      const result = analyze(clientSide, serverSide, analyzeOptions(o));
+      const opts = analyzeOptions(o);
+      if (o.output !== undefined && o.output !== '-')
+        checkOutputPath('--output', o.output, clientSide, serverSide, [
+          { name: '--merge', path: opts.merge },
+        ]);
+      const result = analyze(clientSide, serverSide, opts);
       const sink = new TextSink(o.output);
       try {
         result.render((text) => sink.write(text));
