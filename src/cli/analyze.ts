@@ -165,8 +165,9 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /**
- * Refuses an output file that is one of the input captures (writing it would destroy the input before, or
- * while, it is read) or a second output of the same run. `what` names the option ("--merge", "--output").
+ * Refuses, before any work, an output file that is one of the input captures (writing it would destroy the
+ * input before, or while, it is read), a second output of the same run, or one in a folder that does not
+ * exist. `what` names the option ("--merge", "--output").
  */
 export function checkOutputPath(
   what: string,
@@ -184,6 +185,8 @@ export function checkOutputPath(
         `${what} ${path}: that is the ${side} capture; writing it would destroy the input`,
       );
   }
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) throw new UsageError(`${what} ${path}: no such directory ${folder}`);
   for (const o of others) {
     if (o.path && o.path !== '-' && sameFile(path, o.path))
       throw new UsageError(`${what} ${path}: ${o.name} writes to the same file; give two different files`);
