@@ -151,7 +151,7 @@ function leaksInText(what: string, text: string, s: Secrets): string[] {
 function leaksInBytes(what: string, bytes: Buffer, s: Secrets): string[] {
   const out: string[] = [];
   for (const [a, raw] of s.addresses) {
-    if (bytes.includes(raw)) out.push(`${what}: address ${a} as ${raw.length} bytes`);
+    if (bytes.includes(Buffer.from(raw))) out.push(`${what}: address ${a} as ${raw.length} bytes`);
     if (raw.length === 4) {
       const mapped = Buffer.concat([Buffer.from('00000000000000000000ffff', 'hex'), raw]);
       if (bytes.includes(mapped)) out.push(`${what}: address ${a} as IPv4-mapped 16 bytes`);
