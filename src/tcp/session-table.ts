@@ -342,7 +342,7 @@ export class SessionTable implements StreamSink {
     session.endSec = v.tsSec;
     session.endNsec = v.tsNsec;
     session.endRelNs = timeNs;
-    const ds = session.dirs[dir];
+    const ds = dir === 0 ? session.dir0 : session.dir1;
     ds.packets++;
     if (len > 0) ds.payloadBytes += len;
     if (v.sackCount > 0) ds.sackPackets++;
@@ -365,7 +365,7 @@ export class SessionTable implements StreamSink {
         ds.isn = v.seq;
       }
       if (flags & (TCP_FIN | TCP_RST)) h.add(dir, H_MULTI_FLAG);
-      const stream = session.streams[dir];
+      const stream = dir === 0 ? session.stream0 : session.stream1;
       if (!stream.started) stream.start((v.seq + 1) >>> 0);
     }
     if ((flags & (TCP_FIN | TCP_RST)) === (TCP_FIN | TCP_RST)) h.add(dir, H_INCONSISTENT);
@@ -388,16 +388,16 @@ export class SessionTable implements StreamSink {
 
     this.sinkSession = session;
     if (len > 0 && !(flags & TCP_RST && flags & TCP_SYN)) this.trackData(session, v, dir, timeNs, len);
-    if (flags & TCP_ACK) session.streams[dir === 0 ? 1 : 0].acked(v.ack, v.index, this);
+    if (flags & TCP_ACK) (dir === 0 ? session.stream1 : session.stream0).acked(v.ack, v.index, this);
   }
 
   /** New payload opens or extends a message; then the bytes go to the stream reassembler. */
   private trackData(session: Session, v: PacketView, dir: 0 | 1, timeNs: number, len: number): void {
-    const stream = session.streams[dir];
+    const stream = dir === 0 ? session.stream0 : session.stream1;
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     const dataSeq = v.flags & TCP_SYN ? (v.seq + 1) >>> 0 : v.seq;
     if (!stream.started) stream.start(dataSeq);
-    const ds = session.dirs[dir];
+    const ds = dir === 0 ? session.dir0 : session.dir1;
     const start = stream.offsetOf(dataSeq);
     const end = start + len;
     let m = session.currentMessage;
@@ -429,7 +429,12 @@ export class SessionTable implements StreamSink {
     const previous = session.currentMessage;
     if (previous !== null && previous.dir !== dir) {
       session.currentMessage = null;
-      this.closeIfComplete(session, previous.dir, previous, session.streams[previous.dir].edgeOffset);
+      this.closeIfComplete(
+        session,
+        previous.dir,
+        previous,
+        (previous.dir === 0 ? session.stream0 : session.stream1).edgeOffset,
+      );
     }
     if (session.messages.length >= this.maxMessages) {
       session.messagesDropped++;
@@ -449,7 +454,7 @@ export class SessionTable implements StreamSink {
     const session = this.sinkSession!;
     this.options.onStreamData?.(session, dir, offset, buf, start, end);
     const edge = offset + (end - start);
-    const ds = session.dirs[dir];
+    const ds = dir === 0 ? session.dir0 : session.dir1;
     if (ds.headBytes < HEAD_BYTES) {
       if (ds.headBytes === 0) ds.headHash = FNV_OFFSET;
       const take = Math.min(end - start, HEAD_BYTES - ds.headBytes);
@@ -586,8 +591,8 @@ export class SessionTable implements StreamSink {
     this.finished = true;
     for (const session of this.sessions) {
       this.sinkSession = session;
-      session.streams[0].flush(session.lastPacket, this);
-      session.streams[1].flush(session.lastPacket, this);
+      session.stream0.flush(session.lastPacket, this);
+      session.stream1.flush(session.lastPacket, this);
       this.releaseChunker(session, 0);
       this.releaseChunker(session, 1);
       // Arrays grown by push keep spare capacity; the session's list no longer grows.
@@ -595,7 +600,7 @@ export class SessionTable implements StreamSink {
         (session as { messages: Message[] }).messages = session.messages.slice();
       }
       session.currentMessage = null;
-      if (session.syn !== null && session.synAck === null && session.dirs[1].packets === 0) {
+      if (session.syn !== null && session.synAck === null && session.dir1.packets === 0) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
         if (session.findings.length < this.maxFindings) {

@@ -309,8 +309,9 @@ export class Session {
   fin: CloseInfo | null = null;
   rst: CloseInfo | null = null;
 
-  /** Per direction: [from initiator, from responder]. */
-  readonly dirs: [DirectionStats, DirectionStats] = [new DirectionStats(), new DirectionStats()];
+  /** Per direction, from the initiator and from the responder (`dirs` gives both as a pair). */
+  readonly dir0 = new DirectionStats();
+  readonly dir1 = new DirectionStats();
   /** Zeek-style history string (upper case = initiator). */
   readonly history = new History();
   /** Application messages in time order (bounded by the table's maxMessagesPerSession). */
@@ -332,11 +333,9 @@ export class Session {
    */
   flowA: FlowState;
   flowB: FlowState;
-  /** @internal stream reconstruction per direction relative to the initiator. */
-  readonly streams: [StreamReassembler, StreamReassembler] = [
-    new StreamReassembler(0),
-    new StreamReassembler(1),
-  ];
+  /** @internal stream reconstruction per direction relative to the initiator (`streams` gives both). */
+  readonly stream0 = new StreamReassembler(0);
+  readonly stream1 = new StreamReassembler(1);
   /** @internal */
   firstRttNs = 0;
   /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
@@ -387,6 +386,19 @@ export class Session {
     this.endRelRem = ns - this.endRelSec * 1e9;
   }
 
+  /**
+   * Per direction: [from initiator, from responder]. Pairs are made on request (a pair kept per session
+   * would cost 64 bytes each); the objects in them are the session's own.
+   */
+  get dirs(): [DirectionStats, DirectionStats] {
+    return [this.dir0, this.dir1];
+  }
+
+  /** @internal stream reconstruction per direction relative to the initiator. */
+  get streams(): [StreamReassembler, StreamReassembler] {
+    return [this.stream0, this.stream1];
+  }
+
   /** @internal analysis state per tshark flow, indexed by direction relative to `a`: [a->b, b->a]. */
   get flows(): [FlowState, FlowState] {
     return [this.flowA, this.flowB];
@@ -402,10 +414,10 @@ export class Session {
 
   /** Relative ISN-based numbers: the raw ISN of each direction (initiator first), when a SYN was seen. */
   get clientIsn(): number | null {
-    return this.dirs[0].isnKnown ? this.dirs[0].isn : null;
+    return this.dir0.isnKnown ? this.dir0.isn : null;
   }
   get serverIsn(): number | null {
-    return this.dirs[1].isnKnown ? this.dirs[1].isn : null;
+    return this.dir1.isnKnown ? this.dir1.isn : null;
   }
 
   /** Handshake durations in ns (SYN -> SYN-ACK, SYN-ACK -> ACK), or null when a packet is missing. */
