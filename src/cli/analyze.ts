@@ -149,7 +149,7 @@ export function analyzeOptions(a: AnalyzeArgs): AnalyzeOptions {
 
 /** `--anonymize`, `--anonymize-key KEY` (a key implies --anonymize): the run's Anonymizer, or null. */
 function runAnonymizer(a: AnalyzeArgs): Anonymizer | null {
-  if (a.anonymizeKey !== undefined && a.anonymizeKey === '')
+  if (a.anonymizeKey === '')
     throw new UsageError('--anonymize-key: empty; give 64 hex digits or a passphrase (docs/anonymize.md)');
   return anonymizerFor({ anonymize: Boolean(a.anonymize), anonymizeKey: a.anonymizeKey ?? null });
 }
@@ -166,8 +166,8 @@ function sameFile(a: string, b: string): boolean {
 
 /**
  * Refuses, before any work, an output file that is one of the input captures (writing it would destroy the
- * input before, or while, it is read), a second output of the same run, or one in a folder that does not
- * exist. `what` names the option ("--merge", "--output").
+ * input before, or while, it is read), a second output of the same run, a directory, or a file in a
+ * folder that does not exist. `what` names the option ("--merge", "--output").
  */
 export function checkOutputPath(
   what: string,
@@ -187,6 +187,8 @@ export function checkOutputPath(
   }
   const folder = dirname(resolve(path));
   if (!existsSync(folder)) throw new UsageError(`${what} ${path}: no such directory ${folder}`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`${what} ${path}: is a directory; give a file name`);
   for (const o of others) {
     if (o.path && o.path !== '-' && sameFile(path, o.path))
       throw new UsageError(`${what} ${path}: ${o.name} writes to the same file; give two different files`);

@@ -138,7 +138,7 @@ describe('analyze --merge refuses to destroy an input', () => {
   });
 
   (present ? test : test.skip)(
-    '--merge into a folder that does not exist: exit 2 before any work, no report',
+    '--merge into a folder that does not exist, or onto a folder: exit 2 before any work, no report',
     async () => {
       const [client, server] = sides();
       const out = join(tmp, 'never.txt');
@@ -155,6 +155,10 @@ describe('analyze --merge refuses to destroy an input', () => {
       expect(stderr).toMatch(/--merge .*no-such-dir.*: no such directory/);
       expect(existsSync(out)).toBe(false);
       expect(existsSync(join(tmp, 'no-such-dir'))).toBe(false);
+      stderr = '';
+      expect(await main(['analyze', client, server, '--merge', tmp, '-o', out])).toBe(2);
+      expect(stderr).toMatch(/--merge .*: is a directory/);
+      expect(existsSync(out)).toBe(false);
     },
   );
 
