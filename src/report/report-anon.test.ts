@@ -213,6 +213,17 @@ describe('anonymizeReport', () => {
     });
   });
 
+  test('MACs in sentences become pseudonyms, also written with dashes and no digit at all', () => {
+    const r2 = report();
+    r2.device.kindReason = 'frames from aa-bb-cc-dd-ee-fa';
+    r2.device.summary = 'frames from 02:00:5e:10:00:01';
+    const out = anonymizeReport(r2, anon).device;
+    expect(out.kindReason).toMatch(/^frames from [0-9a-f]{2}(-[0-9a-f]{2}){5}$/);
+    expect(out.kindReason).not.toContain('aa-bb-cc-dd-ee-fa');
+    expect(out.summary).toMatch(/^frames from [0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    expect(out.summary).not.toContain('02:00:5e:10:00:01');
+  });
+
   test('input paths are withheld, in every form a message names them', () => {
     expect(r.inputs.map((i) => i.path)).toEqual([...WITHHELD_PATHS]);
     expect(r.inputs[0]!.error).toBe('cannot read client-side capture: bad block at byte 1234');

@@ -33,6 +33,12 @@ import type { ViewChoice } from './report-views.js';
 /** What stands for each input's path in an anonymized output (client side, server side). */
 export const WITHHELD_PATHS = ['client-side capture', 'server-side capture'] as const;
 const INPUT_LABEL = 'input capture';
+/**
+ * What every address redactText replaces has: a colon (IPv6, MAC), a digit-dot-digit (IPv4), or two hex
+ * digits around a dash (MAC). Most sentences of a report have none ("6 packets forwarded one to one") and
+ * skip its three scans; a wider test than needed costs time, a narrower one would leak.
+ */
+const MAYBE_ADDRESS = /:|\d\.\d|[0-9a-fA-F]-[0-9a-fA-F]/;
 
 /** Everything a report renderer reads: the report and the connections it shows packet by packet. */
 export interface ReportOutputs {
@@ -79,7 +85,7 @@ class ReportAnonymizer {
   sentence(s: string): string {
     const pattern = this.#pathPattern;
     const withheld = pattern === null ? s : s.replace(pattern, (m) => this.#pathLabels.get(m) ?? INPUT_LABEL);
-    return this.anon.redactText(withheld);
+    return MAYBE_ADDRESS.test(withheld) ? this.anon.redactText(withheld) : withheld;
   }
 
   nullableSentence(s: string | null): string | null {
