@@ -26,12 +26,11 @@ import { main } from '../../src/cli/program.js';
 import { collectDetails, DEFAULT_DETAIL_PACKETS } from '../../src/correlate/detail.js';
 import { Decoder, formatAddress } from '../../src/decode/index.js';
 import { Anonymizer, parseIpv4, parseIpv6 } from '../../src/report/anonymize.js';
-import { renderHtmlReport } from '../../src/report/html.js';
+import { htmlViews, renderHtmlReport } from '../../src/report/html.js';
 import { collectPacketExtras } from '../../src/report/html-extras.js';
 import { anonymizeOutputs, type ReportOutputs } from '../../src/report/report-anon.js';
 import { type Report, reportSchema } from '../../src/report/report-schema.js';
 import { renderReportText } from '../../src/report/report-text.js';
-import { defaultViews } from '../../src/report/report-views.js';
 import { loadTruth, samplesDir } from '../helpers/truth.js';
 
 const SCENARIOS = ['nat', 'seed-wrong-synack'];
@@ -361,7 +360,7 @@ for (const name of SCENARIOS) {
     maybe('the HTML report rendered from the anonymized report and views leaks nothing either', async () => {
       const { secrets } = await get();
       const a = runAnalysis(client, server, {});
-      const choices = defaultViews(a.report, 4);
+      const choices = htmlViews(a.report);
       const details = collectDetails(a.correlation, choices, { maxPackets: DEFAULT_DETAIL_PACKETS });
       const extras = collectPacketExtras(client, server, details);
       const plain: ReportOutputs = {
