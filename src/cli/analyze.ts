@@ -23,8 +23,10 @@ import { parsePrefix } from '../correlate/pair-hints.js';
 import { diagnose } from '../diagnose/index.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { type Anonymizer, anonymizerFor } from '../report/anonymize.js';
+import { htmlViews, renderHtmlReport } from '../report/html.js';
+import { collectPacketExtras } from '../report/html-extras.js';
 import { type MergeResult, writeMergedPcapng } from '../report/merge.js';
-import { anonymizeOutputs, anonymizeReport } from '../report/report-anon.js';
+import { anonymizeOutputs, anonymizeReport, type ReportOutputs } from '../report/report-anon.js';
 import { buildReport } from '../report/report-json.js';
 import type { Report } from '../report/report-schema.js';
 import { renderReportText, type TextView } from '../report/report-text.js';
@@ -53,7 +55,7 @@ export interface AnalyzeArgs {
 }
 
 export interface AnalyzeOptions {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'html';
   correlate: CorrelateOptions;
   pair: number | null;
   clientPort: number | null;
@@ -126,7 +128,7 @@ export function correlateOptions(a: AnalyzeArgs): CorrelateOptions {
 
 /** Checks and converts the command's options; every problem is a UsageError (exit 2). */
 export function analyzeOptions(a: AnalyzeArgs): AnalyzeOptions {
-  const format = (a.format ?? 'text') as 'text' | 'json';
+  const format = (a.format ?? 'text') as 'text' | 'json' | 'html';
   const pair = a.pair === undefined ? null : wholeNumber('--pair', a.pair, Number.MAX_SAFE_INTEGER);
   const clientPort = a.clientPort === undefined ? null : wholeNumber('--client-port', a.clientPort, 65535);
   if (pair !== null && clientPort !== null)
@@ -135,6 +137,7 @@ export function analyzeOptions(a: AnalyzeArgs): AnalyzeOptions {
     throw new UsageError(
       '--pair, --client-port and --raw choose the side-by-side view of the text report: use --format text',
     );
+  if (format === 'html' && a.raw) throw new UsageError('--raw is for the text report: use --format text');
   if (a.merge !== undefined && a.merge.trim() === '') throw new UsageError('--merge: give the file to write');
   return {
     format,
@@ -330,6 +333,28 @@ export function analyze(clientPath: string, serverPath: string, opts: AnalyzeOpt
     if (anon !== null) report = anonymizeReport(report, anon);
     const shown = report;
     render = (write) => writeReportJson(shown, write);
+  } else if (opts.format === 'html') {
+    // The page draws ladders of the chosen connections (or a default set), with payload snippets and
+    // comments read from the captures: all of it goes through the same anonymizing step as the text report.
+    const chosen = opts.pair !== null || opts.clientPort !== null;
+    const choices = chosen ? chooseViews(report, opts) : htmlViews(report);
+    const details = collectDetails(correlation, choices, {
+      maxPackets: DEFAULT_DETAIL_PACKETS,
+      ...(opts.correlate.match ? { match: opts.correlate.match } : {}),
+    });
+    let outputs: ReportOutputs = {
+      report,
+      views: choices.map((choice, i) => ({ choice, detail: details[i]! })),
+      extras: collectPacketExtras(correlation.client.path, correlation.server.path, details),
+    };
+    if (anon !== null) outputs = anonymizeOutputs(outputs, anon);
+    report = outputs.report;
+    const page = renderHtmlReport(
+      outputs.report,
+      outputs.views.map((v) => v.detail),
+      { baseSec: correlation.baseSec, ...(outputs.extras ? { extras: outputs.extras } : {}) },
+    );
+    render = (write) => write(page);
   } else {
     const choices = chooseViews(report, opts);
     const chosen = opts.pair !== null || opts.clientPort !== null;

@@ -102,7 +102,12 @@ export function buildProgram(state: RunState = { exitCode: EXIT_OK }): Command {
     )
     .argument('<client-side>', 'capture taken between the clients and the device')
     .argument('<server-side>', 'capture taken between the device and the servers')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']))
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'output format (html: one self-contained page, use with -o)',
+      ).choices(['text', 'json', 'html']),
+    )
     .option('--vip <addr>', 'address (or prefix) the clients connect to')
     .option('--device-ip <addr>', 'address (or prefix) the device connects to the servers from')
     .option('--server-net <prefix>', 'where the servers are, e.g. 10.0.2.0/24')
