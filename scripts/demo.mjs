@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run demo`: run `dualcap analyze` on a bundled pair of captures (the first seed thread: a middlebox
-// answering a SYN with an ACK that does not acknowledge it) and show the text report.
+// answering a SYN with an ACK that does not acknowledge it), show the text report, and write the HTML report
+// and the annotated merged pcapng next to it (demo-output/), saying where they are.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const samples = 'samples';
 const dirs = existsSync(samples)
@@ -25,7 +26,22 @@ if (!client || !server) {
   console.error(`demo: samples/${pick} needs a client-side and a server-side capture`);
   process.exit(2);
 }
-const args = ['analyze', join(samples, pick, client), join(samples, pick, server)];
-console.log(`$ dualcap ${args.join(' ')}\n`);
-const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const run = (args) => {
+  console.log(`$ dualcap ${args.join(' ')}\n`);
+  return spawnSync(process.execPath, ['dist/cli.js', ...args], { stdio: 'inherit' }).status ?? 1;
+};
+const inputs = [join(samples, pick, client), join(samples, pick, server)];
+let status = run(['analyze', ...inputs]);
+if (status === 0) {
+  const out = 'demo-output';
+  mkdirSync(out, { recursive: true });
+  const html = join(out, `${pick}.html`);
+  const merged = join(out, `${pick}-merged.pcapng`);
+  console.log('');
+  status = run(['analyze', ...inputs, '--format', 'html', '-o', html, '--merge', merged]);
+  if (status === 0) {
+    console.log(`HTML report:           ${resolve(html)}  (open it in any browser)`);
+    console.log(`merged pcapng:         ${resolve(merged)}  (open it in Wireshark; filter frame.comment contains "dropped")`);
+  }
+}
+process.exit(status);
