@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { createView } from '../decode/view.js';
-import { fnv1a } from './fingerprint.js';
+import { Chunker, emptyFingerprint, type Fingerprint, fnv1a } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -399,5 +399,73 @@ describe('SessionTable after finish()', () => {
     expect(table.sessions).toHaveLength(1);
     expect(table.sessions[0]!.packets).toBe(1);
     expect(() => table.onPacket(view)).toThrow(/after finish/);
+  });
+});
+
+describe('SessionTable message fingerprints', () => {
+  /** Deterministic pseudo-random bytes. */
+  function bytes(n: number, seed: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let x = seed >>> 0;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      out[i] = x >>> 24;
+    }
+    return out;
+  }
+
+  function expected(data: Uint8Array): Fingerprint {
+    const fp = emptyFingerprint();
+    const chunker = new Chunker();
+    chunker.begin(fp, 16);
+    chunker.feed(data, 0, data.length);
+    chunker.end();
+    return fp;
+  }
+
+  test('equal to the fingerprint of each message alone, with segments out of order and late request bytes', () => {
+    const req1 = bytes(300, 1);
+    const resp1 = bytes(3000, 2);
+    const req2 = bytes(200, 3);
+    const resp2 = bytes(700, 4);
+    let c = C + 1;
+    let s = S + 1;
+    const packets: Pkt[] = [...HANDSHAKE];
+    // Request 1: its second half first (buffered), then the first half.
+    packets.push({ from: 'c', flags: TCP_ACK, seq: c + 150, ack: s, ms: 12, payload: req1.subarray(150) });
+    packets.push({ from: 'c', flags: TCP_ACK, seq: c, ack: s, ms: 13, payload: req1.subarray(0, 150) });
+    c += req1.length;
+    // Response 1: the third 1000 bytes before the second.
+    for (const [part, ms] of [
+      [0, 20],
+      [2, 21],
+      [1, 22],
+    ] as const) {
+      const piece = resp1.subarray(part * 1000, part * 1000 + 1000);
+      packets.push({ from: 's', flags: TCP_ACK, seq: s + part * 1000, ack: c, ms, payload: piece });
+    }
+    s += resp1.length;
+    // Request 2: its second half, then the response begins, then the first half arrives late.
+    packets.push({ from: 'c', flags: TCP_ACK, seq: c + 100, ack: s, ms: 30, payload: req2.subarray(100) });
+    packets.push({ from: 's', flags: TCP_ACK, seq: s, ack: c, ms: 31, payload: resp2 });
+    packets.push({ from: 'c', flags: TCP_ACK, seq: c, ack: s, ms: 32, payload: req2.subarray(0, 100) });
+    const { table } = run(packets, { maxChunksPerSession: 1000 });
+    const messages = table.sessions[0]!.messages;
+    expect(messages.map((m) => [m.dir, m.start, m.end])).toEqual([
+      [0, 0, 300],
+      [1, 0, 3000],
+      [0, 300, 500],
+      [1, 3000, 3700],
+    ]);
+    [req1, resp1, req2, resp2].forEach((data, i) => {
+      const fp = messages[i]!.fingerprint;
+      const want = expected(data);
+      expect([fp.headHash, fp.hashes, fp.lengths, fp.bytes]).toEqual([
+        want.headHash,
+        want.hashes,
+        want.lengths,
+        want.bytes,
+      ]);
+    });
   });
 });
