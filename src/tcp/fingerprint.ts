@@ -133,11 +133,23 @@ export class Chunker {
     // Literals, not the named constants: V8 does not fold module-level constants into this loop, and the
     // loop runs twice as fast with them inline. 15 = CHUNK_SAMPLE - 1, -33554432 = CHUNK_MASK (top 7 bits),
     // 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they agree).
-    for (let i = start; i < end; i++) {
-      gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-      len++;
-      if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
-      if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
+    // The inner loop stops where the chunk reaches CHUNK_MAX, so it tests only for a content-defined cut
+    // (a quarter faster per byte than testing both).
+    let i = start;
+    while (i < end) {
+      const stop = Math.min(end, i + (1024 - len));
+      let cut = false;
+      while (i < stop) {
+        gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
+        i++;
+        len++;
+        if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
+        if ((gear & -33554432) === 0 && len >= 32) {
+          cut = true;
+          break;
+        }
+      }
+      if (cut || len >= 1024) {
         hashes[count] = finalMix(h, gear, len);
         lengths[count] = len;
         count++;
