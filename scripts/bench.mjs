@@ -9,6 +9,9 @@
  *   tshark       `tshark -r FILE -q -z conv,tcp`, when installed
  *   sessions     dist/tcp SessionTable end to end, with peak memory, on the 100k-connection file and on the
  *                one-connection file (memory must not grow with packets per connection)
+ *   correlate    dist/correlate `correlate(inside, outside)` end to end on the NAT pair (>= 1M packets a
+ *                side), with the time of each step, peak memory, and pairs and clock alignment checked
+ *                against the generator's truth
  *
  * Every measurement runs in its own child process (a fresh V8, so one benchmark's JIT state or garbage
  * cannot slow the next), on page-cached files, as one warm-up round then the median of several rounds.
@@ -16,7 +19,8 @@
  * non-zero only when something fails to run or reads the wrong number of packets.
  *
  * Usage: npm run bench [-- --quick] [-- --rounds N] [-- --json FILE] [-- --no-tshark]
- *        [-- --only raw,read,decode,pcapParser,tshark,sessions] [-- --chunk KIB (our reader's read size)]
+ *        [-- --only raw,read,decode,pcapParser,tshark,sessions,correlate] [-- --chunk KIB (our reader's read size)]
+ *        [-- --corr-rounds N (correlation rounds; default 2 without a warm-up, with --quick as --rounds)]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -40,6 +44,7 @@ const CHUNK = 1 << 20; // the reader's own default, so the limit compares like w
 const GOALS = {
   readDecodeMpps: 5,
   sessionsMpps: 2,
+  correlateMpps: 1,
   vsPcapParser: 5,
 };
 
@@ -137,7 +142,141 @@ const childKinds = {
       return { packets, sessions: table.sessions.length, heapRetained };
     };
   },
+
+  /**
+   * Correlation end to end on the NAT pair: `correlate(inside, outside)` (pass 1 on both files, pairing and
+   * clock alignment, pass 2), with the time of each step from `onStep`. The check against the generator's
+   * truth runs after the clock stops: it is a sanity check of what was timed, not part of it.
+   */
+  async correlate(clientPath, serverPath, truthJsonPath, truthTsvPath) {
+    const { correlate, toClientNs } = await import(distUrl('correlate/index.js'));
+    const truth = JSON.parse(readFileSync(truthJsonPath, 'utf8'));
+    const truthRows = readTruthTsv(truthTsvPath);
+    return () => {
+      global.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
+      let heapPeakSampled = heapBefore;
+      const marks = [];
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const corr = correlate(clientPath, serverPath, {
+        onStep: (step) => {
+          marks.push([step, process.hrtime.bigint()]);
+          heapPeakSampled = Math.max(heapPeakSampled, process.memoryUsage().heapUsed);
+        },
+      });
+      const t1 = process.hrtime.bigint();
+      const cpu = process.cpuUsage(c0);
+      heapPeakSampled = Math.max(heapPeakSampled, process.memoryUsage().heapUsed);
+      const stepsNs = {};
+      for (let i = 0; i < marks.length; i++)
+        stepsNs[marks[i][0]] = Number((marks[i + 1]?.[1] ?? t1) - marks[i][1]);
+      global.gc?.();
+      const heapRetained = process.memoryUsage().heapUsed - heapBefore;
+      return {
+        timedNs: Number(t1 - t0),
+        timedCpuNs: (cpu.user + cpu.system) * 1000,
+        packets: corr.client.packets + corr.server.packets,
+        packetsPerSide: [corr.client.packets, corr.server.packets],
+        stepsNs,
+        heapPeakSampled: heapPeakSampled - heapBefore,
+        heapRetained,
+        ...checkAgainstTruth(corr, truth, truthRows, toClientNs),
+      };
+    };
+  },
 };
+
+/** The generator's mapping of every connection: client tuple -> server-side tuple, both as strings. */
+function readTruthTsv(path) {
+  const byClient = new Map();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [, , client, clientPort, nat, natPort, server, serverPort] = line.split('\t');
+    byClient.set(
+      tupleKey(client, clientPort, server, serverPort),
+      tupleKey(nat, natPort, server, serverPort),
+    );
+  }
+  return byClient;
+}
+
+/** IPv6 text in one canonical form, so that two ways of compressing zeros compare equal. */
+function canonicalIp(ip) {
+  if (!ip.includes(':')) return ip;
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, null];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === null ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.map((g) => Number.parseInt(g, 16).toString(16)).join(':');
+}
+
+const tupleKey = (srcIp, srcPort, dstIp, dstPort) =>
+  `${canonicalIp(srcIp)} ${Number(srcPort)} ${canonicalIp(dstIp)} ${Number(dstPort)}`;
+
+/**
+ * Pairs against the generator's truth (every pair, by client tuple: one server-side tuple, the one the NAT
+ * made), and the alignment against the generator's clock rule. The rule maps inside (client) time to
+ * outside (server) time: outside = inside + offset + skew * (inside - start), so the true client time of a
+ * server-side instant y is (y - offset + skew * start) / (1 + skew), and the true skew of the client clock
+ * against the server clock, the alignment's direction, is 1 / (1 + skew) - 1.
+ */
+function checkAgainstTruth(corr, truth, truthRows, toClientNs) {
+  let agree = 0;
+  let wrongServerTuple = 0;
+  let notInTruth = 0;
+  const kinds = {};
+  const examples = [];
+  for (const p of corr.pairs) {
+    kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
+    const t = p.clientTuple;
+    const expected = truthRows.get(tupleKey(t.srcIp, t.srcPort, t.dstIp, t.dstPort));
+    const s = p.serverTuples;
+    const got = s.length === 1 ? tupleKey(s[0].srcIp, s[0].srcPort, s[0].dstIp, s[0].dstPort) : null;
+    if (expected === undefined) notInTruth++;
+    else if (got === expected) agree++;
+    else {
+      wrongServerTuple++;
+      if (examples.length < 3)
+        examples.push(`${tupleKey(t.srcIp, t.srcPort, t.dstIp, t.dstPort)} -> ${got}, truth ${expected}`);
+    }
+  }
+  const a = corr.alignment;
+  const skew = truth.clock.skewPpm * 1e-6;
+  // ns between the truth's start and the correlation's base second (both sides count from baseSec).
+  const baseShiftNs = (corr.baseSec - truth.clock.startSec) * 1e9;
+  const trueClientNs = (serverNs) =>
+    (serverNs + baseShiftNs - truth.clock.offsetNs) / (1 + skew) - baseShiftNs;
+  const segs = a.segments;
+  const from = segs[0]?.fromNs ?? Number.NaN;
+  const to = segs[segs.length - 1]?.toNs ?? Number.NaN;
+  let maxErrorNs = 0;
+  // The mapping is piecewise linear: its largest error over the server span is at a segment end.
+  for (const g of segs)
+    for (const y of [g.fromNs, g.toNs])
+      maxErrorNs = Math.max(maxErrorNs, Math.abs(toClientNs(a, y) - trueClientNs(y)));
+  return {
+    truthConnections: truth.connections,
+    pairs: corr.pairs.length,
+    unpaired: corr.unpaired.length,
+    pairKinds: kinds,
+    mapping: { agree, wrongServerTuple, notInTruth, examples },
+    clock: {
+      method: a.method,
+      segments: segs.length,
+      offsetNs: a.offsetNs,
+      trueOffsetNs: trueClientNs(a.referenceNs) - a.referenceNs,
+      skewPpm: a.skewPpm,
+      skewEstimated: a.skewEstimated,
+      trueSkewPpm: (1 / (1 + skew) - 1) * 1e6,
+      boundNs: a.boundNs,
+      maxErrorNs,
+      serverSpanNs: to - from,
+      warnings: a.warnings.map((w) => w.id),
+    },
+  };
+}
 
 /** Reader options for our benchmarks: `--chunk KIB` overrides the reader's default read size. */
 function readerOptions() {
@@ -221,28 +360,33 @@ function rawPcapng(path) {
   };
 }
 
-async function runChild(kind, path, rounds) {
-  const make = await childKinds[kind](path);
+async function runChild(kind, paths, rounds, warmup) {
+  const make = await childKinds[kind](...paths);
   const times = [];
   const cpuTimes = [];
   let result = null;
   let first = null;
-  for (let r = 0; r <= rounds; r++) {
+  const stepTimes = [];
+  const start = warmup ? 0 : 1;
+  for (let r = start; r <= rounds; r++) {
     global.gc?.();
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     result = await make();
-    const ns = Number(process.hrtime.bigint() - t0);
+    // A benchmark that checks its result after timing reports the timed part itself.
+    const ns = result.timedNs ?? Number(process.hrtime.bigint() - t0);
     const cpu = process.cpuUsage(c0);
-    if (r === 0) first = result;
-    else {
+    const cpuNs = result.timedCpuNs ?? (cpu.user + cpu.system) * 1000;
+    if (r === start) first = result;
+    if (r > 0) {
       // Round 0 is the warm-up.
       times.push(ns);
-      cpuTimes.push((cpu.user + cpu.system) * 1000);
+      cpuTimes.push(cpuNs);
+      if (result.stepsNs) stepTimes.push(result.stepsNs);
     }
   }
   const ru = process.resourceUsage();
-  return { kind, path, times, cpuTimes, result, first, maxRssBytes: ru.maxRSS * 1024 };
+  return { kind, path: paths[0], times, cpuTimes, stepTimes, result, first, maxRssBytes: ru.maxRSS * 1024 };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -259,10 +403,17 @@ function parseArgs(argv) {
     else if (a === '--chunk') args.chunkKib = Number(argv[++i]);
     else if (a === '--only') args.only = new Set(argv[++i].split(','));
     else if (a === '--data') args.data = resolve(argv[++i]);
+    else if (a === '--corr-rounds') args.corrRounds = Number(argv[++i]);
     else throw new Error(`unknown argument: ${a}`);
   }
   args.rounds ??= args.quick ? 3 : 5;
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds needs a positive integer');
+  // One correlation of the full pair takes tens of seconds: JIT warm-up is lost in it, so the full run skips
+  // the warm-up round and measures two.
+  args.corrWarmup = args.quick;
+  args.corrRounds ??= args.quick ? args.rounds : 2;
+  if (!Number.isInteger(args.corrRounds) || args.corrRounds < 1)
+    throw new Error('--corr-rounds needs a positive integer');
   return args;
 }
 
@@ -275,10 +426,19 @@ const mpps = (packets, ns) => (packets / ns) * 1e3;
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-function measure(kind, path, rounds, timeoutMs, chunkKib) {
+function measure(kind, path, rounds, timeoutMs, chunkKib, { extraPaths = [], warmup = true } = {}) {
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), '--child', kind, path, String(rounds)],
+    [
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      '--child',
+      kind,
+      String(rounds),
+      warmup ? 'warmup' : 'no-warmup',
+      path,
+      ...extraPaths,
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
@@ -367,7 +527,7 @@ function ensureData(args) {
       '--out',
       args.data,
       '--only',
-      'main,one',
+      !args.only || args.only.has('correlate') ? 'main,one,nat' : 'main,one',
       ...(args.quick ? ['--quick'] : []),
     ],
     { stdio: 'inherit' },
@@ -397,7 +557,7 @@ function staleBuild() {
     return null;
   };
   // Only the stages the benchmark runs.
-  for (const stage of ['common', 'capture', 'decode', 'tcp']) {
+  for (const stage of ['common', 'capture', 'decode', 'tcp', 'correlate']) {
     const found = existsSync(join(ROOT, 'src', stage)) ? walk(join(ROOT, 'src', stage)) : null;
     if (found) return found;
   }
@@ -412,6 +572,66 @@ function warmPageCache(paths) {
     while (readSync(fd, buf, 0, CHUNK, null) > 0) {}
     closeSync(fd);
   }
+}
+
+/** The correlation's steps, memory, and pairs and clock against the generator's truth. */
+function printCorrelation(out, r, nat) {
+  const f = r.first;
+  const steps = ['client', 'server', 'pairing', 'matching'];
+  const names = {
+    client: 'pass 1, client file',
+    server: 'pass 1, server file',
+    pairing: 'pairing + clock alignment',
+    matching: 'pass 2, packet matching',
+  };
+  const total = median(r.times);
+  out();
+  out(
+    `correlation: ${f.packets.toLocaleString('en')} packets in the two files, ` +
+      `${nat.connections.toLocaleString('en')} connections; steps, median of ${r.times.length} round(s)`,
+  );
+  for (const step of steps) {
+    const ns = median(r.stepTimes.map((s) => s[step] ?? Number.NaN));
+    // Pairing reads no packets (only session summaries): a packet rate would mean nothing there.
+    const packets =
+      step === 'client'
+        ? f.packetsPerSide[0]
+        : step === 'server'
+          ? f.packetsPerSide[1]
+          : step === 'matching'
+            ? f.packets
+            : null;
+    const rate =
+      packets === null
+        ? `${f.pairs.toLocaleString('en')} pairs from the sessions of both files`
+        : `${fmt(mpps(packets, ns))} Mpps (${packets.toLocaleString('en')} packets)`;
+    out(
+      `  ${names[step].padEnd(28)} ${`${fmt(ns / 1e9, 2)} s`.padStart(9)}  ${`${fmt((100 * ns) / total, 0)} %`.padStart(5)}  ${rate}`,
+    );
+  }
+  out(
+    `  memory: peak RSS ${mib(r.maxRssBytes)}, heap at step ends up to ${mib(f.heapPeakSampled)}, ` +
+      `retained by the result ${mib(f.heapRetained)} (${fmt(f.heapRetained / nat.connections, 0)} B/connection)`,
+  );
+  const m = f.mapping;
+  const missing = f.truthConnections - m.agree - m.wrongServerTuple;
+  out(
+    `  pairs: ${f.pairs.toLocaleString('en')} for ${f.truthConnections.toLocaleString('en')} connections in the truth; ` +
+      `server-side tuple as the NAT made it: ${m.agree.toLocaleString('en')}, wrong: ${m.wrongServerTuple}, ` +
+      `not in the truth: ${m.notInTruth}; truth connections without a pair: ${missing}; unpaired sessions ${f.unpaired}; ` +
+      `kinds ${Object.entries(f.pairKinds)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+  );
+  for (const e of m.examples) out(`    wrong: ${e}`);
+  const c = f.clock;
+  out(
+    `  clock: ${c.method}, ${c.segments} segment(s) over ${fmt(c.serverSpanNs / 1e9, 2)} s; offset ${c.offsetNs} ns ` +
+      `(truth ${fmt(c.trueOffsetNs, 0)}, error ${fmt(c.offsetNs - c.trueOffsetNs, 0)} ns); skew ${fmt(c.skewPpm, 3)} ppm ` +
+      `${c.skewEstimated ? '' : '(not estimated) '}(truth ${fmt(c.trueSkewPpm, 3)}); largest mapping error over the span ` +
+      `${fmt(c.maxErrorNs / 1e3, 1)} us, stated bound ${fmt(c.boundNs / 1e3, 1)} us` +
+      `${c.warnings.length ? `; warnings ${c.warnings.join(', ')}` : ''}`,
+  );
 }
 
 const verdict = (value, goal) => (Number.isFinite(value) ? (value >= goal ? 'PASS' : 'MISS') : 'n/a');
@@ -446,7 +666,15 @@ async function main() {
   if (stale)
     out(`warning: ${stale} is newer than dist/: these figures are for an older build (npm run build)`);
   out();
-  warmPageCache([pcap, pcapng, headers, oneConn]);
+  const runCorrelation = !args.only || args.only.has('correlate');
+  const natPaths = manifest.nat?.files.map((f) => join(args.data, f)) ?? null;
+  warmPageCache([
+    pcap,
+    pcapng,
+    headers,
+    oneConn,
+    ...(runCorrelation && natPaths ? natPaths.slice(0, 2) : []),
+  ]);
 
   const haveDist =
     existsSync(join(DIST, 'capture', 'index.js')) && existsSync(join(DIST, 'decode', 'index.js'));
@@ -530,6 +758,44 @@ async function main() {
     sessionsOne = run('sessions, 1 connection', 'sessions', oneConn);
   } else rows.push(['sessions', 'SKIP', 'dist/tcp missing: run npm run build once src/tcp exists']);
 
+  let correlation = null;
+  const natPackets = manifest.nat ? manifest.nat.packetsPerSide[0] + manifest.nat.packetsPerSide[1] : 0;
+  if (runCorrelation && !natPaths) rows.push(['correlation', 'SKIP', 'no NAT pair in the data manifest']);
+  else if (runCorrelation && !existsSync(join(DIST, 'correlate', 'index.js')))
+    rows.push(['correlation', 'SKIP', 'dist/correlate missing: run npm run build']);
+  else if (runCorrelation) {
+    const label = 'correlation end to end, NAT pair';
+    process.stderr.write(`  running ${label} (${args.corrRounds} round(s)) ...\n`);
+    const [inside, outside, truthJson, truthTsv] = natPaths;
+    correlation = measure(
+      'correlate',
+      inside,
+      args.corrRounds,
+      args.quick ? 300_000 : 1_800_000,
+      args.chunkKib,
+      {
+        extraPaths: [outside, truthJson, truthTsv],
+        warmup: args.corrWarmup,
+      },
+    );
+    results.runs[label] = correlation;
+    if (correlation.error) {
+      rows.push([label, 'ERROR', correlation.error]);
+      errors.push(`${label}: ${correlation.error}`);
+    } else {
+      const count =
+        correlation.result.packets === natPackets
+          ? ''
+          : ` (read ${correlation.result.packets} packets, expected ${natPackets})`;
+      if (count) errors.push(`${label}:${count}`);
+      rows.push([
+        label,
+        `${fmt(correlation.mpps)} Mpps`,
+        `(${fmt(correlation.rangeMpps[0])}-${fmt(correlation.rangeMpps[1])}), ${fmt(correlation.medianNs / 1e9, 1)} s; per CPU second ${fmt(correlation.cpuMpps)} Mpps${count}`,
+      ]);
+    }
+  }
+
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [a, b, c] of rows) out(`  ${a.padEnd(width)}  ${b.padStart(12)}  ${c}`);
 
@@ -549,6 +815,7 @@ async function main() {
   }
   if (tshark && !tshark.error && tshark.maxRssBytes)
     out(`  ${'tshark conv,tcp'.padEnd(32)} peak RSS ${mib(tshark.maxRssBytes)}`);
+  if (correlation && !correlation.error) printCorrelation(out, correlation, manifest.nat);
 
   out();
   out('ratios (same run; wall clock, and per CPU second)');
@@ -615,6 +882,7 @@ async function main() {
     vsParser: goal('read+decode vs pcap-parser', ...ratios.decodeVsParser, GOALS.vsPcapParser, 'x'),
     readVsParser: goal('read only vs pcap-parser', ...ratios.readVsParser, GOALS.vsPcapParser, 'x'),
     sessions: mppsGoal('sessions end to end', sessions, GOALS.sessionsMpps),
+    correlate: mppsGoal('correlation end to end (one core)', correlation, GOALS.correlateMpps),
   };
   const f100k = sessions?.first;
   const f1 = sessionsOne?.first;
@@ -654,8 +922,8 @@ async function main() {
 }
 
 if (process.argv[2] === '--child') {
-  const [, , , kind, path, rounds] = process.argv;
-  runChild(kind, path, Number(rounds)).then(
+  const [, , , kind, rounds, warmup, ...paths] = process.argv;
+  runChild(kind, paths, Number(rounds), warmup === 'warmup').then(
     (r) => process.stdout.write(JSON.stringify(r)),
     (e) => {
       process.stderr.write(`${e?.stack ?? e}\n`);
