@@ -24,3 +24,26 @@ describe('correlate (pass 1, pairing, pass 2)', () => {
     expect(Number.isFinite(r.alignment.boundNs)).toBe(true);
   });
 });
+
+describe('files given the wrong way round', () => {
+  test('are analysed the right way round, with a warning saying so', () => {
+    const [c, s] = pairOf('samples/routed');
+    const r = correlate(s, c);
+    expect(r.swapped).toBe(true);
+    expect(r.client.path).toBe(c);
+    expect(r.server.path).toBe(s);
+    expect(r.client.side).toBe('client');
+    expect(r.warnings[0]?.id).toBe('pair.swapped');
+    expect(r.pairs.length).toBe(r.client.sessions.length);
+    expect(r.pairs.every((p) => p.kind === 'same')).toBe(true);
+    const dropped = r.matches.reduce((n, m) => n + m.dropped[0] + m.dropped[1], 0);
+    expect(dropped).toBe(0);
+  });
+  test('keepOrder analyses them as given and still warns', () => {
+    const [c, s] = pairOf('samples/routed');
+    const r = correlate(s, c, { keepOrder: true });
+    expect(r.swapped).toBe(true);
+    expect(r.client.path).toBe(s);
+    expect(r.warnings.some((w) => w.id === 'pair.swapped')).toBe(true);
+  });
+});

@@ -18,6 +18,8 @@ export * from './types.js';
 
 export interface CorrelateOptions extends PairOptions {
   match?: MatchOptions;
+  /** Analyse the files in the order given even when they look swapped (a warning still says so). */
+  keepOrder?: boolean;
   /** Called between steps, for progress output: 'client', 'server', 'pairing', 'matching'. */
   onStep?: (step: 'client' | 'server' | 'pairing' | 'matching') => void;
 }
@@ -37,8 +39,25 @@ export function correlate(clientPath: string, serverPath: string, opts: Correlat
 /** Pairing and pass 2 over sides already read by `loadSide`. */
 export function correlateSides(client: SideData, server: SideData, opts: CorrelateOptions = {}): Correlation {
   opts.onStep?.('pairing');
-  const { match, onStep: _onStep, ...pairOpts } = opts;
-  const paired = pairSessions(client, server, pairOpts);
+  const { match, onStep: _onStep, keepOrder, ...pairOpts } = opts;
+  let paired = pairSessions(client, server, pairOpts);
+  // Files given the wrong way round would be analysed into a confidently wrong verdict (every forwarded
+  // packet "dropped" on one side and "injected" on the other). When the timing says so, and the user gave
+  // no clock of their own for this order, analyse them the right way round and say so.
+  if (paired.swapped && !keepOrder && pairOpts.offsetNs === undefined) {
+    const asClient: SideData = { ...server, side: 'client' };
+    const asServer: SideData = { ...client, side: 'server' };
+    const again = pairSessions(asClient, asServer, pairOpts);
+    if (!again.swapped) {
+      client = asClient;
+      server = asServer;
+      again.warnings.unshift({
+        id: 'pair.swapped',
+        text: `the files were given in the wrong order: ${asServer.path} reads as the server-side capture and ${asClient.path} as the client-side one (packets are seen there first on the way in); they were analysed that way round.`,
+      });
+      paired = { ...again, swapped: true };
+    }
+  }
   opts.onStep?.('matching');
   const matches = matchPackets(
     client.path,
