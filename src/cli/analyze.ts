@@ -258,8 +258,6 @@ export interface Analysis {
   report: Report;
 }
 
-const STEPS = ['client', 'server', 'pairing', 'matching'] as const;
-
 /** Reads, correlates and diagnoses; a capture that cannot be read is a UsageError naming the file. */
 export function runAnalysis(clientPath: string, serverPath: string, opts: CorrelateOptions): Analysis {
   checkInputs(clientPath, serverPath);
@@ -268,7 +266,7 @@ export function runAnalysis(clientPath: string, serverPath: string, opts: Correl
   try {
     correlation = correlate(clientPath, serverPath, {
       ...opts,
-      onStep: (step) => progress.update(STEPS.indexOf(step), STEPS.length),
+      onProgress: (done, total) => progress.update(done, total),
     });
   } catch (e) {
     if (e instanceof CaptureError) throw new UsageError(e.message);

@@ -4,6 +4,7 @@
  * reads both files again in aligned time order and matches packets within pairs.
  */
 
+import { statSync } from 'node:fs';
 import { type MatchOptions, matchPackets } from './match.js';
 import { type PairOptions, pairSessions } from './pair.js';
 import { loadSide } from './side.js';
@@ -22,6 +23,12 @@ export interface CorrelateOptions extends PairOptions {
   keepOrder?: boolean;
   /** Called between steps, for progress output: 'client', 'server', 'pairing', 'matching'. */
   onStep?: (step: 'client' | 'server' | 'pairing' | 'matching') => void;
+  /**
+   * Called while each file is read in pass 1, with work done and total work in bytes: pass 1 reads each
+   * file once, pass 2 both again, so the total is twice the two files' sizes; pass 2 reports at its start
+   * and end only.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -29,17 +36,35 @@ export interface CorrelateOptions extends PairOptions {
  * opened; a file cut short or corrupt part way is used up to the problem (see SideData.error).
  */
 export function correlate(clientPath: string, serverPath: string, opts: CorrelateOptions = {}): Correlation {
+  const progress = opts.onProgress;
+  let total = 0;
+  let clientSize = 0;
+  if (progress) {
+    try {
+      clientSize = statSync(clientPath).size;
+      total = 2 * (clientSize + statSync(serverPath).size);
+    } catch {
+      // the reader says what is wrong with the file
+    }
+  }
   opts.onStep?.('client');
-  const client = loadSide(clientPath, 'client');
+  const client = loadSide(clientPath, 'client', progress ? { onProgress: (n) => progress(n, total) } : {});
   opts.onStep?.('server');
-  const server = loadSide(serverPath, 'server');
-  return correlateSides(client, server, opts);
+  const server = loadSide(
+    serverPath,
+    'server',
+    progress ? { onProgress: (n) => progress(clientSize + n, total) } : {},
+  );
+  progress?.(total / 2, total);
+  const result = correlateSides(client, server, opts);
+  progress?.(total, total);
+  return result;
 }
 
 /** Pairing and pass 2 over sides already read by `loadSide`. */
 export function correlateSides(client: SideData, server: SideData, opts: CorrelateOptions = {}): Correlation {
   opts.onStep?.('pairing');
-  const { match, onStep: _onStep, keepOrder, ...pairOpts } = opts;
+  const { match, onStep: _onStep, onProgress: _onProgress, keepOrder, ...pairOpts } = opts;
   let paired = pairSessions(client, server, pairOpts);
   // Files given the wrong way round would be analysed into a confidently wrong verdict (every forwarded
   // packet "dropped" on one side and "injected" on the other). When the timing says so, and the user gave

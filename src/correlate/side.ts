@@ -11,7 +11,12 @@ import type { Side, SideData } from './types.js';
 export interface LoadSideOptions {
   /** Passed to the SessionTable (message and chunk bounds). */
   table?: Omit<SessionTableOptions, 'onStreamData'>;
+  /** Called every few thousand packets with the bytes read from disk so far and the file's size. */
+  onProgress?: (bytesRead: number, fileSize: number) => void;
 }
+
+/** Packets between progress calls: often enough for a smooth bar, rare enough to cost nothing. */
+const PROGRESS_EVERY = 16384;
 
 /**
  * Read one capture into SideData. Throws the CaptureError when the file cannot be opened or is not a
@@ -55,6 +60,8 @@ export function loadSide(path: string, side: Side, opts: LoadSideOptions = {}): 
         }
       }
       table.onPacket(decoder.decode(rec));
+      if (opts.onProgress && packets % PROGRESS_EVERY === 0)
+        opts.onProgress(reader.bytesRead, reader.fileSize);
     }
   } finally {
     reader.close();
