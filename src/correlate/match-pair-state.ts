@@ -259,6 +259,8 @@ export class PairTable {
       serverPacket,
       detail: `${name} ${where}`,
       delta: Number.isNaN(delta) ? null : delta,
+      upstream: isNumberField(f) ? x[at + E_UP]! : null,
+      downstream: isNumberField(f) ? x[at + E_DOWN]! : null,
     };
   }
 
@@ -309,6 +311,26 @@ const addressWords = new Uint32Array(4);
 function addressText(e: Endpoint): string {
   for (let i = 0; i < 4; i++) addressWords[i] = e.addr[i]! >>> 0;
   return formatAddress(e.ipVersion, addressWords);
+}
+
+/** Fields whose `fieldRaw` first number is the field's value itself (FieldChange.upstream/downstream). */
+const NUMBER_FIELDS = new Set<string>([
+  'ttl',
+  'ip-id',
+  'dscp',
+  'ecn',
+  'window',
+  'mss',
+  'wscale',
+  'sack-perm',
+  'seq',
+  'ack',
+  'flags',
+  'segments',
+]);
+
+function isNumberField(f: number): boolean {
+  return NUMBER_FIELDS.has(FIELD_NAMES[f]!);
 }
 
 function isEndpointField(f: number): boolean {

@@ -661,6 +661,10 @@ class Matcher {
       packet: w.packet[s]!,
       relNs: w.ownNs[s]!,
       detail: describePacket(w, s),
+      flags: w.flags[s]!,
+      len: w.len[s]!,
+      seq: w.seq[s]!,
+      ack: w.flags[s]! & TCP_ACK ? w.ack[s]! : 0,
     });
   }
 

@@ -242,6 +242,14 @@ export interface FieldChange {
    * ack, timestamps and SACK edges, mod 2^16 for the IP ID), else null; null for non-numeric fields.
    */
   delta: number | null;
+  /**
+   * The example's value upstream (client side for client-to-server packets) and downstream, for fields
+   * that are one number: ttl, ip-id, dscp, ecn, window, mss and wscale (-1: option absent), sack-perm (1 or
+   * 0), seq, ack, flags (TCP flag bits), segments (payload length). Null for the others: timestamps,
+   * options, sack-blocks, payload, addresses and ports (the pair's tuples hold those).
+   */
+  upstream: number | null;
+  downstream: number | null;
 }
 
 export interface PacketEvent {
@@ -250,8 +258,15 @@ export interface PacketEvent {
   side: Side;
   packet: number;
   relNs: number;
-  /** Flags/seq/ack/len in plain words, e.g. "SYN seq=0x1a2b3c4d". */
+  /** Flags/seq/ack/len in plain words, e.g. "SYN seq=0x1a2b3c4d", for people: read the numbers below. */
   detail: string;
+  /** TCP flag bits as in the header (decode's TCP_SYN, TCP_ACK, ...). */
+  flags: number;
+  /** TCP payload length in bytes. */
+  len: number;
+  /** Raw sequence number, and raw acknowledgement number (0 when the ACK flag is clear). */
+  seq: number;
+  ack: number;
 }
 
 /** Everything correlation found; the input of the diagnosis stage. */

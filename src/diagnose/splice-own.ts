@@ -9,25 +9,13 @@
  * window update must precede the client's data, because the proxy's SYN-ACK announced window 0.
  */
 import type { PacketEvent, PairMatch, SessionPair } from '../correlate/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/index.js';
 import type { Context } from './context.js';
-
-interface ParsedEvent {
-  flags: Set<string>;
-  len: number;
-}
-
-/** Reads PacketEvent.detail ("SYN,ACK seq=0x.. ack=0x.. len=0 ip-id=0"). */
-export function parseEventDetail(detail: string): ParsedEvent {
-  const [flagText = ''] = detail.split(' ', 1);
-  const len = /\blen=(\d+)/.exec(detail);
-  return { flags: new Set(flagText.split(',')), len: len ? Number(len[1]) : -1 };
-}
 
 export function isSpliceOwn(ctx: Context, pair: SessionPair, e: PacketEvent): boolean {
   if (pair.kind !== 'spliced' || e.event !== 'injected') return false;
-  const p = parseEventDetail(e.detail);
-  if (p.flags.has('SYN')) return true;
-  if (p.len !== 0 || p.flags.has('FIN') || p.flags.has('RST') || !p.flags.has('ACK')) return false;
+  if (e.flags & TCP_SYN) return true;
+  if (e.len !== 0 || (e.flags & (TCP_ACK | TCP_FIN | TCP_RST)) !== TCP_ACK) return false;
   const client = ctx.clientSession(pair);
   const firstData = client.messages.find((m) => m.dir === 0);
   const limitNs = ctx.clientNs(firstData ? firstData.firstRelNs : client.endRelNs);

@@ -14,7 +14,8 @@ import type {
   SideData,
   Tuple,
 } from '../correlate/types.js';
-import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
+import { TCP_ACK, TCP_RST, TCP_SYN, tcpFlagsString } from '../decode/index.js';
+import { type Finding, type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { buildContext } from './context.js';
 import { diagnose } from './index.js';
 import { deviceKind } from './kind.js';
@@ -26,10 +27,14 @@ import { answersSyn, delaysServerConnect } from './rules/handshake.js';
 import { dropsPackets, injectsPackets } from './rules/loss.js';
 import { rewritesOptions, rewritesSequence, rewritesSourcePort } from './rules/rewrites.js';
 import { modifiesPayload, poolsConnections, resegments } from './rules/streams.js';
-import { parseEventDetail } from './splice-own.js';
 import type { Behaviour, BehaviourId } from './types.js';
 
 const MS = 1_000_000;
+
+/** A handshake finding as pass 1 records it (values not given: none, at time 0). */
+function finding(id: string, packet: number, detail: string, over: Partial<Finding>): Finding {
+  return { id, packet, detail, seq: 0, ack: null, expectedAck: null, relatedPacket: null, relNs: 0, ...over };
+}
 
 function hs(packet: number, relNs: number, over: Partial<HandshakePacket> = {}): HandshakePacket {
   return {
@@ -214,6 +219,8 @@ const ttlChange = (count: number, delta: number) => ({
   serverPacket: 1,
   detail: `ttl 64 (client side #1) -> ${64 + delta} (server side #1)`,
   delta,
+  upstream: 64,
+  downstream: 64 + delta,
 });
 
 describe('forwarding and TTL', () => {
@@ -283,11 +290,18 @@ describe('rewrites', () => {
       serverPacket: 1,
       detail: 'mss 1460 (client side #1) -> 1380 (server side #1)',
       delta: -80,
+      upstream: 1460,
+      downstream: 1380,
     };
     const c = correlation(clients, servers, pairs, [match(0, { changes: [mss] })]);
     expect((rewritesOptions(buildContext(c)) as Behaviour).detail).toContain(
       'MSS clamped (e.g. 1460 -> 1380)',
     );
+    // The values, not the words: the same without the change's text; an added MSS is no clamp.
+    const unworded = correlation(clients, servers, pairs, [match(0, { changes: [{ ...mss, detail: '' }] })]);
+    expect((rewritesOptions(buildContext(unworded)) as Behaviour).detail).toContain('(e.g. 1460 -> 1380)');
+    const added = correlation(clients, servers, pairs, [match(0, { changes: [{ ...mss, upstream: -1 }] })]);
+    expect((rewritesOptions(buildContext(added)) as Behaviour).detail).toContain('MSS changed');
   });
 });
 
@@ -333,34 +347,45 @@ describe('handshake answering and connecting', () => {
 });
 
 describe('drops and injections', () => {
+  // An event as pass 2 makes it, its `detail` in pass 2's words for the same flags and numbers.
   const ev = (
     event: 'dropped' | 'injected',
     side: 'client' | 'server',
     dir: 0 | 1,
     packet: number,
-    detail: string,
+    flags: number,
+    at: { seq: number; ack?: number; len?: number },
     relNs: number,
-  ): PacketEvent => ({
-    event,
-    side,
-    dir,
-    packet,
-    relNs,
-    detail,
-  });
+  ): PacketEvent => {
+    const ack = flags & TCP_ACK ? (at.ack ?? 0) : 0;
+    const len = at.len ?? 0;
+    const ackText = flags & TCP_ACK ? ` ack=0x${ack.toString(16)}` : '';
+    return {
+      event,
+      side,
+      dir,
+      packet,
+      relNs,
+      detail: `${tcpFlagsString(flags)} seq=0x${at.seq.toString(16)}${ackText} len=${len} ip-id=0`,
+      flags,
+      len,
+      seq: at.seq,
+      ack,
+    };
+  };
 
   test("a SYN proxy's own handshake packets and window update are not injections; an RST of its own is", () => {
     const { clients, servers, pairs } = passThrough(1, 'spliced');
     clients[0]!.messages.push(message(0, 10, 5 * MS, 100, 1));
     const own = [
-      ev('injected', 'client', 1, 2, 'SYN,ACK seq=0x1 ack=0x3e9 len=0 ip-id=0', 0.1 * MS),
-      ev('injected', 'server', 0, 1, 'SYN seq=0x3e8 len=0 ip-id=0', 0.3 * MS),
-      ev('injected', 'server', 0, 3, 'ACK seq=0x3e9 ack=0x2 len=0 ip-id=0', 0.5 * MS),
-      ev('injected', 'client', 1, 4, 'ACK seq=0x2 ack=0x3e9 len=0 ip-id=0', 0.6 * MS),
+      ev('injected', 'client', 1, 2, TCP_SYN | TCP_ACK, { seq: 1, ack: 1001 }, 0.1 * MS),
+      ev('injected', 'server', 0, 1, TCP_SYN, { seq: 1000 }, 0.3 * MS),
+      ev('injected', 'server', 0, 3, TCP_ACK, { seq: 1001, ack: 2 }, 0.5 * MS),
+      ev('injected', 'client', 1, 4, TCP_ACK, { seq: 2, ack: 1001 }, 0.6 * MS),
     ];
     const plain = correlation(clients, servers, pairs, [match(0, { injected: [2, 2], examples: own })]);
     expect(injectsPackets(buildContext(plain))).toBeNull();
-    const rst = ev('injected', 'client', 1, 30, 'RST seq=0x2 len=0 ip-id=0', 40 * MS);
+    const rst = ev('injected', 'client', 1, 30, TCP_RST, { seq: 2 }, 40 * MS);
     const withRst = correlation(clients, servers, pairs, [
       match(0, { injected: [2, 3], examples: [...own, rst] }),
     ]);
@@ -371,7 +396,7 @@ describe('drops and injections', () => {
 
   test('dropped packets: counted, shown on their near side only', () => {
     const { clients, servers, pairs } = passThrough(2);
-    const drop = ev('dropped', 'client', 0, 7, 'ACK seq=0x3e9 ack=0x1389 len=100 ip-id=9', MS);
+    const drop = ev('dropped', 'client', 0, 7, TCP_ACK, { seq: 1001, ack: 5001, len: 100 }, MS);
     const c = correlation(clients, servers, pairs, [
       match(0, { dropped: [1, 0], examples: [drop] }),
       match(1),
@@ -386,13 +411,6 @@ describe('drops and injections', () => {
     const server = session(0, MS, 1);
     const c = correlation([client], [server], [pair(0, 'terminated', [0])]);
     expect(dropsPackets(buildContext(c))).toMatchObject({ id: 'drops-packets', reason: expect.any(String) });
-  });
-
-  test('event details parse into flags and length', () => {
-    expect(parseEventDetail('SYN,ACK seq=0x1 ack=0x2 len=0 ip-id=0')).toEqual({
-      flags: new Set(['SYN', 'ACK']),
-      len: 0,
-    });
   });
 });
 
@@ -460,20 +478,36 @@ describe('terminating devices', () => {
 describe('endpoint anomalies', () => {
   test('bogus-syn-ack and ignores-handshake-ack come from the handshake findings of their side', () => {
     const { clients, servers, pairs } = passThrough(2);
-    clients[1]!.findings.push({
-      id: 'tcp.handshake.synack_bad_ack',
-      packet: 22,
-      detail: 'reply 22 acks 0x8ab20981, expected 0x3e9 (SYN 21 seq 0x3e8)',
-    });
-    servers[0]!.findings.push({
-      id: 'tcp.handshake.synack_retransmitted_after_ack',
-      packet: 9,
-      detail: 'SYN-ACK 9 (seq 0x1388) re-sent 1000.000 ms after handshake ACK 3',
-    });
+    clients[1]!.findings.push(
+      finding(
+        'tcp.handshake.synack_bad_ack',
+        22,
+        'reply 22 acks 0x8ab20981, expected 0x000003e9 (SYN 21 seq 0x000003e8)',
+        {
+          seq: 5000,
+          ack: 0x8ab20981,
+          expectedAck: 1001,
+          relatedPacket: 21,
+        },
+      ),
+    );
+    servers[0]!.findings.push(
+      finding(
+        'tcp.handshake.synack_retransmitted_after_ack',
+        9,
+        'SYN-ACK 9 (seq 0x00001388) re-sent 1000.000 ms after handshake ACK 3',
+        {
+          seq: 5000,
+          ack: 1001,
+          relatedPacket: 3,
+        },
+      ),
+    );
     const ctx = buildContext(correlation(clients, servers, pairs));
     const bogus = bogusSynAck(ctx) as Behaviour;
     expect(bogus).toMatchObject({ id: 'bogus-syn-ack', count: 1 });
     expect(bogus.evidence[0]!.values).toMatchObject({ ack: '0x8ab20981', expected: '0x3e9' });
+    expect(bogus.evidence[0]!.text).toBe(clients[1]!.findings[0]!.detail);
     const ignored = ignoresHandshakeAck(ctx) as Behaviour;
     expect(ignored.evidence[0]!.serverPackets).toEqual([2, 3, 9]);
   });
@@ -486,15 +520,23 @@ describe('problems when the files cannot be read again', () => {
     failed.synAck = null;
     failed.handshakeAck = null;
     failed.synCount = 3;
-    failed.findings.push({
-      id: 'tcp.handshake.synack_bad_ack',
-      packet: 101,
-      detail: 'reply 101 acks 0x10, expected 0x3e9 (SYN 100 seq 0x3e8)',
-    });
+    failed.findings.push(
+      finding(
+        'tcp.handshake.synack_bad_ack',
+        101,
+        'reply 101 acks 0x00000010, expected 0x000003e9 (SYN 100 seq 0x000003e8)',
+        {
+          seq: 7000,
+          ack: 0x10,
+          expectedAck: 1001,
+          relatedPacket: 100,
+        },
+      ),
+    );
     const d = diagnose(correlation([...clients, failed], servers, pairs));
     const p = d.problems.find((x) => x.id === 'handshake.bogus_ack')!;
     expect(p.severity).toBe('error');
-    expect(p.text).toContain('0x10');
+    expect(p.text).toContain('an ACK of 0x00000010 instead of 0x3e9');
     expect(p.text).toContain('the device sent it');
     expect(p.clientSession).toBe(1);
   });

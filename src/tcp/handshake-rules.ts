@@ -17,9 +17,28 @@ function ms(ns: number): string {
   return `${(ns / 1e6).toFixed(3)} ms`;
 }
 
-function addFinding(session: Session, bit: number, packet: number, detail: string, max: number): void {
+/** Record a finding about packet `v` (bounded by `max`); the numbers are `Finding`'s, per rule. */
+function addFinding(
+  session: Session,
+  bit: number,
+  v: PacketView,
+  relNs: number,
+  expectedAck: number | null,
+  relatedPacket: number,
+  detail: string,
+  max: number,
+): void {
   if (session.findings.length < max) {
-    session.findings.push({ id: FLAG_IDS[31 - Math.clz32(bit)]!, packet, detail });
+    session.findings.push({
+      id: FLAG_IDS[31 - Math.clz32(bit)]!,
+      packet: v.index,
+      detail,
+      seq: v.seq >>> 0,
+      ack: v.flags & TCP_ACK ? v.ack >>> 0 : null,
+      expectedAck,
+      relatedPacket,
+      relNs,
+    });
   }
 }
 
@@ -66,7 +85,10 @@ export function checkHandshake(
     addFinding(
       session,
       H_SYNACK_BAD_ACK,
-      v.index,
+      v,
+      relNs,
+      (session.lastSynSeq + 1) >>> 0,
+      syn.packet,
       `${what} ${v.index} acks ${hex(v.ack)}, expected ${hex(session.lastSynSeq + 1)} (SYN ${syn.packet} seq ${hex(session.lastSynSeq)})`,
       maxFindings,
     );
@@ -77,7 +99,10 @@ export function checkHandshake(
     addFinding(
       session,
       H_SYNACK_RETRANSMITTED_AFTER_ACK,
-      v.index,
+      v,
+      relNs,
+      null,
+      ack.packet,
       `SYN-ACK ${v.index} (seq ${hex(v.seq)}) re-sent ${ms(relNs - ack.relNs)} after handshake ACK ${ack.packet}`,
       maxFindings,
     );
@@ -88,7 +113,10 @@ export function checkHandshake(
     addFinding(
       session,
       H_RST_AFTER_SYNACK,
-      v.index,
+      v,
+      relNs,
+      null,
+      synAck.packet,
       `RST ${v.index} from the ${dir === 0 ? 'initiator' : 'responder'} ${ms(relNs - synAck.relNs)} after SYN-ACK ${synAck.packet}, before any handshake ACK`,
       maxFindings,
     );

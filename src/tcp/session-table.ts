@@ -608,6 +608,11 @@ export class SessionTable implements StreamSink {
             id: 'tcp.handshake.syn_unanswered',
             packet: session.syn.packet,
             detail: `${session.synCount} SYN(s) from packet ${session.syn.packet}, no SYN-ACK or other reply captured`,
+            seq: session.syn.seq,
+            ack: null,
+            expectedAck: null,
+            relatedPacket: null,
+            relNs: session.syn.relNs,
           });
         }
       }

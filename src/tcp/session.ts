@@ -218,11 +218,32 @@ export class HandshakeRecord implements HandshakePacket {
   }
 }
 
-/** A finding with its evidence (handshake rules and other per-session observations). */
+/**
+ * A finding with its evidence (handshake rules and other per-session observations). `detail` is for people
+ * and may be reworded; later stages read the numbers from the other fields, which mean, per finding id:
+ * - tcp.handshake.synack_bad_ack: `seq`/`ack` of the odd answer, `expectedAck` = the latest SYN's seq + 1
+ *   (the ISN it should acknowledge), `relatedPacket` = the first SYN;
+ * - tcp.handshake.synack_retransmitted_after_ack: `seq`/`ack` of the re-sent SYN-ACK, `relatedPacket` =
+ *   the handshake ACK it came after;
+ * - tcp.handshake.rst_after_synack: `seq`/`ack` of the RST, `relatedPacket` = the SYN-ACK;
+ * - tcp.handshake.syn_unanswered: `packet` and `seq` of the first SYN, `ack` null (a SYN acknowledges
+ *   nothing).
+ */
 export interface Finding {
   id: string;
+  /** The packet the finding is about. */
   packet: number;
   detail: string;
+  /** Raw sequence number of `packet`. */
+  seq: number;
+  /** Raw acknowledgement number of `packet`, or null when it carries no ACK flag. */
+  ack: number | null;
+  /** The acknowledgement number the rule expected instead of `ack`, or null when the rule expects none. */
+  expectedAck: number | null;
+  /** The earlier packet the rule compares `packet` with, or null when there is none. */
+  relatedPacket: number | null;
+  /** Time of `packet`, ns from the table's base second. */
+  relNs: number;
 }
 
 export interface CloseInfo {

@@ -15,7 +15,7 @@ import type { Context } from '../context.js';
 import { evidence, MAX_EVIDENCE } from '../evidence.js';
 import { fmtNs, fmtSec } from '../format.js';
 import { lookupPackets, type PacketFacts } from '../packet-lookup.js';
-import { badAckValue, SYNACK_BAD_ACK, sessionsWith } from '../rules/endpoint.js';
+import { ackHex, SYNACK_BAD_ACK, sessionsWith } from '../rules/endpoint.js';
 import { fmtTuple } from '../rules/termination.js';
 import type { Problem } from '../types.js';
 import { MAX_PER_ID, more } from './device.js';
@@ -54,7 +54,7 @@ export function wrongSynAckProblems(ctx: Context): Problem[] {
       ctx,
       session,
       findings.map((f) => f.packet),
-      badAckValue(findings[0]!),
+      findings[0]!.ack,
       own,
     );
   });
@@ -74,9 +74,10 @@ function describe(
   ctx: Context,
   s: Session,
   oddPackets: number[],
-  oddAck: string | null,
+  oddAckValue: number | null,
   packets: PacketFacts[],
 ): Problem {
+  const oddAck = oddAckValue === null ? null : ackHex(oddAckValue);
   const isn = s.clientIsn;
   const expected = isn === null ? null : hex(isn + 1);
   const pair = ctx.c.pairs.find((p) => p.client === s.index) ?? null;
@@ -101,11 +102,12 @@ function describe(
           const at = ctx.serverOnClientNs(x.syn.relNs);
           return at >= fromNs && at <= toNs;
         });
-  const serverOdd = oddAck
-    ? sessionsWith(ctx.c.server, SYNACK_BAD_ACK).filter(({ findings }) =>
-        findings.some((f) => badAckValue(f) === oddAck),
-      )
-    : [];
+  const serverOdd =
+    oddAckValue === null
+      ? []
+      : sessionsWith(ctx.c.server, SYNACK_BAD_ACK).filter(({ findings }) =>
+          findings.some((f) => f.ack === oddAckValue),
+        );
   if (pair === null && forwarded.length === 0 && serverOdd.length === 0) {
     sentences.push(
       'The odd ACK is not on the server side: no server-side SYN exists for this attempt (none with its ISN, and no server-side connection was paired with it), so the device sent it, not the server.',
@@ -131,7 +133,7 @@ function describe(
   };
   if (prev) {
     const closed = closedAt(prev);
-    const prevNext = prev.clientIsn === null ? null : hex(prev.clientIsn + 1 + prev.dirs[0].maxEnd);
+    const prevNext = prev.clientIsn === null ? null : (prev.clientIsn + 1 + prev.dirs[0].maxEnd) >>> 0;
     values.previousSession = prev.index;
     values.previousClosed = closed !== null;
     if (closed === null) {
@@ -143,7 +145,7 @@ function describe(
         `The 4-tuple was used before by the connection starting at client-side packet ${prev.firstPacket}, closed ${fmtNs(s.startRelNs - closed)} before this SYN.`,
       );
     }
-    if (prevNext !== null && prevNext === oddAck) {
+    if (prevNext !== null && prevNext === oddAckValue) {
       sentences.push(
         `The odd ACK is exactly the next byte that old connection expected from the client (its ISN ${hex(prev.clientIsn!)} + 1 + ${prev.dirs[0].maxEnd} bytes): a challenge ACK (RFC 5961) of the old connection.`,
       );

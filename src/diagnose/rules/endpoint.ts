@@ -24,9 +24,14 @@ export function sessionsWith(side: SideData, id: string): { session: Session; fi
   return out;
 }
 
-/** The ack number a bad-ACK finding reports ("reply 311 acks 0x8ab20981, expected ..."), or null. */
+/** An ack number in hex, 8 digits as the handshake findings' own text writes it. */
+export function ackHex(ack: number): string {
+  return `0x${(ack >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** The ack number of a bad-ACK finding (`Finding.ack`) in hex, or null. */
 export function badAckValue(f: Finding): string | null {
-  return /acks (0x[0-9a-f]+)/i.exec(f.detail)?.[1] ?? null;
+  return f.ack === null ? null : ackHex(f.ack);
 }
 
 /**

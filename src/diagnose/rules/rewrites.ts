@@ -3,7 +3,7 @@
  * sequence numbers, TCP options. Terminated pairs are not looked at: two connections are not one
  * connection rewritten (samples/README.md, reading rules).
  */
-import type { SessionPair } from '../../correlate/types.js';
+import type { FieldChange, SessionPair } from '../../correlate/types.js';
 import type { Context } from '../context.js';
 import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
 import type { BehaviourId, EvidenceItem } from '../types.js';
@@ -148,7 +148,7 @@ const OPTION_FIELDS: Record<string, string> = {
 export function rewritesOptions(ctx: Context): RuleOutcome {
   const byField = new Map<
     string,
-    { pairs: number; packets: number; dirs: Set<number>; item: EvidenceItem }
+    { pairs: number; packets: number; dirs: Set<number>; item: EvidenceItem; example: FieldChange }
   >();
   let pairs = 0;
   let forwarding = 0;
@@ -174,6 +174,7 @@ export function rewritesOptions(ctx: Context): RuleOutcome {
             { option: ch.field, dir: ch.dir },
             ch.detail,
           ),
+          example: ch,
         };
         byField.set(ch.field, entry);
       }
@@ -190,7 +191,7 @@ export function rewritesOptions(ctx: Context): RuleOutcome {
   if (pairs === 0) return null;
   const parts = [...byField.entries()].map(([field, e]) => {
     const dirs = [...e.dirs].sort().map((d) => (d === 0 ? 'client-to-server' : 'server-to-client'));
-    return `${optionVerb(field, e.item)} on ${e.packets} ${dirs.join(' and ')} packets of ${e.pairs} connections`;
+    return `${optionVerb(field, e.example)} on ${e.packets} ${dirs.join(' and ')} packets of ${e.pairs} connections`;
   });
   return behaviour(
     'rewrites-options',
@@ -202,11 +203,12 @@ export function rewritesOptions(ctx: Context): RuleOutcome {
 }
 
 /** How an option change reads: a clamp when the MSS went down, a translation for timestamps. */
-function optionVerb(field: string, example: EvidenceItem): string {
+function optionVerb(field: string, example: FieldChange): string {
   switch (field) {
     case 'mss': {
-      const m = /(\d+) \((?:client|server) side[^)]*\) -> (\d+)/.exec(example.text);
-      if (m && Number(m[2]) < Number(m[1])) return `MSS clamped (e.g. ${m[1]} -> ${m[2]})`;
+      // -1: no MSS option on that side (added or removed, not clamped).
+      const { upstream: from, downstream: to } = example;
+      if (from !== null && to !== null && to >= 0 && to < from) return `MSS clamped (e.g. ${from} -> ${to})`;
       return 'MSS changed';
     }
     case 'timestamps':
