@@ -626,10 +626,10 @@ function printCorrelation(out, r, nat) {
   for (const e of m.examples) out(`    wrong: ${e}`);
   const c = f.clock;
   out(
-    `  clock: ${c.method}, ${c.segments} segment(s) over ${fmt(c.serverSpanNs / 1e9, 2)} s; offset ${c.offsetNs} ns ` +
+    `  clock: ${c.method}, ${c.segments} segment(s) over ${fmt(c.serverSpanNs / 1e9, 2)} s; offset ${fmt(c.offsetNs, 0)} ns ` +
       `(truth ${fmt(c.trueOffsetNs, 0)}, error ${fmt(c.offsetNs - c.trueOffsetNs, 0)} ns); skew ${fmt(c.skewPpm, 3)} ppm ` +
       `${c.skewEstimated ? '' : '(not estimated) '}(truth ${fmt(c.trueSkewPpm, 3)}); largest mapping error over the span ` +
-      `${fmt(c.maxErrorNs / 1e3, 1)} us, stated bound ${fmt(c.boundNs / 1e3, 1)} us` +
+      `${fmt(c.maxErrorNs, 0)} ns, stated bound ${fmt(c.boundNs, 0)} ns` +
       `${c.warnings.length ? `; warnings ${c.warnings.join(', ')}` : ''}`,
   );
 }
@@ -660,7 +660,8 @@ async function main() {
       `${manifest.one.files[0]} ${manifest.one.packets.toLocaleString('en')} packets in 1 connection`,
   );
   out(
-    `method: page-cached files, each benchmark in a fresh process, 1 warm-up + ${args.rounds} rounds, median (range)`,
+    `method: page-cached files, each benchmark in a fresh process, 1 warm-up + ${args.rounds} rounds, median (range); ` +
+      `correlation ${args.corrWarmup ? '1 warm-up + ' : 'no warm-up, '}${args.corrRounds} round(s)`,
   );
   const stale = staleBuild();
   if (stale)
