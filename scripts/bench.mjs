@@ -153,10 +153,15 @@ const childKinds = {
     const truth = JSON.parse(readFileSync(truthJsonPath, 'utf8'));
     const truthRows = readTruthTsv(truthTsvPath);
     return () => {
+      // The page cache of this machine does not keep every benchmark file between the parent's warm-up and
+      // a round tens of seconds later: read both files again just before, and count what still came from
+      // the disk during the round (ru_inblock, 512-byte blocks).
+      warmPageCache([clientPath, serverPath]);
       global.gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
       let heapPeakSampled = heapBefore;
       const marks = [];
+      const blocks0 = process.resourceUsage().fsRead;
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const corr = correlate(clientPath, serverPath, {
@@ -167,6 +172,7 @@ const childKinds = {
       });
       const t1 = process.hrtime.bigint();
       const cpu = process.cpuUsage(c0);
+      const diskReadBytes = (process.resourceUsage().fsRead - blocks0) * 512;
       heapPeakSampled = Math.max(heapPeakSampled, process.memoryUsage().heapUsed);
       const stepsNs = {};
       for (let i = 0; i < marks.length; i++)
@@ -179,6 +185,7 @@ const childKinds = {
         packets: corr.client.packets + corr.server.packets,
         packetsPerSide: [corr.client.packets, corr.server.packets],
         stepsNs,
+        diskReadBytes,
         heapPeakSampled: heapPeakSampled - heapBefore,
         heapRetained,
         ...checkAgainstTruth(corr, truth, truthRows, toClientNs),
@@ -382,7 +389,7 @@ async function runChild(kind, paths, rounds, warmup) {
       // Round 0 is the warm-up.
       times.push(ns);
       cpuTimes.push(cpuNs);
-      if (result.stepsNs) stepTimes.push(result.stepsNs);
+      if (result.stepsNs) stepTimes.push({ ...result.stepsNs, diskReadBytes: result.diskReadBytes });
     }
   }
   const ru = process.resourceUsage();
@@ -609,6 +616,9 @@ function printCorrelation(out, r, nat) {
       `  ${names[step].padEnd(28)} ${`${fmt(ns / 1e9, 2)} s`.padStart(9)}  ${`${fmt((100 * ns) / total, 0)} %`.padStart(5)}  ${rate}`,
     );
   }
+  out(
+    `  read from disk during the round(s), not the page cache: ${r.stepTimes.map((s) => mib(s.diskReadBytes ?? 0)).join(', ')}`,
+  );
   out(
     `  memory: peak RSS ${mib(r.maxRssBytes)}, heap at step ends up to ${mib(f.heapPeakSampled)}, ` +
       `retained by the result ${mib(f.heapRetained)} (${fmt(f.heapRetained / nat.connections, 0)} B/connection)`,
