@@ -11,8 +11,9 @@
  * second shared by both sides) unless a field says otherwise; `client` times are on the client-side clock,
  * `server` times on the server-side clock, and `alignment` maps server-side times onto the client clock.
  */
-import type { AnomalyLog } from '../common/anomaly.js';
+
 import type { CaptureError, CaptureInfo } from '../capture/types.js';
+import type { AnomalyLog } from '../common/anomaly.js';
 import type { Message, Session } from '../tcp/index.js';
 import type { ClockAlignment } from './clock.js';
 
