@@ -41,7 +41,9 @@ if (status === 0) {
   status = run(['analyze', ...inputs, '--format', 'html', '-o', html, '--merge', merged]);
   if (status === 0) {
     console.log(`HTML report:           ${resolve(html)}  (open it in any browser)`);
-    console.log(`merged pcapng:         ${resolve(merged)}  (open it in Wireshark; filter frame.comment contains "dropped")`);
+    console.log(
+      `merged pcapng:         ${resolve(merged)}  (open it in Wireshark; filter frame.comment contains "dropped")`,
+    );
   }
 }
 process.exit(status);

@@ -20,7 +20,9 @@ export function writeReportJson(report: Report, write: (text: string) => void): 
     const value = report[key];
     if (key === 'pairs' && Array.isArray(value) && value.length > 0) {
       write('[');
-      value.forEach((pair, j) => write(`\n    ${indented(pair, '    ')}${j < value.length - 1 ? ',' : ''}`));
+      value.forEach((pair, j) => {
+        write(`\n    ${indented(pair, '    ')}${j < value.length - 1 ? ',' : ''}`);
+      });
       write('\n  ]');
     } else {
       write(indented(value, '  '));
