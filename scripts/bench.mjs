@@ -679,11 +679,10 @@ async function main() {
   out();
   const runCorrelation = !args.only || args.only.has('correlate');
   const natPaths = manifest.nat?.files.map((f) => join(args.data, f)) ?? null;
+  const mainKinds = ['raw', 'read', 'decode', 'pcapParser', 'tshark', 'sessions'];
+  const runMain = !args.only || mainKinds.some((k) => args.only.has(k));
   warmPageCache([
-    pcap,
-    pcapng,
-    headers,
-    oneConn,
+    ...(runMain ? [pcap, pcapng, headers, oneConn] : []),
     ...(runCorrelation && natPaths ? natPaths.slice(0, 2) : []),
   ]);
 
