@@ -16,7 +16,8 @@
  * Every measurement runs in its own child process (a fresh V8, so one benchmark's JIT state or garbage
  * cannot slow the next), on page-cached files, as one warm-up round then the median of several rounds.
  * Ratios come from this same run. The exit code is 0 whether goals are met or not (this is a report); it is
- * non-zero only when something fails to run or reads the wrong number of packets.
+ * non-zero only when something fails to run, reads the wrong number of packets, or pairs connections
+ * otherwise than the NAT pair's truth file says.
  *
  * Usage: npm run bench [-- --quick] [-- --rounds N] [-- --json FILE] [-- --no-tshark]
  *        [-- --only raw,read,decode,pcapParser,tshark,sessions,correlate] [-- --chunk KIB (our reader's read size)]
@@ -798,6 +799,14 @@ async function main() {
           ? ''
           : ` (read ${correlation.result.packets} packets, expected ${natPackets})`;
       if (count) errors.push(`${label}:${count}`);
+      // A fast wrong answer is no result: pairs that disagree with the truth fail the run like a wrong count.
+      const m = correlation.first.mapping;
+      const unpairedTruth = correlation.first.truthConnections - m.agree - m.wrongServerTuple;
+      if (m.wrongServerTuple || m.notInTruth || unpairedTruth)
+        errors.push(
+          `${label}: ${m.wrongServerTuple} pairs with the wrong server-side tuple, ${m.notInTruth} not in the truth, ` +
+            `${unpairedTruth} truth connections without a pair`,
+        );
       rows.push([
         label,
         `${fmt(correlation.mpps)} Mpps`,
