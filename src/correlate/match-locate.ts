@@ -12,9 +12,8 @@
  * src/correlate/match-locate.test.ts checks this against the SessionTable packet by packet.
  */
 import type { PacketView } from '../decode/types.js';
+import { flowHash, pairHash, tupleOrientation, TUPLE_WORDS as WORDS } from '../tcp/flow-index.js';
 import type { Session } from '../tcp/index.js';
-
-const WORDS = 10;
 
 export class SessionLocator {
   /** Per group (one address/port pair): tuple words [a0..a3, b0..b3, ipVersion << 16 | aPort, bPort]. */
@@ -98,61 +97,15 @@ export class SessionLocator {
 
   /** Set `session` and `dir` for a decoded TCP packet; false when no pass-1 session holds it. */
   locate(v: PacketView): boolean {
-    const s = v.src;
-    const d = v.dst;
-    const hash = pairHash(
-      s[0]!,
-      s[1]!,
-      s[2]!,
-      s[3]!,
-      v.srcPort,
-      d[0]!,
-      d[1]!,
-      d[2]!,
-      d[3]!,
-      v.dstPort,
-      v.ipVersion,
-    );
-    const t = this.tuples;
-    const verSrc = (v.ipVersion << 16) | v.srcPort;
-    const verDst = (v.ipVersion << 16) | v.dstPort;
+    const hash = flowHash(v);
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const entry = this.slots[i]!;
       if (entry === 0) return false;
       const g = entry - 1;
       if (this.hashes[g] !== hash) continue;
-      const o = g * WORDS;
-      let fromA: boolean;
-      if (
-        t[o + 8] === verSrc &&
-        t[o + 9] === v.dstPort &&
-        t[o] === s[0] &&
-        t[o + 1] === s[1] &&
-        t[o + 2] === s[2] &&
-        t[o + 3] === s[3] &&
-        t[o + 4] === d[0] &&
-        t[o + 5] === d[1] &&
-        t[o + 6] === d[2] &&
-        t[o + 7] === d[3]
-      ) {
-        fromA = true;
-      } else if (
-        t[o + 8] === verDst &&
-        t[o + 9] === v.srcPort &&
-        t[o] === d[0] &&
-        t[o + 1] === d[1] &&
-        t[o + 2] === d[2] &&
-        t[o + 3] === d[3] &&
-        t[o + 4] === s[0] &&
-        t[o + 5] === s[1] &&
-        t[o + 6] === s[2] &&
-        t[o + 7] === s[3]
-      ) {
-        fromA = false;
-      } else {
-        continue;
-      }
-      return this.pick(g, v.index, fromA);
+      const orientation = tupleOrientation(this.tuples, g * WORDS, v);
+      if (orientation === 0) continue;
+      return this.pick(g, v.index, orientation === 1);
     }
   }
 
@@ -197,39 +150,4 @@ export class SessionLocator {
       }
     }
   }
-}
-
-/** Direction-independent hash of two endpoints and the IP version (sum and product commute). */
-function pairHash(
-  a0: number,
-  a1: number,
-  a2: number,
-  a3: number,
-  aPort: number,
-  b0: number,
-  b1: number,
-  b2: number,
-  b3: number,
-  bPort: number,
-  ipVersion: number,
-): number {
-  const ha = endpointHash(a0, a1, a2, a3, aPort);
-  const hb = endpointHash(b0, b1, b2, b3, bPort);
-  let h = ((ha + hb) | 0) ^ Math.imul(ha, hb) ^ ipVersion;
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h | 0;
-}
-
-function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  let h = Math.imul(port ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ w0, 0xcc9e2d51);
-  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593) ^ w1;
-  h = Math.imul((h << 13) | (h >>> 19), 0xe6546b64) ^ w2;
-  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593) ^ w3;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h | 0;
 }

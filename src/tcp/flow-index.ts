@@ -7,7 +7,8 @@
  */
 import type { PacketView } from '../decode/types.js';
 
-const TUPLE_WORDS = 10;
+/** Words per stored tuple: a0..a3, b0..b3, ipVersion << 16 | aPort, bPort. */
+export const TUPLE_WORDS = 10;
 
 function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
   let h = Math.imul(port ^ 0x9e3779b9, 0x85ebca6b);
@@ -21,17 +22,76 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
   return h | 0;
 }
 
-/** Direction-independent hash of a packet's addresses, ports and IP version. */
-export function flowHash(v: PacketView): number {
-  const s = v.src;
-  const d = v.dst;
-  const hs = endpointHash(s[0]!, s[1]!, s[2]!, s[3]!, v.srcPort);
-  const hd = endpointHash(d[0]!, d[1]!, d[2]!, d[3]!, v.dstPort);
-  let h = ((hs + hd) | 0) ^ Math.imul(hs, hd) ^ v.ipVersion;
+/**
+ * Direction-independent hash of two endpoints (four address words and a port each) and the IP version:
+ * the sum and the product of the endpoint hashes commute. The correlation stage keys pass 1's sessions
+ * with it, so it must stay the one function for both.
+ */
+export function pairHash(
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  aPort: number,
+  b0: number,
+  b1: number,
+  b2: number,
+  b3: number,
+  bPort: number,
+  ipVersion: number,
+): number {
+  const ha = endpointHash(a0, a1, a2, a3, aPort);
+  const hb = endpointHash(b0, b1, b2, b3, bPort);
+  let h = ((ha + hb) | 0) ^ Math.imul(ha, hb) ^ ipVersion;
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
   return h | 0;
+}
+
+/** Direction-independent hash of a packet's addresses, ports and IP version. */
+export function flowHash(v: PacketView): number {
+  const s = v.src;
+  const d = v.dst;
+  return pairHash(s[0]!, s[1]!, s[2]!, s[3]!, v.srcPort, d[0]!, d[1]!, d[2]!, d[3]!, v.dstPort, v.ipVersion);
+}
+
+/**
+ * How a packet's tuple lies against a stored one (`TUPLE_WORDS` words at `o`: a0..a3, b0..b3,
+ * ipVersion << 16 | aPort, bPort): 1 when the packet goes a->b, 2 when b->a, 0 when it is another pair.
+ */
+export function tupleOrientation(t: Uint32Array, o: number, v: PacketView): 0 | 1 | 2 {
+  const s = v.src;
+  const d = v.dst;
+  if (
+    t[o + 8] === ((v.ipVersion << 16) | v.srcPort) &&
+    t[o + 9] === v.dstPort &&
+    t[o] === s[0] &&
+    t[o + 1] === s[1] &&
+    t[o + 2] === s[2] &&
+    t[o + 3] === s[3] &&
+    t[o + 4] === d[0] &&
+    t[o + 5] === d[1] &&
+    t[o + 6] === d[2] &&
+    t[o + 7] === d[3]
+  ) {
+    return 1;
+  }
+  if (
+    t[o + 8] === ((v.ipVersion << 16) | v.dstPort) &&
+    t[o + 9] === v.srcPort &&
+    t[o] === d[0] &&
+    t[o + 1] === d[1] &&
+    t[o + 2] === d[2] &&
+    t[o + 3] === d[3] &&
+    t[o + 4] === s[0] &&
+    t[o + 5] === s[1] &&
+    t[o + 6] === s[2] &&
+    t[o + 7] === s[3]
+  ) {
+    return 2;
+  }
+  return 0;
 }
 
 export class FlowIndex {
@@ -76,40 +136,7 @@ export class FlowIndex {
 
   /** 1 if the packet goes a->b in session `idx`, 2 if b->a, 0 if the tuple differs. */
   matches(idx: number, v: PacketView): number {
-    const t = this.tuples;
-    const o = idx * TUPLE_WORDS;
-    const s = v.src;
-    const d = v.dst;
-    const verA = (v.ipVersion << 16) | v.srcPort;
-    if (
-      t[o + 8] === verA &&
-      t[o + 9] === v.dstPort &&
-      t[o] === s[0] &&
-      t[o + 1] === s[1] &&
-      t[o + 2] === s[2] &&
-      t[o + 3] === s[3] &&
-      t[o + 4] === d[0] &&
-      t[o + 5] === d[1] &&
-      t[o + 6] === d[2] &&
-      t[o + 7] === d[3]
-    ) {
-      return 1;
-    }
-    if (
-      t[o + 8] === ((v.ipVersion << 16) | v.dstPort) &&
-      t[o + 9] === v.srcPort &&
-      t[o] === d[0] &&
-      t[o + 1] === d[1] &&
-      t[o + 2] === d[2] &&
-      t[o + 3] === d[3] &&
-      t[o + 4] === s[0] &&
-      t[o + 5] === s[1] &&
-      t[o + 6] === s[2] &&
-      t[o + 7] === s[3]
-    ) {
-      return 2;
-    }
-    return 0;
+    return tupleOrientation(this.tuples, idx * TUPLE_WORDS, v);
   }
 
   /**
