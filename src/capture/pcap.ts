@@ -5,8 +5,6 @@
 import type { AnomalyLog } from '../common/anomaly.js';
 import {
   BAD_RECORD_LENGTH,
-  CAPLEN_EXCEEDS_LEN,
-  CAPLEN_EXCEEDS_SNAPLEN,
   INVALID_TIMESTAMP_FRACTION,
   LINKTYPE_RESERVED_BITS,
   ODD_VERSION,
@@ -16,7 +14,7 @@ import {
 import type { ByteSource } from './byte-source.js';
 import type { ChunkBuffer } from './chunk-buffer.js';
 import { linktypeName, maxCaplenFor } from './linktype.js';
-import { ReaderBase } from './reader-base.js';
+import { checkRecordLengths, ReaderBase } from './reader-base.js';
 import { CaptureError, type CaptureInfo, type Compression, type PacketRecord } from './types.js';
 
 export const PCAP_HEADER_BYTES = 24;
@@ -167,20 +165,7 @@ export class PcapReader extends ReaderBase {
       sec += carry;
       frac -= carry * this.fracLimit;
     }
-    if (caplen > len) {
-      this.anomalies.add(CAPLEN_EXCEEDS_LEN, {
-        packet: index,
-        offset: fileOffset,
-        detail: `caplen ${caplen} > len ${len}`,
-      });
-    }
-    if (caplen > this.snaplen && this.snaplen !== 0) {
-      this.anomalies.add(CAPLEN_EXCEEDS_SNAPLEN, {
-        packet: index,
-        offset: fileOffset,
-        detail: `caplen ${caplen} > snaplen ${this.snaplen}`,
-      });
-    }
+    checkRecordLengths(this.anomalies, index, fileOffset, caplen, len, this.snaplen);
     rec.index = index;
     rec.tsSec = sec;
     rec.tsNsec = frac * this.fracScale;

@@ -11,8 +11,6 @@ import {
   BAD_OPTION,
   BAD_RECORD_LENGTH,
   BAD_SECTION_HEADER,
-  CAPLEN_EXCEEDS_LEN,
-  CAPLEN_EXCEEDS_SNAPLEN,
   ODD_VERSION,
   TRUNCATED_HEADER,
   UNDEFINED_INTERFACE,
@@ -23,7 +21,7 @@ import type { ByteSource } from './byte-source.js';
 import type { ChunkBuffer } from './chunk-buffer.js';
 import { linktypeName, MAX_RECORD_BYTES, maxCaplenFor } from './linktype.js';
 import { forEachOption, optionString, readInt64 } from './pcapng-options.js';
-import { ReaderBase } from './reader-base.js';
+import { checkRecordLengths, ReaderBase } from './reader-base.js';
 import { makeTickScale, precisionDigits, type TickScale, ticksToTime } from './ticks.js';
 import {
   CaptureError,
@@ -378,20 +376,7 @@ export class PcapngReader extends ReaderBase {
     const index = ++this.packets;
     const fileOffset = cb.base + p;
     const info = iface.info;
-    if (caplen > len) {
-      this.anomalies.add(CAPLEN_EXCEEDS_LEN, {
-        packet: index,
-        offset: fileOffset,
-        detail: `caplen ${caplen} > len ${len}`,
-      });
-    }
-    if (caplen > info.snaplen && info.snaplen !== 0) {
-      this.anomalies.add(CAPLEN_EXCEEDS_SNAPLEN, {
-        packet: index,
-        offset: fileOffset,
-        detail: `caplen ${caplen} > snaplen ${info.snaplen}`,
-      });
-    }
+    checkRecordLengths(this.anomalies, index, fileOffset, caplen, len, info.snaplen);
     rec.index = index;
     rec.caplen = caplen;
     rec.len = len;

@@ -3,7 +3,7 @@
  * stops (a fatal CaptureError recorded, never thrown out of `next()`).
  */
 import type { AnomalyLog } from '../common/anomaly.js';
-import { READ_FAILED, TRUNCATED_RECORD } from './anomalies.js';
+import { CAPLEN_EXCEEDS_LEN, CAPLEN_EXCEEDS_SNAPLEN, READ_FAILED, TRUNCATED_RECORD } from './anomalies.js';
 import type { ByteSource } from './byte-source.js';
 import type { ChunkBuffer } from './chunk-buffer.js';
 import { CaptureError, type CaptureInfo, type CaptureReader, type PacketRecord } from './types.js';
@@ -24,6 +24,28 @@ export function newRecord(): PacketRecord {
     flags: null,
     fileOffset: 0,
   };
+}
+
+/**
+ * The two length oddities every packet record can show, in either format: more bytes captured than were on
+ * the wire, or than the interface's snap length allows (0 = unlimited). Counted; the packet is kept as is.
+ */
+export function checkRecordLengths(
+  anomalies: AnomalyLog,
+  packet: number,
+  offset: number,
+  caplen: number,
+  len: number,
+  snaplen: number,
+): void {
+  if (caplen > len)
+    anomalies.add(CAPLEN_EXCEEDS_LEN, { packet, offset, detail: `caplen ${caplen} > len ${len}` });
+  if (caplen > snaplen && snaplen !== 0)
+    anomalies.add(CAPLEN_EXCEEDS_SNAPLEN, {
+      packet,
+      offset,
+      detail: `caplen ${caplen} > snaplen ${snaplen}`,
+    });
 }
 
 export abstract class ReaderBase implements CaptureReader {
