@@ -105,7 +105,10 @@ export interface BuildHtmlOptions {
 
 /**
  * Everything the page needs from a correlation: chooses the connections to draw, collects their packets and
- * payload snippets (both files are read again, bounded per connection), and renders.
+ * payload snippets (both files are read again, bounded per connection), and renders. It does NOT anonymize:
+ * the payload snippets and comments go into the page as read. For a shareable page do what `analyze
+ * --anonymize` does (src/cli/analyze.ts): collect the details and extras, pass them with the report through
+ * `anonymizeOutputs`, then call `renderHtmlReport`.
  */
 export function buildHtmlReport(c: Correlation, report: Report, opts: BuildHtmlOptions = {}): string {
   const views = opts.views ?? htmlViews(report, opts.ladders ?? HTML_LADDERS);
