@@ -6,4 +6,5 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/test/setup/scratch-cleanup.ts'],
 };

@@ -2,11 +2,11 @@
  * Packet matching on synthetic pairs: a scripted device forwards, delays, drops, duplicates, reorders and
  * rewrites packets between two capture files, and every verdict is checked against the script.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { type RecordSpec, type TcpOption, tcpPacket, writePcap } from '../../test/helpers/packets.js';
+import { scratchDir } from '../../test/helpers/scratch.js';
 import type { ClockAlignment } from './clock.js';
 import { FIELD_NAMES, type MatchEvent, type MatchOptions, type MatchStats, matchPackets } from './match.js';
 import { loadSide } from './side.js';
@@ -157,7 +157,7 @@ function run(
   opts: MatchOptions = {},
   sorted = true,
 ): Outcome {
-  const dir = mkdtempSync(join(tmpdir(), 'dualcap-match-'));
+  const dir = scratchDir('match-');
   const byTime = (a: RecordSpec, b: RecordSpec) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec;
   const clientPath = join(dir, 'client.pcap');
   const serverPath = join(dir, 'server.pcap');
@@ -421,7 +421,7 @@ describe('matchPackets on synthetic pairs', () => {
   test('nonsense pairs, alignment and options are survived', () => {
     const dev = new Device().handshake(0);
     dev.send(1 * MS, data(CLIENT_ISN + 1, 100, 3));
-    const dir = mkdtempSync(join(tmpdir(), 'dualcap-match-'));
+    const dir = scratchDir('match-');
     try {
       const clientPath = join(dir, 'client.pcap');
       const serverPath = join(dir, 'server.pcap');

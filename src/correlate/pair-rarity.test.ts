@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { TcpConversation, writePcap } from '../../test/helpers/packets.js';
+import { scratchDir } from '../../test/helpers/scratch.js';
 import { MessageIndex } from './candidates.js';
 import { DISTINCT_ALIKE, DISTINCT_LINK, Rarity } from './pair-rarity.js';
 import { loadSide } from './side.js';
 import type { Side, SideData } from './types.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dualcap-rarity-'));
+const dir = scratchDir('rarity-');
 let files = 0;
 
 /** One connection per request, each answered by `response(i)`, in one capture. */

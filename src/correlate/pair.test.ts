@@ -2,8 +2,7 @@
  * Pairing on small synthetic captures, one device behaviour each: the same connection written twice
  * (client side and server side) with what the device would change, timed as it would be seen.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import {
@@ -13,11 +12,12 @@ import {
   TcpConversation,
   writePcap,
 } from '../../test/helpers/packets.js';
+import { scratchDir } from '../../test/helpers/scratch.js';
 import { pairSessions } from './pair.js';
 import { loadSide } from './side.js';
 import type { Side, SideData } from './types.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dualcap-pair-'));
+const dir = scratchDir('pair-');
 let files = 0;
 
 function sideOf(records: RecordSpec[], side: Side, snaplen?: number): SideData {

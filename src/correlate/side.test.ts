@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { TcpConversation, writePcap } from '../../test/helpers/packets.js';
+import { scratchDir } from '../../test/helpers/scratch.js';
 import { CaptureError } from '../capture/index.js';
 import { loadSide } from './side.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dualcap-side-'));
+const dir = scratchDir('side-');
 
 /** The conversation's file; `corrupt` overwrites the last record's captured length with an impossible one. */
 function conversationFile(name: string, precision: 'us' | 'ns', corrupt = false): string {

@@ -5,11 +5,11 @@
  * Clock-alignment tests use it: the lab's two captures share one clock, so after retiming one of them the
  * true offset and skew are exactly the ones applied.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAll } from '../../src/capture/index.js';
 import { type RecordSpec, writePcap } from './packets.js';
+import { scratchDir } from './scratch.js';
 
 export interface Retiming {
   /** Added to every timestamp, ns (may exceed days). */
@@ -56,7 +56,7 @@ export function retimeCapture(path: string, r: Retiming, name = 'retimed.pcap'):
     const t = BigInt(rec.tsSec) * 1_000_000_000n + BigInt(rec.tsNsec);
     Object.assign(rec, split(((t + tickNs / 2n) / tickNs) * tickNs));
   }
-  const dir = mkdtempSync(join(tmpdir(), 'dualcap-retime-'));
+  const dir = scratchDir('retime-');
   const out = join(dir, name);
   writeFileSync(out, writePcap(records, { precision: micro ? 'us' : 'ns', linktype }));
   return { path: out, t0Ns: t0 ?? 0n, packets: records.length };

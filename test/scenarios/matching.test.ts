@@ -10,8 +10,7 @@
  * - injected packets only where the device makes them (SYNPROXY's handshake packets and window update);
  * - field changes: TTL - 1 everywhere, addresses and ports for NAT, seq and timestamps for SYNPROXY s2c.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { readAll } from '../../src/capture/index.js';
@@ -23,6 +22,7 @@ import type { PairKind, PairMatch, SessionPair, SideData } from '../../src/corre
 import { Decoder, formatAddress, TCP_ACK, TCP_SYN } from '../../src/decode/index.js';
 import { internetChecksum, pseudoHeader, type RecordSpec, writePcap } from '../helpers/packets.js';
 import { retimeCapture } from '../helpers/retime.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 type TruthTuple = [string, number, string, number];
 
@@ -427,7 +427,7 @@ function randomisedCopy(
     }
     records.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data, origLen: rec.len });
   });
-  const out = join(mkdtempSync(join(tmpdir(), 'dualcap-reseq-')), 'server-side.pcap');
+  const out = join(scratchDir('reseq-'), 'server-side.pcap');
   writeFileSync(out, writePcap(records, { precision: result.info.precisionDigits > 6 ? 'ns' : 'us' }));
   return { path: out, sackPackets };
 }

@@ -6,8 +6,7 @@
  * capture retimed by +3 h 17 min and +80 ppm: the lab's captures share one clock, so the applied shift is
  * the true offset. Also swapped files and captures without shared traffic.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { CaptureError, readAll } from '../../src/capture/index.js';
@@ -19,6 +18,7 @@ import type { Session } from '../../src/tcp/index.js';
 import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
 import { internetChecksum, pseudoHeader, type RecordSpec, writePcap } from '../helpers/packets.js';
 import { retimeCapture } from '../helpers/retime.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { loadTruth, samplesDir, scenarios, type Truth, type TruthTuple } from '../helpers/truth.js';
 
 const KIND_OF_DEVICE: Record<Truth['device']['kind'], PairKind> = {
@@ -305,7 +305,7 @@ function randomisedCopy(
     records.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data, origLen: rec.len });
   });
   nano = info.info.precisionDigits > 6;
-  const out = join(mkdtempSync(join(tmpdir(), 'dualcap-reseq-')), 'server-side.pcap');
+  const out = join(scratchDir('reseq-'), 'server-side.pcap');
   writeFileSync(out, writePcap(records, { precision: nano ? 'ns' : 'us' }));
   return out;
 }
