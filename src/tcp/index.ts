@@ -22,3 +22,14 @@ export type { CloseInfo, Endpoint, Finding, HandshakePacket, Message } from './s
 export { DirectionStats, Session } from './session.js';
 export { SessionTable, type SessionTableOptions, TcpPacketResult } from './session-table.js';
 export { type GapReason, MAX_GAPS_KEPT, MAX_OOO_BYTES, MAX_OOO_SEGMENTS, type StreamGap } from './stream.js';
+export {
+  isClientHello,
+  isServerHello,
+  TLS_ALERT,
+  TLS_APPLICATION_DATA,
+  TLS_HANDSHAKE,
+  tlsContentType,
+  tlsHandshakeType,
+  tlsMarker,
+  tlsMarkerText,
+} from './tls.js';

@@ -38,6 +38,7 @@ import {
 import { analyzeSegment, Segment } from './rules.js';
 import { type CloseInfo, type Message, MessageRecord, Session } from './session.js';
 import type { GapReason, StreamSink } from './stream.js';
+import { tlsMarker } from './tls.js';
 
 /** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
 export class TcpPacketResult {
@@ -404,6 +405,7 @@ export class SessionTable implements StreamSink {
     if (end > ds.maxEnd) {
       if (m === null || m.dir !== dir) {
         m = this.openMessage(session, v, dir, timeNs, ds.maxEnd, end);
+        if (m !== null && start === m.start) m.tls = tlsMarker(v.buf, v.payloadOffset, v.payloadCaptured);
       } else {
         m.end = end;
       }

@@ -67,6 +67,8 @@ export interface Message {
    * (header-only capture, gaps) leaves it partial: compare `end - start` and timing then.
    */
   fingerprint: Fingerprint;
+  /** TLS record marker of the message's first bytes (src/tcp/tls.ts); absent or 0 = not TLS. */
+  tls?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export class MessageRecord implements Message, Fingerprint {
   start: number;
   end: number;
   packets = 0;
+  tls = 0;
   private headHashI32 = FNV_OFFSET | 0;
   hashes: number[] = NO_CHUNKS;
   lengths: number[] = NO_CHUNKS;
