@@ -199,26 +199,48 @@ export function coarsePoints(
   ms: MessageIndex,
   rarity = new Rarity(mc, ms),
 ): CoarsePoints {
+  const out = handshakePoints(client, server, hc, hs);
+  addContentPoints(out, client, server, mc, ms, rarity);
+  return capped(out);
+}
+
+/** One point per SYN whose sequence number, or TSval, is held by one SYN on each side. */
+export function handshakePoints(
+  client: SideData,
+  server: SideData,
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+): CoarsePoints {
   const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
-  const push = (c: number, s: number, weak = 0) => {
-    out.clientNs.push(c + client.shiftNs);
-    out.serverNs.push(s + server.shiftNs);
-    out.weak.push(weak);
-  };
+  const cs = client.shiftNs;
+  const ss = server.shiftNs;
   for (const c of client.sessions) {
     const syn = c.syn;
     if (syn === null) continue;
     if (hc.isn.count(syn.seq) === 1) {
       const j = hs.isn.unique(syn.seq);
-      if (j >= 0) push(syn.relNs, server.sessions[j]!.syn!.relNs);
+      if (j >= 0) pushPoint(out, syn.relNs + cs, server.sessions[j]!.syn!.relNs + ss, 0);
     }
     if (syn.hasTimestamps && syn.tsval !== 0 && hc.tsval.count(syn.tsval) === 1) {
       const j = hs.tsval.unique(syn.tsval);
-      if (j >= 0) push(syn.relNs, server.sessions[j]!.syn!.relNs);
+      if (j >= 0) pushPoint(out, syn.relNs + cs, server.sessions[j]!.syn!.relNs + ss, 0);
     }
   }
-  // One point per message: its first key that is unique on both sides, when the two messages are
-  // distinctively alike (a key held once on each side may still be structure: the only upload's headers).
+  return out;
+}
+
+/**
+ * One point per client message: its first key that is unique on both sides, when the two messages are
+ * distinctively alike (a key held once on each side may still be structure: the only upload's headers).
+ */
+export function addContentPoints(
+  out: CoarsePoints,
+  client: SideData,
+  server: SideData,
+  mc: MessageIndex,
+  ms: MessageIndex,
+  rarity: Rarity,
+): void {
   for (let g = 0; g < mc.size; g++) {
     const s = client.sessions[mc.session[g]!]!;
     const m = mc.message[g]!;
@@ -229,10 +251,20 @@ export function coarsePoints(
       if (h < 0 || rarity.alike(g, h) < DISTINCT_LINK) continue;
       const other = server.sessions[ms.session[h]!]!.messages[ms.message[h]!]!;
       const weak = i >= mc.keyStart[g]! + mc.byteKeys[g]! ? 1 : 0;
-      push(s.messages[m]!.firstRelNs, other.firstRelNs, weak);
+      pushPoint(out, s.messages[m]!.firstRelNs + client.shiftNs, other.firstRelNs + server.shiftNs, weak);
       break;
     }
   }
+}
+
+function pushPoint(out: CoarsePoints, clientNs: number, serverNs: number, weak: number): void {
+  out.clientNs.push(clientNs);
+  out.serverNs.push(serverNs);
+  out.weak.push(weak);
+}
+
+/** At most MAX_COARSE_POINTS, evenly spaced in the order found. */
+export function capped(out: CoarsePoints): CoarsePoints {
   if (out.clientNs.length > MAX_COARSE_POINTS) {
     const stride = Math.ceil(out.clientNs.length / MAX_COARSE_POINTS);
     out.clientNs = out.clientNs.filter((_, i) => i % stride === 0);

@@ -3,13 +3,60 @@
  * wrong, which is what false matches and clock steps look like before they are identified.
  */
 
-/** Median of `values[from..to)`, sorting a copy (typed-array sort is numeric and allocation-light). */
+/** Scratch of `medianOf`, grown as needed: medians of hundreds of thousands of constraints allocate nothing. */
+let scratch = new Float64Array(1024);
+
+/**
+ * Median of `values[from..to)` (values finite), by selection in a scratch copy: linear on average where a
+ * sort is n log n, and the same value a sort would give.
+ */
 export function medianOf(values: Float64Array, from = 0, to = values.length): number {
   const n = to - from;
   if (n <= 0) return Number.NaN;
-  const s = values.slice(from, to).sort();
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  const s = scratch;
+  s.set(values.subarray(from, to));
   const h = n >> 1;
-  return n % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  select(s, 0, n - 1, h);
+  if (n % 2 === 1) return s[h]!;
+  // After selection every value before h is at most s[h]: the lower middle is their largest.
+  let below = s[0]!;
+  for (let i = 1; i < h; i++) if (s[i]! > below) below = s[i]!;
+  return (below + s[h]!) / 2;
+}
+
+/**
+ * Rearrange a[lo..hi] so that a[k] holds the value a sort would put there, smaller or equal values before
+ * it and greater or equal after (Hoare's selection, median-of-three pivots, so sorted runs stay linear).
+ */
+function select(a: Float64Array, lo: number, hi: number, k: number): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /** Median of a plain list (small lists: bins, slopes). */

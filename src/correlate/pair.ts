@@ -10,12 +10,15 @@
  *    now decides between near-identical candidates, and the SYN-proxy order is visible); align again.
  * 4. Connections left over get a reason; swapped files, no overlap and no shared traffic are warned about.
  */
-import { alignPairs, pairConstraints } from './align.js';
+import { alignPairs, type PassThroughPair, pairConstraints } from './align.js';
 import {
+  addContentPoints,
   COMMON_CLUSTER_NS,
-  coarsePoints,
+  type CoarsePoints,
+  capped,
   commonPoints,
   type HandshakeIndex,
+  handshakePoints,
   indexHandshakes,
   MessageIndex,
 } from './candidates.js';
@@ -76,6 +79,37 @@ interface Round {
   links: Link[];
 }
 
+/** Both sides' content indexes and the rarity weights over them. */
+interface Content {
+  mc: MessageIndex;
+  ms: MessageIndex;
+  rarity: Rarity;
+}
+
+/**
+ * The content indexes, built on first use: indexing every message's keys and weighing them costs more than
+ * all the rest of pairing, and captures whose connections all pair by their handshakes (routers, NAT,
+ * sequence randomisers) with a clear handshake consensus for the coarse offset never read them.
+ */
+function lazyContent(client: SideData, server: SideData): () => Content {
+  let content: Content | null = null;
+  return () => {
+    if (content === null) {
+      const mc = new MessageIndex(client);
+      const ms = new MessageIndex(server);
+      content = { mc, ms, rarity: new Rarity(mc, ms) };
+    }
+    return content;
+  };
+}
+
+/**
+ * SYN matches (sequence number or TSval held by one SYN on each side) that make a coarse offset on their
+ * own when this many agree and no other offset rivals them: content points would only add to a consensus
+ * that is already beyond doubt. Fewer, and content points join as before.
+ */
+export const HANDSHAKE_CONSENSUS = 256;
+
 /**
  * Pair the sessions of two captures. Sets `shiftNs` on both sides (relative to the returned `baseSec`).
  */
@@ -88,9 +122,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
 
   const hc = indexHandshakes(client);
   const hs = indexHandshakes(server);
-  const mc = new MessageIndex(client);
-  const ms = new MessageIndex(server);
-  const rarity = new Rarity(mc, ms);
+  const content = lazyContent(client, server);
 
   let coarse: CoarseOffset;
   let clock: PairClock | null;
@@ -99,7 +131,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     coarse = userCoarse(opts);
     clock = userClock(opts.offsetNs!, opts.skewPpm ?? 0, opts.referenceNs ?? 0);
   } else {
-    coarse = estimateCoarse(client, server, hc, hs, mc, ms, rarity);
+    coarse = estimateCoarse(client, server, hc, hs, content);
     clock = coarse.found ? coarseClock(coarse) : null;
     if (coarse.found && coarse.ambiguous) {
       warnings.push({
@@ -122,13 +154,19 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   let orientation = aligned.orientation;
   if (clock !== null) {
     const resolution = client.resolutionNs + server.resolutionNs;
+    let previous: PassThroughPair[] | null = null;
     for (let pass = 0; pass < 2; pass++) {
-      round = pairRound(client, server, hs, mc, ms, rarity, clock, maxLatency);
+      const before = round;
+      round = pairRound(client, server, hs, content, clock, maxLatency);
       const passThrough = round.matches.map((m) => ({
         client: m.client,
         server: m.server,
         kind: passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock!),
       }));
+      // The same pairs give the same constraints, hence the same alignment and clock: nothing to refit.
+      if (previous !== null && samePairs(previous, passThrough) && sameLinks(before.links, round.links))
+        break;
+      previous = passThrough;
       aligned = alignPairs(
         client,
         server,
@@ -190,6 +228,28 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
 }
 
+function samePairs(a: readonly PassThroughPair[], b: readonly PassThroughPair[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.client !== y.client || x.server !== y.server || x.kind !== y.kind) return false;
+  }
+  return true;
+}
+
+/** Equal in everything `pairConstraints` reads of a link. */
+function sameLinks(a: readonly Link[], b: readonly Link[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.c !== y.c || x.cm !== y.cm || x.s !== y.s || x.sm !== y.sm) return false;
+    if (x.structural !== y.structural || x.sim.score !== y.sim.score) return false;
+  }
+  return true;
+}
+
 function parseHints(opts: PairOptions, warnings: PairWarning[]): PairHints {
   const hints: PairHints = {};
   for (const name of ['vip', 'deviceIp', 'serverNet'] as const) {
@@ -207,9 +267,7 @@ function pairRound(
   client: SideData,
   server: SideData,
   hs: HandshakeIndex,
-  mc: MessageIndex,
-  ms: MessageIndex,
-  rarity: Rarity,
+  content: () => Content,
   clock: PairClock,
   maxLatency: number,
 ): Round {
@@ -220,6 +278,10 @@ function pairRound(
     clientEligible[m.client] = 0;
     serverEligible[m.server] = 0;
   }
+  // Content links only between connections the handshakes left over, with messages on both sides.
+  if (!anyWithMessages(client, clientEligible) || !anyWithMessages(server, serverEligible))
+    return { matches, links: [] };
+  const { mc, ms, rarity } = content();
   const links = linkMessages(
     client,
     server,
@@ -234,16 +296,27 @@ function pairRound(
   return { matches, links };
 }
 
+function anyWithMessages(side: SideData, eligible: Uint8Array): boolean {
+  for (let i = 0; i < eligible.length; i++)
+    if (eligible[i] === 1 && side.sessions[i]!.messages.length > 0) return true;
+  return false;
+}
+
 function estimateCoarse(
   client: SideData,
   server: SideData,
   hc: HandshakeIndex,
   hs: HandshakeIndex,
-  mc: MessageIndex,
-  ms: MessageIndex,
-  rarity: Rarity,
+  content: () => Content,
 ): CoarseOffset {
-  const pts = coarsePoints(client, server, hc, hs, mc, ms, rarity);
+  let pts: CoarsePoints = handshakePoints(client, server, hc, hs);
+  if (pts.clientNs.length >= HANDSHAKE_CONSENSUS) {
+    const found = findCoarseOffset(pts.clientNs, pts.serverNs);
+    if (found.found && !found.ambiguous && found.support >= HANDSHAKE_CONSENSUS) return found;
+  }
+  const { mc, ms, rarity } = content();
+  addContentPoints(pts, client, server, mc, ms, rarity);
+  pts = capped(pts);
   if (pts.clientNs.length >= 3) {
     const found = findCoarseOffset(pts.clientNs, pts.serverNs);
     if (found.found) return found;
