@@ -25,6 +25,19 @@ describe('correlate (pass 1, pairing, pass 2)', () => {
   });
 });
 
+describe('progress', () => {
+  test('moves through pass 2 as well as pass 1, never backwards, and ends at the total', () => {
+    const [c, s] = pairOf('samples/routed');
+    const calls: [number, number][] = [];
+    correlate(c, s, { onProgress: (done, total) => calls.push([done, total]) });
+    const total = calls[0]![1];
+    expect(calls.every(([, t]) => t === total)).toBe(true);
+    for (let i = 1; i < calls.length; i++) expect(calls[i]![0]).toBeGreaterThanOrEqual(calls[i - 1]![0]);
+    expect(calls.some(([done]) => done > total / 2 && done < total)).toBe(true);
+    expect(calls[calls.length - 1]![0]).toBe(total);
+  });
+});
+
 describe('files given the wrong way round', () => {
   test('are analysed the right way round, with a warning saying so', () => {
     const [c, s] = pairOf('samples/routed');

@@ -24,9 +24,9 @@ export interface CorrelateOptions extends PairOptions {
   /** Called between steps, for progress output: 'client', 'server', 'pairing', 'matching'. */
   onStep?: (step: 'client' | 'server' | 'pairing' | 'matching') => void;
   /**
-   * Called while each file is read in pass 1, with work done and total work in bytes: pass 1 reads each
-   * file once, pass 2 both again, so the total is twice the two files' sizes; pass 2 reports at its start
-   * and end only.
+   * Called while the files are read, with work done and total work in bytes: pass 1 reads each file once,
+   * pass 2 both again, so the total is twice the two files' sizes. Pairing, between the passes, reads
+   * nothing and reports nothing.
    */
   onProgress?: (done: number, total: number) => void;
 }
@@ -55,10 +55,30 @@ export function correlate(clientPath: string, serverPath: string, opts: Correlat
     'server',
     progress ? { onProgress: (n) => progress(clientSize + n, total) } : {},
   );
-  progress?.(total / 2, total);
-  const result = correlateSides(client, server, opts);
+  const half = total / 2;
+  progress?.(half, total);
+  const result = correlateSides(
+    client,
+    server,
+    progress ? withMatchProgress(opts, half, total, progress) : opts,
+  );
   progress?.(total, total);
   return result;
+}
+
+/** Pass 2's bytes read, after pass 1's half of the work (the caller's own match callback still called). */
+function withMatchProgress(
+  opts: CorrelateOptions,
+  half: number,
+  total: number,
+  progress: (done: number, total: number) => void,
+): CorrelateOptions {
+  const own = opts.match?.onProgress;
+  const onProgress = (bytes: number) => {
+    own?.(bytes);
+    progress(half + Math.min(bytes, half), total);
+  };
+  return { ...opts, match: { ...opts.match, onProgress } };
 }
 
 /** Pairing and pass 2 over sides already read by `loadSide`. */

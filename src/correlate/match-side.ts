@@ -45,6 +45,11 @@ export class SideStream {
     this.locator = new SessionLocator(sessions);
   }
 
+  /** Bytes of the file read so far. */
+  get bytesRead(): number {
+    return this.reader.bytesRead;
+  }
+
   /** Read to the next TCP packet; returns its slot, or -1 at the end of the file (or a reading error). */
   advance(): number {
     if (this.done) return -1;

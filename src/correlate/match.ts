@@ -124,6 +124,8 @@ export interface MatchOptions {
    */
   maxWindowPackets?: number;
   onPacket?: (event: MatchEvent) => void;
+  /** Called every few thousand packets with the bytes read from both files so far. */
+  onProgress?: (bytesRead: number) => void;
   /** Filled in with counts about the run (for progress reports and benchmarks). */
   stats?: MatchStats;
 }
@@ -155,6 +157,9 @@ const EVENT_KINDS: MatchEventKind[] = [
  */
 const MAX_CANDIDATES = 256;
 
+/** Packets between progress calls: a callback per few thousand packets costs nothing measurable. */
+const PROGRESS_EVERY = 4096;
+
 const TCP_SYN = 0x002;
 const TCP_RST = 0x004;
 const TCP_ACK = 0x010;
@@ -184,7 +189,13 @@ export function matchPackets(
     if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
     let s = serverStream.advance();
     if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
+    const onProgress = opts.onProgress;
+    let untilProgress = PROGRESS_EVERY;
     while (c >= 0 || s >= 0) {
+      if (onProgress !== undefined && --untilProgress === 0) {
+        untilProgress = PROGRESS_EVERY;
+        onProgress(clientStream.bytesRead + serverStream.bytesRead);
+      }
       if (s < 0 || (c >= 0 && w.timeNs[c]! <= w.timeNs[s]!)) {
         matcher.add(c);
         c = clientStream.advance();
