@@ -16,8 +16,8 @@ export const SIZE_ONLY = 0.3;
 
 export interface Similarity {
   score: number;
-  /** 'bytes' (chunks or head), 'lines', or 'sizes'. */
-  by: 'bytes' | 'lines' | 'sizes' | 'none';
+  /** 'bytes' (chunks or head), 'lines', 'sizes', or 'timing' (no shared bytes: pair-timing.ts). */
+  by: 'bytes' | 'lines' | 'sizes' | 'timing' | 'none';
   headEqual: boolean;
   chunksMatched: number;
   chunks: number;

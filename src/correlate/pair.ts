@@ -36,6 +36,7 @@ import { type Link, linkMessages } from './pair-content.js';
 import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
 import { type PairHints, parsePrefix } from './pair-hints.js';
 import { passThroughKind } from './pair-kind.js';
+import { coarseByTiming, timingLinks } from './pair-timing.js';
 import { Rarity } from './pair-rarity.js';
 import { durationText } from './pair-tuple.js';
 import { unpairedOf } from './pair-unpaired.js';
@@ -132,6 +133,8 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     clock = userClock(opts.offsetNs!, opts.skewPpm ?? 0, opts.referenceNs ?? 0);
   } else {
     coarse = estimateCoarse(client, server, hc, hs, content);
+    // No shared content (TLS terminated): the offset from request timing and sizes (pair-timing.ts).
+    if (!coarse.found) coarse = coarseByTiming(client, server) ?? coarse;
     clock = coarse.found ? coarseClock(coarse) : null;
     if (coarse.found && coarse.ambiguous) {
       warnings.push({
@@ -293,6 +296,12 @@ function pairRound(
     maxLatency,
     rarity,
   );
+  // Where content cannot match (TLS on the client side only): sizes and timing (pair-timing.ts).
+  const timed = timingLinks(client, server, clientEligible, serverEligible, links, clock, maxLatency);
+  if (timed.length > 0) {
+    links.push(...timed);
+    links.sort((x, y) => x.c - y.c || x.cm - y.cm);
+  }
   return { matches, links };
 }
 
