@@ -8,7 +8,7 @@ REPO_DIR="$(dirname "$LAB_DIR")"
 # shellcheck source=lib/common.sh
 source "$LAB_DIR/lib/common.sh"
 
-ALL_SCENARIOS=(routed nat haproxy-tcp nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
+ALL_SCENARIOS=(routed nat haproxy-tcp haproxy-tls nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
 OUT_DIR="$REPO_DIR/samples"
 SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -25,7 +25,7 @@ for s in "${SCENARIOS[@]}"; do [ -f "$LAB_DIR/scenarios/$s.sh" ] || die "unknown
 
 install_missing() {
   local -A pkg_of=([tcpdump]=tcpdump [tshark]=tshark [dumpcap]=tshark [haproxy]=haproxy [nginx]=nginx
-    [iptables]=iptables [conntrack]=conntrack [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping)
+    [iptables]=iptables [conntrack]=conntrack [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping [openssl]=openssl)
   local need=() cmd
   for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || need+=("${pkg_of[$cmd]}")

@@ -3,7 +3,9 @@
 // the path and in X-Request-Id. Logs one JSON line per connection.
 // Usage: node client.mjs --target HOST:PORT --prefix NAME --log FILE [--short N] [--concurrency C]
 //   [--multi-every K] [--down BYTES,...] [--up BYTES,...] [--silent-every K --silent-ms MS]
-import { appendFileSync } from 'node:fs';
+//   [--tls-ca CERT_FILE] [--pad-max N]
+// --tls-ca speaks TLS, trusting CERT_FILE; --pad-max adds an X-Pad header of 0..N bytes, varied per connection.
+import { appendFileSync, readFileSync } from 'node:fs';
 import { runPool } from './http-conn.mjs';
 
 const args = new Map();
@@ -18,6 +20,8 @@ const silentEvery = Number(args.get('--silent-every') ?? 0);
 const silentMs = Number(args.get('--silent-ms') ?? 3000);
 const sizes = (name) => (args.get(name) ? args.get(name).split(',').map(Number) : []);
 const downs = sizes('--down');
+const padMax = Math.max(0, Math.min(4000, Number(args.get('--pad-max') ?? 0)));
+const ca = args.get('--tls-ca') ? readFileSync(args.get('--tls-ca')) : undefined;
 const ups = sizes('--up');
 
 const id = (conn, req) => `${prefix}-${String(conn).padStart(4, '0')}-${req}`;
@@ -31,7 +35,9 @@ const longEvery = longs.length ? Math.max(1, Math.floor(short / (longs.length + 
 for (let n = 1, longIndex = 0; n <= short; n++) {
   const conn = jobs.length + 1;
   const count = multiEvery && n % multiEvery === 0 ? 3 : 1;
-  const requests = Array.from({ length: count }, (_, k) => ({ id: id(conn, k + 1), kind: 'r' }));
+  // Coprime steps spread the pad sizes over 0..padMax without a pattern in time.
+  const pad = (k) => (padMax ? ((conn * 7919 + k * 104729) % (padMax + 1)) : 0);
+  const requests = Array.from({ length: count }, (_, k) => ({ id: id(conn, k + 1), kind: 'r', pad: pad(k) }));
   const job = { conn, requests };
   if (silentEvery && n % silentEvery === 0) job.silentMs = silentMs;
   jobs.push(job);
@@ -42,6 +48,6 @@ for (let n = 1, longIndex = 0; n <= short; n++) {
   }
 }
 
-await runPool({ host, port: Number(port) }, jobs, concurrency, (entry) =>
+await runPool({ host, port: Number(port), ca }, jobs, concurrency, (entry) =>
   appendFileSync(logFile, `${JSON.stringify(entry)}\n`),
 );

@@ -1,6 +1,7 @@
 // One client TCP connection carrying HTTP/1.1 requests in sequence, written over a raw socket so the lab
 // controls the local port and sees exactly when the connection opens and closes.
 import net from 'node:net';
+import tls from 'node:tls';
 import { bulkBody } from './content.mjs';
 
 /** Largest response the client accepts: bounds memory whatever the peer sends. */
@@ -13,6 +14,7 @@ function requestBytes(req, host) {
   const head =
     `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: dualcap-lab/1\r\nX-Request-Id: ${req.id}\r\n` +
     (body ? `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '') +
+    (req.pad ? `X-Pad: ${'p'.repeat(req.pad)}\r\n` : '') +
     '\r\n';
   return head + body;
 }
@@ -63,7 +65,8 @@ export function runConnection(target, job) {
     const options = { host: target.host, port: target.port };
     if (job.localPort)
       Object.assign(options, { localPort: job.localPort, localAddress: target.localAddress });
-    const socket = net.connect(options);
+    // TLS (target.ca: the device's certificate, trusted as its own CA) is ready on 'secureConnect'.
+    const socket = target.ca ? tls.connect({ ...options, ca: target.ca }) : net.connect(options);
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let index = 0;
@@ -86,7 +89,7 @@ export function runConnection(target, job) {
       req.sent = Date.now() / 1000;
       socket.write(requestBytes(req, `${target.host}:${target.port}`));
     };
-    socket.on('connect', () => {
+    socket.on(target.ca ? 'secureConnect' : 'connect', () => {
       entry.connected = Date.now() / 1000;
       entry.localAddress = socket.localAddress;
       entry.localPort = socket.localPort;

@@ -44,8 +44,7 @@ export function crossCheckDeviceLogs(runDir, run, connections, originLog) {
   }
   let mapped = 0;
   let present = 0;
-  const passThrough =
-    run.scenario !== 'haproxy-tcp' && run.scenario !== 'nginx-pool' && run.scenario !== 'seed-wrong-synack';
+  const passThrough = !['haproxy-tcp', 'haproxy-tls', 'nginx-pool', 'seed-wrong-synack'].includes(run.scenario);
   for (const c of connections) {
     const evs = byOrig.get(key(c.client.tuple));
     if (evs) present++;

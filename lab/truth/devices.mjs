@@ -52,6 +52,19 @@ export const DEVICES = {
     always: ['terminates-tcp'],
     whenSeen: ['modifies-payload', 'pools-connections', 'delays-server-connect'],
   },
+  // The client side is TLS, the server side plain HTTP: only what the encrypted side still shows is listed.
+  // HAProxy's HTTP engine rewrites header names (lower case), but the client side's plaintext cannot be
+  // seen, so modifies-payload is undecidable from the captures and not listed.
+  'haproxy-tls': {
+    device: {
+      kind: 'l7-proxy',
+      terminatesTcp: true,
+      terminatesTls: true,
+      rewrites: { ...proxyLegs, payload: true },
+    },
+    always: ['terminates-tcp', 'terminates-tls'],
+    whenSeen: ['delays-server-connect'],
+  },
   synproxy: {
     device: {
       kind: 'syn-proxy',
