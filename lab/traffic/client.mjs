@@ -36,7 +36,7 @@ for (let n = 1, longIndex = 0; n <= short; n++) {
   const conn = jobs.length + 1;
   const count = multiEvery && n % multiEvery === 0 ? 3 : 1;
   // Coprime steps spread the pad sizes over 0..padMax without a pattern in time.
-  const pad = (k) => (padMax ? ((conn * 7919 + k * 104729) % (padMax + 1)) : 0);
+  const pad = (k) => (padMax ? (conn * 7919 + k * 104729) % (padMax + 1) : 0);
   const requests = Array.from({ length: count }, (_, k) => ({ id: id(conn, k + 1), kind: 'r', pad: pad(k) }));
   const job = { conn, requests };
   if (silentEvery && n % silentEvery === 0) job.silentMs = silentMs;
