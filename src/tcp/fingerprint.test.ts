@@ -4,6 +4,7 @@ import {
   CHUNK_MAX,
   CHUNK_MIN,
   Chunker,
+  ChunkPool,
   emptyFingerprint,
   type Fingerprint,
   FNV_OFFSET,
@@ -11,6 +12,7 @@ import {
   HEAD_BYTES,
   MAX_FINGERPRINT_BYTES,
   MIX,
+  PooledFingerprint,
 } from './fingerprint.js';
 
 /** Deterministic text-like bytes (a PRNG over a small alphabet), so chunk boundaries vary with content. */
@@ -113,5 +115,53 @@ describe('content fingerprints', () => {
     chunker.begin(b, 4);
     expect(a.lengths).toEqual([10]);
     expect(chunker.current).toBe(b);
+  });
+
+  test('pooled fingerprints hold the same chunks as plain ones, in one pool', () => {
+    const pool = new ChunkPool();
+    const chunker = new Chunker();
+    const pooled: PooledFingerprint[] = [];
+    // Enough fingerprints to grow the pool past its first capacity.
+    for (let k = 0; k < 300; k++) {
+      const data = bytes(200 + ((k * 37) % 800), k);
+      const fp = new PooledFingerprint(pool);
+      chunker.begin(fp, 16);
+      chunker.feed(data, 0, 100);
+      chunker.feed(data, 100, data.length);
+      chunker.end();
+      const plain = fingerprint(data, [100], 16);
+      expect(fp.chunkCount).toBe(plain.hashes.length);
+      for (let i = 0; i < fp.chunkCount; i++) {
+        expect(fp.chunkHash(i)).toBe(plain.hashes[i]);
+        expect(fp.chunkLength(i)).toBe(plain.lengths[i]);
+      }
+      pooled.push(fp);
+      if (k % 3 === 0) {
+        expect(fp.hashes).toEqual(plain.hashes);
+        expect(fp.lengths).toEqual(plain.lengths);
+      }
+    }
+    pool.trim();
+    expect(pool.hashes.length).toBe(pool.size);
+    expect(pool.size).toBeGreaterThan(1024);
+    const again = fingerprint(bytes(200 + ((299 * 37) % 800), 299), [100], 16);
+    expect(pooled[299]!.hashes).toEqual(again.hashes);
+    expect(pooled[299]!.headHash).toBe(again.headHash);
+    expect(pooled[299]!.bytes).toBe(again.bytes);
+  });
+
+  test('arrays assigned to a pooled fingerprint replace its pooled chunks', () => {
+    const fp = new PooledFingerprint(new ChunkPool());
+    const chunker = new Chunker();
+    chunker.begin(fp, 16);
+    chunker.feed(bytes(500, 3), 0, 500);
+    chunker.end();
+    expect(fp.chunkCount).toBeGreaterThan(0);
+    fp.hashes = [7, 0xffffffff];
+    fp.lengths = [32, 40];
+    expect(fp.chunkCount).toBe(2);
+    expect(fp.chunkHash(1)).toBe(0xffffffff);
+    expect(fp.chunkLength(0)).toBe(32);
+    expect(fp.hashes).toEqual([7, 0xffffffff]);
   });
 });

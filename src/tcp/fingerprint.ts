@@ -130,25 +130,37 @@ export class Chunker {
     const gearTable = GEAR;
     const hashes = this.hashes;
     const lengths = this.lengths;
-    // Literals, not the named constants: V8 does not fold module-level constants into this loop, and the
-    // loop runs twice as fast with them inline. 15 = CHUNK_SAMPLE - 1, -33554432 = CHUNK_MASK (top 7 bits),
-    // 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they agree).
-    // The inner loop stops where the chunk reaches CHUNK_MAX, so it tests only for a content-defined cut
-    // (a quarter faster per byte than testing both).
+    // Literals, not the named constants: V8 does not fold module-level constants into these loops, and they
+    // run twice as fast with them inline. 15 / 16 = CHUNK_SAMPLE - 1 / CHUNK_SAMPLE, -33554432 = CHUNK_MASK
+    // (top 7 bits), 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they
+    // agree). The bytes go in blocks that end where the chunk length reaches the next multiple of
+    // CHUNK_SAMPLE, so the per-byte loop neither counts the length nor tests for a sample; CHUNK_MIN and
+    // CHUNK_MAX are multiples of CHUNK_SAMPLE, so a block lies wholly below CHUNK_MIN (no cut can fall in
+    // it but on its last byte) or wholly at or above it, and no block passes CHUNK_MAX.
     let i = start;
     while (i < end) {
-      const stop = Math.min(end, i + (1024 - len));
+      let stop = i + (16 - (len & 15));
+      if (stop > end) stop = end;
+      const from = i;
       let cut = false;
-      while (i < stop) {
-        gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-        i++;
-        len++;
-        if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
-        if ((gear & -33554432) === 0 && len >= 32) {
-          cut = true;
-          break;
+      if (len >= 32) {
+        while (i < stop) {
+          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
+          i++;
+          if ((gear & -33554432) === 0) {
+            cut = true;
+            break;
+          }
         }
+      } else {
+        while (i < stop) {
+          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
+          i++;
+        }
+        cut = (gear & -33554432) === 0 && len + (i - from) >= 32;
       }
+      len += i - from;
+      if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
       if (cut || len >= 1024) {
         hashes[count] = finalMix(h, gear, len);
         lengths[count] = len;
@@ -185,15 +197,138 @@ export class Chunker {
     this.target = null;
     const n = this.count;
     this.count = 0;
-    // Copies sized exactly: arrays grown by push keep spare capacity, and messages number in the millions.
-    fp.hashes = n === 0 ? NO_CHUNKS : this.hashes.slice(0, n);
-    fp.lengths = n === 0 ? NO_CHUNKS : this.lengths.slice(0, n);
+    if (n === 0) {
+      fp.hashes = NO_CHUNKS;
+      fp.lengths = NO_CHUNKS;
+    } else if (fp instanceof PooledFingerprint) {
+      fp.storeChunks(this.hashes, this.lengths, n);
+    } else {
+      // Copies sized exactly: arrays grown by push keep spare capacity.
+      fp.hashes = this.hashes.slice(0, n);
+      fp.lengths = this.lengths.slice(0, n);
+    }
     return n;
   }
 
   /** Chunks the current fingerprint may still take (for returning unused budget). */
   get unused(): number {
     return this.target === null ? 0 : this.maxChunks - this.count;
+  }
+}
+
+/**
+ * Chunk hashes and lengths of many fingerprints, end to end in two typed arrays: messages number in the
+ * millions, and two arrays of their own each would be most of a table's objects and of the collector's work
+ * (typed arrays are neither traced nor copied by it).
+ */
+export class ChunkPool {
+  /** Hashes as signed 32-bit values (read back with `>>> 0`), lengths up to CHUNK_MAX. */
+  hashes = new Int32Array(1024);
+  lengths = new Uint16Array(1024);
+  size = 0;
+
+  /** Append the first `n` chunks of the lists; returns where they start. */
+  append(hashes: readonly number[], lengths: readonly number[], n: number): number {
+    const at = this.size;
+    if (at + n > this.hashes.length) this.grow(at + n);
+    const h = this.hashes;
+    const l = this.lengths;
+    for (let i = 0; i < n; i++) {
+      h[at + i] = hashes[i]! | 0;
+      l[at + i] = lengths[i]!;
+    }
+    this.size = at + n;
+    return at;
+  }
+
+  /** Drop the spare capacity (no chunk is added any more). */
+  trim(): void {
+    if (this.hashes.length === this.size) return;
+    this.hashes = this.hashes.slice(0, this.size);
+    this.lengths = this.lengths.slice(0, this.size);
+  }
+
+  private grow(min: number): void {
+    let cap = this.hashes.length * 2;
+    while (cap < min) cap *= 2;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes.subarray(0, this.size));
+    const lengths = new Uint16Array(cap);
+    lengths.set(this.lengths.subarray(0, this.size));
+    this.hashes = hashes;
+    this.lengths = lengths;
+  }
+}
+
+/**
+ * A fingerprint whose chunks live in a `ChunkPool`. `hashes` and `lengths` are made as arrays on first
+ * read and kept; `chunkCount`, `chunkHash(i)` and `chunkLength(i)` read the pool without making them.
+ */
+export class PooledFingerprint implements Fingerprint {
+  private headHashI32 = FNV_OFFSET_I32;
+  bytes = 0;
+  private readonly pool: ChunkPool;
+  private chunkAt = 0;
+  private chunkN = 0;
+  /** The arrays, once made or assigned (null: not made yet, read the pool). */
+  private hashList: number[] | null = null;
+  private lengthList: number[] | null = null;
+
+  constructor(pool: ChunkPool) {
+    this.pool = pool;
+  }
+
+  get headHash(): number {
+    return this.headHashI32 >>> 0;
+  }
+  set headHash(hash: number) {
+    this.headHashI32 = hash | 0;
+  }
+
+  get hashes(): number[] {
+    if (this.hashList === null) {
+      if (this.chunkN === 0) return NO_CHUNKS;
+      const out: number[] = new Array(this.chunkN);
+      for (let i = 0; i < this.chunkN; i++) out[i] = this.pool.hashes[this.chunkAt + i]! >>> 0;
+      this.hashList = out;
+    }
+    return this.hashList;
+  }
+  set hashes(list: number[]) {
+    this.hashList = list;
+  }
+
+  get lengths(): number[] {
+    if (this.lengthList === null) {
+      if (this.chunkN === 0) return NO_CHUNKS;
+      const out: number[] = new Array(this.chunkN);
+      for (let i = 0; i < this.chunkN; i++) out[i] = this.pool.lengths[this.chunkAt + i]!;
+      this.lengthList = out;
+    }
+    return this.lengthList;
+  }
+  set lengths(list: number[]) {
+    this.lengthList = list;
+  }
+
+  /** Number of chunks (the length of `hashes`). */
+  get chunkCount(): number {
+    return this.hashList !== null ? this.hashList.length : this.chunkN;
+  }
+  /** Chunk `i`'s hash and length (`hashes[i]`, `lengths[i]`). */
+  chunkHash(i: number): number {
+    return this.hashList !== null ? this.hashList[i]! : this.pool.hashes[this.chunkAt + i]! >>> 0;
+  }
+  chunkLength(i: number): number {
+    return this.lengthList !== null ? this.lengthList[i]! : this.pool.lengths[this.chunkAt + i]!;
+  }
+
+  /** @internal the chunker's closing write: the first `n` chunks of its lists. */
+  storeChunks(hashes: readonly number[], lengths: readonly number[], n: number): void {
+    this.chunkAt = this.pool.append(hashes, lengths, n);
+    this.chunkN = n;
+    this.hashList = null;
+    this.lengthList = null;
   }
 }
 

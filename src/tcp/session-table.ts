@@ -7,7 +7,7 @@
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { EndpointCache } from './endpoints.js';
-import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
+import { Chunker, ChunkPool, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -124,6 +124,8 @@ export class SessionTable implements StreamSink {
   /** Chunkers not lent to a session direction (see `chunkerFor`). */
   private readonly freeChunkers: Chunker[] = [];
   private readonly endpoints = new EndpointCache();
+  /** Every message's chunk hashes and lengths. */
+  private readonly chunkPool = new ChunkPool();
 
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
@@ -444,7 +446,7 @@ export class SessionTable implements StreamSink {
       session.currentDir = dir;
       return null;
     }
-    const m = new MessageRecord(dir, v.index, timeNs, start, end);
+    const m = new MessageRecord(this.chunkPool, dir, v.index, timeNs, start, end);
     session.messages.push(m);
     session.currentMessage = m;
     session.currentDir = dir;
@@ -622,6 +624,7 @@ export class SessionTable implements StreamSink {
     this.sinkSession = null;
     // No bytes come after the end: the lent-out chunkers are garbage now.
     this.freeChunkers.length = 0;
+    this.chunkPool.trim();
     for (const session of this.sessions) {
       session.flowA = RELEASED_FLOW;
       session.flowB = RELEASED_FLOW;

@@ -6,7 +6,7 @@
  * and destination of the session's first packet (tshark's endpoint order), which is not always the client.
  */
 import type { PacketView } from '../decode/types.js';
-import { type Chunker, type Fingerprint, FNV_OFFSET, NO_CHUNKS } from './fingerprint.js';
+import { type Chunker, type ChunkPool, type Fingerprint, PooledFingerprint } from './fingerprint.js';
 import { FlowState } from './flow.js';
 import { History } from './history.js';
 import { StreamReassembler } from './stream.js';
@@ -81,8 +81,11 @@ export function wholeSeconds(ns: number): number {
   return Math.floor(ns / 1e9);
 }
 
-/** The table's messages, which are their own fingerprint (one object per message, not two). */
-export class MessageRecord implements Message, Fingerprint {
+/**
+ * The table's messages, which are their own fingerprint (one object per message, not two), their chunks in
+ * the table's pool.
+ */
+export class MessageRecord extends PooledFingerprint implements Message {
   dir: 0 | 1;
   firstPacket: number;
   lastPacket: number;
@@ -94,12 +97,9 @@ export class MessageRecord implements Message, Fingerprint {
   end: number;
   packets = 0;
   tls = 0;
-  private headHashI32 = FNV_OFFSET | 0;
-  hashes: number[] = NO_CHUNKS;
-  lengths: number[] = NO_CHUNKS;
-  bytes = 0;
 
-  constructor(dir: 0 | 1, packet: number, relNs: number, start: number, end: number) {
+  constructor(pool: ChunkPool, dir: 0 | 1, packet: number, relNs: number, start: number, end: number) {
+    super(pool);
     this.dir = dir;
     this.firstPacket = packet;
     this.lastPacket = packet;
@@ -136,13 +136,6 @@ export class MessageRecord implements Message, Fingerprint {
     this.hashes = fp.hashes;
     this.lengths = fp.lengths;
     this.bytes = fp.bytes;
-  }
-
-  get headHash(): number {
-    return this.headHashI32 >>> 0;
-  }
-  set headHash(hash: number) {
-    this.headHashI32 = hash | 0;
   }
 }
 
