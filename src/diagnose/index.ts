@@ -23,6 +23,7 @@ import {
 } from './rules/rewrites.js';
 import { modifiesPayload, poolsConnections, resegments } from './rules/streams.js';
 import { terminatesTcp } from './rules/termination.js';
+import { terminatesTls } from './rules/tls.js';
 import { summarize } from './summary.js';
 import { BEHAVIOUR_IDS, type Behaviour, type Diagnosis, type Undecided } from './types.js';
 
@@ -50,6 +51,7 @@ const RULES: readonly ((ctx: Context) => RuleOutcome)[] = [
   injectsPackets,
   bogusSynAck,
   ignoresHandshakeAck,
+  terminatesTls,
 ];
 
 export function diagnose(c: Correlation, opts: DiagnoseOptions = {}): Diagnosis {

@@ -3,6 +3,7 @@
  * ranges, counts, medians of delays and latencies measured by correlation). Every number comes from the
  * correlation or from a behaviour; a sentence whose facts are missing is left out rather than guessed.
  */
+import { TIMING_SIMILARITY } from '../correlate/pair-timing.js';
 import type { SessionPair } from '../correlate/types.js';
 import type { Context } from './context.js';
 import { fmtNs, median, plural } from './format.js';
@@ -60,6 +61,19 @@ function terminating(ctx: Context, get: (id: BehaviourId) => Behaviour | undefin
       resp !== null ? `responses reach the client side a median ${fmtNs(resp)} after the server side` : '',
     ].filter((b) => b !== '');
     out.push(`${capitalize(bits.join('; '))}.`);
+  }
+  const tls = get('terminates-tls');
+  if (tls) {
+    const timed = pairs.filter(
+      (p) => p.messages.length > 0 && p.messages.every((l) => l.similarity <= TIMING_SIMILARITY),
+    ).length;
+    out.push(
+      `It terminates TLS: ${tls.detail}${
+        timed > 0
+          ? `; the two legs share no bytes, so ${plural(timed, 'connection')} ${timed === 1 ? 'was' : 'were'} paired by timing and message sizes only (weaker evidence than matching content)`
+          : ''
+      }.`,
+    );
   }
   for (const id of ['pools-connections', 'modifies-payload', 'resegments'] as const) {
     const b = get(id);

@@ -66,7 +66,11 @@ function checkMapping(l: Loaded): { agree: number; total: number; problems: stri
   const problems: string[] = [];
   let agree = 0;
   let total = 0;
-  const pool = truth.connections.some((c) => c.server.length > 1) || truth.device.kind === 'l7-proxy';
+  // Per request where the device pools: a client connection spread over several server connections, or
+  // a server connection carrying several client connections. An L7 proxy that keeps one server connection
+  // per client connection (haproxy-tls) is checked per connection.
+  const legs = truth.connections.flatMap((c) => c.server.map((s) => `${s.tuple.join(' ')}#${s.isn}`));
+  const pool = truth.connections.some((c) => c.server.length > 1) || new Set(legs).size < legs.length;
   for (const conn of truth.connections) {
     const cs = clientSessionOf(client, conn.client.tuple, conn.client.isn);
     const pair = result.pairs.find((p) => p.client === cs.index);

@@ -21,6 +21,7 @@ import {
 } from '../evidence.js';
 import type { EvidenceItem } from '../types.js';
 import { carriers } from './handshake.js';
+import { comparableContents } from './tls.js';
 
 /**
  * POOLS-CONNECTIONS: at least one server-side connection carries messages of two or more client
@@ -101,20 +102,31 @@ export function modifiesPayload(ctx: Context): RuleOutcome {
     }
   }
   let comparable = 0;
+  let encrypted = 0;
   const edited: { pair: SessionPair; link: MessageLink; cm: Message; sm: Message }[] = [];
   for (const pair of ctx.terminated) {
     const client = ctx.clientSession(pair);
     const servers = ctx.serverSessions(pair);
     for (const link of pair.messages) {
       const cm = client.messages[link.clientMessage];
-      const sm = servers[link.serverSession]?.messages[link.serverMessage];
+      const server = servers[link.serverSession];
+      const sm = server?.messages[link.serverMessage];
       if (!cm || !sm || !complete(cm) || !complete(sm)) continue;
+      if (!comparableContents(client, server!, link)) {
+        encrypted++;
+        continue;
+      }
       comparable++;
       if (link.similarity < 1) edited.push({ pair, link, cm, sm });
     }
   }
   if (comparable === 0) {
     if (ctx.terminated.length === 0) return null;
+    if (encrypted > 0)
+      return undecided(
+        'modifies-payload',
+        `the ${encrypted} linked messages are encrypted on one side only (TLS ends at the device), so their plaintext cannot be compared`,
+      );
     return undecided(
       'modifies-payload',
       'no message was captured in full on both sides (payload cut by the snap length), so contents cannot be compared',
