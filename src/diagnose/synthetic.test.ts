@@ -27,6 +27,7 @@ import { answersSyn, delaysServerConnect } from './rules/handshake.js';
 import { dropsPackets, injectsPackets } from './rules/loss.js';
 import { rewritesOptions, rewritesSequence, rewritesSourcePort } from './rules/rewrites.js';
 import { modifiesPayload, poolsConnections, resegments } from './rules/streams.js';
+import { terminatesTls } from './rules/tls.js';
 import type { Behaviour, BehaviourId } from './types.js';
 
 const MS = 1_000_000;
@@ -580,5 +581,120 @@ describe('device kind and reading rules', () => {
     expect(d.device.behaviours).toEqual([]);
     expect(d.problems).toEqual([]);
     expect(d.device.summary).toContain('No connection');
+  });
+});
+
+describe('TLS through the device', () => {
+  const CLIENT_HELLO = 22 | (1 << 8);
+  const SERVER_HELLO = 22 | (2 << 8);
+  const APPLICATION_DATA = 23;
+  const tlsMessage = (dir: 0 | 1, packet: number, relNs: number, bytes: number, tls: number): Message => ({
+    ...message(dir, packet, relNs, bytes, 1),
+    tls,
+  });
+  /** Client sessions speaking TLS; server sessions plain, or TLS when `serverTls`; links as given. */
+  function tlsProxied(over: { serverTls?: boolean; sim?: number; kind?: PairKind }) {
+    const clients = [session(0, 0, 1), session(1, 100 * MS, 40)];
+    const servers = [session(0, 10 * MS, 1), session(1, 110 * MS, 40)];
+    const pairs = clients.map((cs, i) => {
+      const t = cs.startRelNs;
+      cs.messages.push(
+        tlsMessage(0, cs.firstPacket + 3, t + MS, 349, CLIENT_HELLO),
+        tlsMessage(1, cs.firstPacket + 4, t + 2 * MS, 778, SERVER_HELLO),
+        tlsMessage(0, cs.firstPacket + 6, t + 5 * MS, 847, APPLICATION_DATA),
+        tlsMessage(1, cs.firstPacket + 9, t + 20 * MS, 228, APPLICATION_DATA),
+      );
+      const ss = servers[i]!;
+      if (over.serverTls) {
+        ss.messages.push(
+          tlsMessage(0, ss.firstPacket + 3, t + 6 * MS, 349, CLIENT_HELLO),
+          tlsMessage(1, ss.firstPacket + 4, t + 7 * MS, 778, SERVER_HELLO),
+          tlsMessage(0, ss.firstPacket + 6, t + 8 * MS, 847, APPLICATION_DATA),
+          tlsMessage(1, ss.firstPacket + 8, t + 18 * MS, 228, APPLICATION_DATA),
+        );
+      } else {
+        ss.messages.push(
+          message(0, ss.firstPacket + 3, t + 6 * MS, 825, 1),
+          message(1, ss.firstPacket + 5, t + 18 * MS, 230, 1),
+        );
+      }
+      const first = over.serverTls ? 2 : 0;
+      const messages: MessageLink[] = [
+        {
+          clientMessage: 2,
+          serverSession: 0,
+          serverMessage: first,
+          similarity: over.sim ?? 0.25,
+          latencyNs: MS,
+        },
+        {
+          clientMessage: 3,
+          serverSession: 0,
+          serverMessage: first + 1,
+          similarity: over.sim ?? 0.25,
+          latencyNs: MS,
+        },
+      ];
+      return pair(i, over.kind ?? 'terminated', [i], { messages, score: 0.16 });
+    });
+    return correlation(clients, servers, pairs);
+  }
+
+  test('TLS on the client side, plain text on the server side: terminates-tls, with both hellos and the plain request', () => {
+    const c = tlsProxied({});
+    const tls = terminatesTls(buildContext(c));
+    expect(tls).toMatchObject({ id: 'terminates-tls', count: 2 });
+    const b = tls as Behaviour;
+    expect(b.confidence).toBeGreaterThan(0);
+    expect(b.confidence).toBeLessThan(1);
+    expect(b.evidence[0]).toMatchObject({ clientPackets: [4, 5], serverPackets: [4] });
+    expect(b.evidence[0]!.text).toContain('plain text');
+    // The plaintext of an encrypted leg cannot be compared: no claim about edits either way.
+    expect(modifiesPayload(buildContext(c))).toEqual({
+      id: 'modifies-payload',
+      reason: expect.stringContaining('encrypted on one side only'),
+    });
+    const d = diagnose(c);
+    expect(d.device.kind).toBe('l7-proxy');
+    expect(d.device.behaviours.map((x) => x.id)).toContain('terminates-tls');
+    expect(d.device.summary).toContain('It terminates TLS');
+    expect(d.device.summary).toContain('timing and message sizes');
+  });
+
+  test('TLS on both sides, linked by timing only: the device re-encrypts, terminates-tls', () => {
+    const tls = terminatesTls(buildContext(tlsProxied({ serverTls: true })));
+    expect(tls).toMatchObject({ id: 'terminates-tls', count: 2 });
+    expect((tls as Behaviour).evidence[0]!.values.serverSideTls).toBe(true);
+  });
+
+  test('TLS relayed unchanged by an L4 proxy (the records match by content): not terminates-tls', () => {
+    const c = tlsProxied({ serverTls: true, sim: 1 });
+    expect(terminatesTls(buildContext(c))).toBeNull();
+    expect(modifiesPayload(buildContext(c))).toBeNull();
+    expect(diagnose(c).device.kind).toBe('l4-proxy');
+  });
+
+  test('TLS forwarded packet by packet (a pass-through pair): not terminates-tls', () => {
+    expect(terminatesTls(buildContext(tlsProxied({ serverTls: true, sim: 1, kind: 'same' })))).toBeNull();
+  });
+
+  test('TLS client connections that could not be paired: undecided; no TLS at all: silent', () => {
+    const c = tlsProxied({});
+    const unpaired = correlation(c.client.sessions, c.server.sessions, []);
+    expect(terminatesTls(buildContext(unpaired))).toEqual({
+      id: 'terminates-tls',
+      reason: expect.stringContaining('none could be paired'),
+    });
+    const { clients, servers, pairs } = passThrough(2);
+    expect(terminatesTls(buildContext(correlation(clients, servers, pairs)))).toBeNull();
+  });
+
+  test('an L7 proxy that terminates TLS does not resegment', () => {
+    const b = (id: BehaviourId): Behaviour => ({ id, confidence: 1, count: 1, detail: id, evidence: [] });
+    const kept = applyReadingRules(
+      ['terminates-tcp', 'terminates-tls', 'resegments'].map((id) => b(id as BehaviourId)),
+    );
+    expect(kept.map((x) => x.id)).toEqual(['terminates-tcp', 'terminates-tls']);
+    expect(deviceKind(kept).kind).toBe('l7-proxy');
   });
 });
