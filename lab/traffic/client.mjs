@@ -35,7 +35,7 @@ const longEvery = longs.length ? Math.max(1, Math.floor(short / (longs.length + 
 for (let n = 1, longIndex = 0; n <= short; n++) {
   const conn = jobs.length + 1;
   const count = multiEvery && n % multiEvery === 0 ? 3 : 1;
-  // Coprime steps spread the pad sizes over 0..padMax without a pattern in time.
+  // Pad sizes step by 7919 mod (padMax + 1) from one connection to the next: varied, and the same every run.
   const pad = (k) => (padMax ? (conn * 7919 + k * 104729) % (padMax + 1) : 0);
   const requests = Array.from({ length: count }, (_, k) => ({ id: id(conn, k + 1), kind: 'r', pad: pad(k) }));
   const job = { conn, requests };
