@@ -21,6 +21,7 @@ import {
   formatField,
 } from './match-fields.js';
 import type { PacketWindow } from './match-window.js';
+import { flat } from './text.js';
 import type { FieldChange, MessageTiming, PacketEvent, PairMatch, SessionPair } from './types.js';
 
 /** Counter numbers: each is per pair and direction (`count(pair, counter, dir)`). */
@@ -257,7 +258,7 @@ export class PairTable {
       count: x[at + E_COUNT]!,
       clientPacket,
       serverPacket,
-      detail: `${name} ${where}`,
+      detail: flat(`${name} ${where}`),
       delta: Number.isNaN(delta) ? null : delta,
       upstream: isNumberField(f) ? x[at + E_UP]! : null,
       downstream: isNumberField(f) ? x[at + E_DOWN]! : null,

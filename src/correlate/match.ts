@@ -68,6 +68,7 @@ import {
   TERMINATED,
   UNPAIRED,
 } from './match-window.js';
+import { flat } from './text.js';
 import type { PairMatch, SessionPair, Side, SideData } from './types.js';
 
 export { FIELD_NAMES } from './match-fields.js';
@@ -671,7 +672,7 @@ class Matcher {
       side: w.side[s] === 0 ? 'client' : 'server',
       packet: w.packet[s]!,
       relNs: w.ownNs[s]!,
-      detail: describePacket(w, s),
+      detail: flat(describePacket(w, s)),
       flags: w.flags[s]!,
       len: w.len[s]!,
       seq: w.seq[s]!,

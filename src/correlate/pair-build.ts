@@ -9,9 +9,9 @@ import { type Link, linkLatency } from './pair-content.js';
 import { type HandshakeMatch, synAgreement } from './pair-handshake.js';
 import { deviceAnsweredFirst, passThroughKind, sameNumbering, seqOffsetsOf } from './pair-kind.js';
 import { SIZE_ONLY } from './pair-similarity.js';
-import { isTimingLink, timingEvidenceText } from './pair-timing.js';
 import { durationText, hex32, sameEndpoint, tupleOf, tupleText } from './pair-tuple.js';
-import type { Evidence, MappingKind, MessageLink, PairKind, SessionPair, SideData } from './types.js';
+import { flat } from './text.js';
+import type { Evidence, MappingKind, MessageLink, PairKind, SessionPair, SideData, Tuple } from './types.js';
 
 export function passThroughPair(
   client: SideData,
@@ -22,15 +22,17 @@ export function passThroughPair(
   const c = client.sessions[m.client]!;
   const s = server.sessions[m.server]!;
   const kind = passThroughKind(client, server, c, s, clock);
+  const ct = tupleOf(c);
+  const st = tupleOf(s);
   return {
     client: m.client,
     server: [m.server],
     mapping: 'one-to-one',
     kind,
     score: m.score,
-    evidence: handshakeEvidence(client, server, c, s, kind, clock),
-    clientTuple: tupleOf(c),
-    serverTuples: [tupleOf(s)],
+    evidence: handshakeEvidence(client, server, c, s, ct, st, kind, clock),
+    clientTuple: ct,
+    serverTuples: [st],
     seqOffsets: seqOffsetsOf(c, s),
     messages: [],
   };
@@ -41,6 +43,8 @@ function handshakeEvidence(
   server: SideData,
   c: Session,
   s: Session,
+  ct: Tuple,
+  st: Tuple,
   kind: PairKind,
   clock: PairClock,
 ): Evidence[] {
@@ -69,8 +73,6 @@ function handshakeEvidence(
         : `SYN fields agree ${(agreement * 100).toFixed(0)}%: kinds ${a.optionKinds.join(',')} / ${b.optionKinds.join(',')}, MSS ${a.mss} / ${b.mss}, wscale ${a.wscale} / ${b.wscale}, IP ID ${a.ipId} / ${b.ipId}`,
     ...pk,
   });
-  const ct = tupleOf(c);
-  const st = tupleOf(s);
   ev.push({
     kind: 'tuple',
     detail:
@@ -104,6 +106,7 @@ function handshakeEvidence(
       serverPacket: b.packet,
     });
   }
+  for (const e of ev) e.detail = flat(e.detail);
   return ev;
 }
 
@@ -266,9 +269,6 @@ function contentEvidence(
       ...pk(sized[0]!),
     });
   }
-  const timed = links.filter(isTimingLink);
-  if (timed.length > 0)
-    ev.push({ kind: 'timing', detail: timingEvidenceText(timed.length), ...pk(timed[0]!) });
   const ambiguous = links.filter((l) => l.ambiguous).length;
   if (ambiguous > 0) {
     ev.push({
@@ -304,6 +304,7 @@ function contentEvidence(
           : 'the server-side connection also carries other client connections (pooled)',
     });
   }
+  for (const e of ev) e.detail = flat(e.detail);
   return ev;
 }
 

@@ -31,23 +31,23 @@ interface Candidate {
   tsvalEqual: boolean;
 }
 
-/** Agreement of two SYNs beyond the key that found them, 0..1. */
+/** Agreement of two SYNs beyond the key that found them, 0..1 (weights: options 2, wscale and SACK-permitted
+ * 1, MSS 1, timestamps 2, IP ID 1). */
 export function synAgreement(a: HandshakePacket, b: HandshakePacket): number {
   let agree = 0;
-  let total = 0;
-  const check = (ok: boolean, weight: number) => {
-    total += weight;
-    if (ok) agree += weight;
-  };
-  check(
-    a.optionKinds.length === b.optionKinds.length && a.optionKinds.every((k, i) => k === b.optionKinds[i]),
-    2,
-  );
-  check(a.wscale === b.wscale && a.sackPerm === b.sackPerm, 1);
-  check(a.mss === b.mss, 1);
-  check(a.hasTimestamps === b.hasTimestamps && (!a.hasTimestamps || a.tsval === b.tsval), 2);
-  check(a.ipId >= 0 && a.ipId === b.ipId, 1);
-  return agree / total;
+  if (sameKinds(a.optionKinds, b.optionKinds)) agree += 2;
+  if (a.wscale === b.wscale && a.sackPerm === b.sackPerm) agree += 1;
+  if (a.mss === b.mss) agree += 1;
+  if (a.hasTimestamps === b.hasTimestamps && (!a.hasTimestamps || a.tsval === b.tsval)) agree += 2;
+  if (a.ipId >= 0 && a.ipId === b.ipId) agree += 1;
+  return agree / 7;
+}
+
+function sameKinds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function matchHandshakes(
@@ -58,26 +58,31 @@ export function matchHandshakes(
   maxLatencyNs: number,
 ): HandshakeMatch[] {
   const cands: Candidate[] = [];
-  const seen = new Map<number, true>();
+  // Server sessions already weighed for the current client session (found by both its ISN and TSval).
+  const seenBy = new Int32Array(server.sessions.length).fill(-1);
+  const consider = (c: Session, s: number) => {
+    if (seenBy[s] === c.index) return;
+    seenBy[s] = c.index;
+    const cand = evaluate(client, server, c, server.sessions[s]!, clock, maxLatencyNs);
+    if (cand) cands.push(cand);
+  };
   for (const c of client.sessions) {
     const syn = c.syn;
     if (syn === null) continue;
-    seen.clear();
-    const consider = (s: number) => {
-      if (seen.has(s)) return;
-      seen.set(s, true);
-      const cand = evaluate(client, server, c, server.sessions[s]!, clock, maxLatencyNs);
-      if (cand) cands.push(cand);
-    };
     if (hs.isn.count(syn.seq) <= MAX_POSTINGS) {
-      for (let e = hs.isn.first(syn.seq); e >= 0; e = hs.isn.nextEntry(e)) consider(hs.isn.valueAt(e));
+      for (let e = hs.isn.first(syn.seq); e >= 0; e = hs.isn.nextEntry(e)) consider(c, hs.isn.valueAt(e));
     }
     if (syn.hasTimestamps && syn.tsval !== 0 && hs.tsval.count(syn.tsval) <= MAX_POSTINGS) {
       for (let e = hs.tsval.first(syn.tsval); e >= 0; e = hs.tsval.nextEntry(e))
-        consider(hs.tsval.valueAt(e));
+        consider(c, hs.tsval.valueAt(e));
     }
   }
-  cands.sort((x, y) => y.score - x.score || Math.abs(x.delay) - Math.abs(y.delay) || x.c - y.c || x.s - y.s);
+  // One candidate per client and server: nothing to choose between (the common case of pass-through
+  // devices), so the preference order needs no sort.
+  if (!oneToOne(cands, client.sessions.length, server.sessions.length))
+    cands.sort(
+      (x, y) => y.score - x.score || Math.abs(x.delay) - Math.abs(y.delay) || x.c - y.c || x.s - y.s,
+    );
   const usedC = new Uint8Array(client.sessions.length);
   const usedS = new Uint8Array(server.sessions.length);
   const out: HandshakeMatch[] = [];
@@ -95,6 +100,18 @@ export function matchHandshakes(
     });
   }
   return out.sort((x, y) => x.client - y.client);
+}
+
+/** No client and no server session has two candidates. */
+function oneToOne(cands: readonly Candidate[], clients: number, servers: number): boolean {
+  const c = new Uint8Array(clients);
+  const s = new Uint8Array(servers);
+  for (const k of cands) {
+    if (c[k.c] === 1 || s[k.s] === 1) return false;
+    c[k.c] = 1;
+    s[k.s] = 1;
+  }
+  return true;
 }
 
 /**

@@ -1,10 +1,30 @@
 /** Tuples and numbers in the plain words of evidence. */
 import { formatAddress } from '../decode/index.js';
 import type { Endpoint, Session } from '../tcp/index.js';
+import { flat } from './text.js';
 import type { Tuple } from './types.js';
 
+/**
+ * Address text by the endpoint's address words: the TCP stage shares one frozen word list per address, so
+ * tens of thousands of connections from a few addresses format each address once. Keyed weakly: the text
+ * goes when the sessions go.
+ */
+const texts: [WeakMap<readonly number[], string>, WeakMap<readonly number[], string>] = [
+  new WeakMap(),
+  new WeakMap(),
+];
+/** Reused for formatting: a typed array per call would cost more than the text. */
+const words = new Uint32Array(4);
+
 export function addressOf(e: Endpoint): string {
-  return formatAddress(e.ipVersion, Uint32Array.from(e.addr));
+  const cache = texts[e.ipVersion === 6 ? 1 : 0];
+  let text = cache.get(e.addr);
+  if (text === undefined) {
+    for (let i = 0; i < 4; i++) words[i] = e.addr[i]! >>> 0;
+    text = flat(formatAddress(e.ipVersion, words));
+    cache.set(e.addr, text);
+  }
+  return text;
 }
 
 /** The session's tuple as its initiator sent it. */
