@@ -9,6 +9,7 @@ import { type Link, linkLatency } from './pair-content.js';
 import { type HandshakeMatch, synAgreement } from './pair-handshake.js';
 import { deviceAnsweredFirst, passThroughKind, sameNumbering, seqOffsetsOf } from './pair-kind.js';
 import { SIZE_ONLY } from './pair-similarity.js';
+import { isTimingLink, timingEvidenceText } from './pair-timing.js';
 import { durationText, hex32, sameEndpoint, tupleOf, tupleText } from './pair-tuple.js';
 import { flat } from './text.js';
 import type { Evidence, MappingKind, MessageLink, PairKind, SessionPair, SideData, Tuple } from './types.js';
@@ -269,6 +270,9 @@ function contentEvidence(
       ...pk(sized[0]!),
     });
   }
+  const timed = links.filter(isTimingLink);
+  if (timed.length > 0)
+    ev.push({ kind: 'timing', detail: timingEvidenceText(timed.length), ...pk(timed[0]!) });
   const ambiguous = links.filter((l) => l.ambiguous).length;
   if (ambiguous > 0) {
     ev.push({
