@@ -37,49 +37,40 @@ const TEXT_BYTE: Uint8Array = (() => {
   return t;
 })();
 
-/** Hashing state of one direction of one session. */
-class DirectionLines {
-  /** Index in `session.messages` of the message being hashed, -1 before the first. */
-  message = -1;
-  /** Stream offset where that message starts and bytes of it seen. */
-  seen = 0;
-  hash = FNV_OFFSET_I32;
-  lineBytes = 0;
-  count = 0;
-  done = false;
-  readonly lines = new Uint32Array(MAX_LINES);
-
-  reset(message: number): void {
-    this.message = message;
-    this.seen = 0;
-    this.hash = FNV_OFFSET_I32;
-    this.lineBytes = 0;
-    this.count = 0;
-    this.done = false;
-  }
-}
-
 /**
  * Collects `lineHashes[session][message]` from a SessionTable's `onStreamData` callback. Call `finish()`
  * after the table's `finish()`, then read `hashes`.
+ *
+ * The hashing state of each direction of each session lives in typed arrays indexed by session * 2 + dir
+ * (no objects per session for the collector to copy through pass 1), and the buffer of line hashes of a
+ * message is lent from a pool only once the message has a complete line, and given back when it closes:
+ * binary messages, most of a typical capture, never take one.
  */
 export class LineHasher {
   readonly hashes: Uint32Array[][] = [];
-  private readonly state: [DirectionLines, DirectionLines][] = [];
+  /** Per session direction: index in `session.messages` of the message being hashed, -1 before the first. */
+  private message = new Int32Array(0);
+  private hash = new Int32Array(0);
+  private lineBytes = new Int32Array(0);
+  private count = new Int32Array(0);
+  private done = new Uint8Array(0);
+  /** Per session direction: the lent buffer of the open message's line hashes, if it has a line yet. */
+  private readonly lines: (Uint32Array | undefined)[] = [];
+  private readonly pool: Uint32Array[] = [];
 
   /** The SessionTable callback: bytes `buf[start..end)` at stream `offset` of direction `dir`. */
   onData(session: Session, dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void {
-    const st = this.stateOf(session)[dir];
+    const k = this.slotOf(session) + dir;
     const messages = session.messages;
     while (start < end) {
       // Move to the message of this direction that holds `offset` (messages are in stream order).
-      let m = st.message;
+      let m = this.message[k]!;
       const cur = m >= 0 ? messages[m] : undefined;
       if (cur === undefined || offset >= cur.end) {
-        this.close(session, st);
+        this.close(session, k);
         m = nextMessage(session, dir, m + 1, offset);
         if (m < 0) return;
-        st.reset(m);
+        this.reset(k, m);
       }
       const msg = messages[m]!;
       if (offset < msg.start) {
@@ -89,7 +80,7 @@ export class LineHasher {
         continue;
       }
       const take = Math.min(end - start, msg.end - offset);
-      if (!st.done) this.scan(st, buf, start, start + take, offset - msg.start);
+      if (this.done[k] === 0) this.scan(k, buf, start, start + take, offset - msg.start);
       start += take;
       offset += take;
     }
@@ -98,10 +89,10 @@ export class LineHasher {
   /** Close every message still open. Idempotent. */
   finish(sessions: readonly Session[]): void {
     for (const s of sessions) {
-      const pair = this.state[s.index];
-      if (pair) {
-        this.close(s, pair[0]);
-        this.close(s, pair[1]);
+      const k = s.index * 2;
+      if (k < this.message.length) {
+        this.close(s, k);
+        this.close(s, k + 1);
       }
       const row = this.hashes[s.index] ?? [];
       for (let m = 0; m < s.messages.length; m++) if (row[m] === undefined) row[m] = EMPTY;
@@ -110,14 +101,38 @@ export class LineHasher {
     for (let i = 0; i < sessions.length; i++) this.hashes[i] ??= [];
   }
 
-  private stateOf(session: Session): [DirectionLines, DirectionLines] {
-    let st = this.state[session.index];
-    if (st === undefined) {
-      st = [new DirectionLines(), new DirectionLines()];
-      this.state[session.index] = st;
-      this.hashes[session.index] ??= [];
-    }
-    return st;
+  /** First slot (direction 0) of the session's state, made on its first bytes. */
+  private slotOf(session: Session): number {
+    const k = session.index * 2;
+    if (k + 1 >= this.message.length) this.grow(k + 2);
+    if (this.hashes[session.index] === undefined) this.hashes[session.index] = [];
+    return k;
+  }
+
+  private grow(slots: number): void {
+    const size = Math.max(slots, this.message.length * 2, 1024);
+    const widen = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    const old = this.message.length;
+    this.message = widen(this.message, (n) => new Int32Array(n));
+    this.message.fill(-1, old);
+    this.hash = widen(this.hash, (n) => new Int32Array(n));
+    this.lineBytes = widen(this.lineBytes, (n) => new Int32Array(n));
+    this.count = widen(this.count, (n) => new Int32Array(n));
+    this.done = widen(this.done, (n) => new Uint8Array(n));
+    // Filled, not stretched: an array with holes far apart would fall back to a dictionary.
+    while (this.lines.length < size) this.lines.push(undefined);
+  }
+
+  private reset(k: number, message: number): void {
+    this.message[k] = message;
+    this.hash[k] = FNV_OFFSET_I32;
+    this.lineBytes[k] = 0;
+    this.count[k] = 0;
+    this.done[k] = 0;
   }
 
   /**
@@ -125,18 +140,18 @@ export class LineHasher {
    * LINE_WINDOW bytes of every message: the state lives in locals (signed 32-bit arithmetic), the window and
    * line limits are checked per line, not per byte.
    */
-  private scan(st: DirectionLines, buf: Uint8Array, from: number, to: number, pos: number): void {
+  private scan(k: number, buf: Uint8Array, from: number, to: number, pos: number): void {
     const room = LINE_WINDOW - pos;
     if (room <= 0) {
-      st.done = true;
+      this.done[k] = 1;
       return;
     }
     const end = to - from > room ? from + room : to;
     const text = TEXT_BYTE;
-    const lines = st.lines;
-    let h = st.hash | 0;
-    let len = st.lineBytes | 0;
-    let count = st.count | 0;
+    let lines = this.lines[k];
+    let h = this.hash[k]! | 0;
+    let len = this.lineBytes[k]! | 0;
+    let count = this.count[k]! | 0;
     let done = end < to;
     for (let i = from; i < end; i++) {
       const b = buf[i]!;
@@ -146,6 +161,10 @@ export class LineHasher {
       }
       if (b === 0x0a) {
         if (len > 0) {
+          if (lines === undefined) {
+            lines = this.pool.pop() ?? new Uint32Array(MAX_LINES);
+            this.lines[k] = lines;
+          }
           lines[count++] = h >>> 0;
           if (count >= MAX_LINES) {
             done = true;
@@ -162,17 +181,24 @@ export class LineHasher {
         }
       }
     }
-    st.hash = h;
-    st.lineBytes = len;
-    st.count = count;
-    if (done) st.done = true;
+    this.hash[k] = h;
+    this.lineBytes[k] = len;
+    this.count[k] = count;
+    if (done) this.done[k] = 1;
   }
 
-  private close(session: Session, st: DirectionLines): void {
-    if (st.message < 0) return;
+  private close(session: Session, k: number): void {
+    const m = this.message[k]!;
+    if (m < 0) return;
     const row = this.hashes[session.index]!;
-    if (row[st.message] === undefined) row[st.message] = st.count > 0 ? st.lines.slice(0, st.count) : EMPTY;
-    st.message = -1;
+    const lines = this.lines[k];
+    const count = this.count[k]!;
+    if (row[m] === undefined) row[m] = lines !== undefined && count > 0 ? lines.slice(0, count) : EMPTY;
+    if (lines !== undefined) {
+      this.pool.push(lines);
+      this.lines[k] = undefined;
+    }
+    this.message[k] = -1;
   }
 }
 
