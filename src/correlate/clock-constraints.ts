@@ -54,15 +54,16 @@ export class ClockConstraints {
   }
 }
 
-export function validIndices(c: ClockConstraints): number[] {
-  const out: number[] = [];
+export function validIndices(c: ClockConstraints): Int32Array {
+  const out = new Int32Array(c.size);
+  let n = 0;
   for (let i = 0; i < c.size; i++) {
     const w = c.weight[i]!;
     if (Number.isFinite(c.clientNs[i]!) && Number.isFinite(c.serverNs[i]!) && Number.isFinite(w) && w > 0) {
-      out.push(i);
+      out[n++] = i;
     }
   }
-  return out;
+  return n === c.size ? out : out.slice(0, n);
 }
 
 /**
@@ -70,8 +71,8 @@ export function validIndices(c: ClockConstraints): number[] {
  * nearly in time order, so an ordered input is detected in one pass; otherwise integer times (the normal
  * case) take a stable 16-bit LSD radix sort (linear, no comparator calls), anything else a comparison sort.
  */
-export function byServerTime(c: ClockConstraints, valid: number[]): Int32Array {
-  const order = Int32Array.from(valid);
+export function byServerTime(c: ClockConstraints, valid: Int32Array): Int32Array {
+  const order = valid.slice();
   const n = order.length;
   let sorted = true;
   let integral = true;

@@ -10,7 +10,7 @@
  */
 import { medianOf, theilSen } from './clock-robust.js';
 import { dropIsolated, trimAtSlope } from './clock-trim.js';
-import { buildHull, type Hull, hullAt, supportIntercept } from './hull.js';
+import { type Hull, hullAt, hullOfPoints, supportIntercept } from './hull.js';
 
 /** One direction's constraints, sorted by x. */
 export interface SidePoints {
@@ -127,21 +127,10 @@ export function roughLine(pts: FitPoints, alphaMax: number): { alpha: number; th
 
 export function hullsOf(pts: FitPoints, keptFwd: Uint8Array, keptRev: Uint8Array): { up: Hull; low: Hull } {
   const { fwd, rev } = pts;
-  const up = buildHull(
-    'upper',
-    fwd.x.length,
-    (i) => fwd.x[i]!,
-    (i) => fwd.y[i]!,
-    (i) => keptFwd[i] === 1,
-  );
-  const low = buildHull(
-    'lower',
-    rev.x.length,
-    (i) => rev.x[i]!,
-    (i) => rev.y[i]!,
-    (i) => keptRev[i] === 1,
-  );
-  return { up, low };
+  return {
+    up: hullOfPoints('upper', fwd.x, fwd.y, keptFwd),
+    low: hullOfPoints('lower', rev.x, rev.y, keptRev),
+  };
 }
 
 /** Vertical room between the hulls for lines of slope alpha: min reverse u - max forward u. */
@@ -384,13 +373,7 @@ function fitOneSided(pts: FitPoints, opt: FitOptions, xMin: number, xMax: number
   const side = forward ? pts.fwd : pts.rev;
   const n = side.x.length;
   const all = new Uint8Array(n).fill(1);
-  const hull = buildHull(
-    forward ? 'upper' : 'lower',
-    n,
-    (i) => side.x[i]!,
-    (i) => side.y[i]!,
-    () => true,
-  );
+  const hull = hullOfPoints(forward ? 'upper' : 'lower', side.x, side.y, null);
   let mean = 0;
   for (let i = 0; i < n; i++) mean += (side.x[i]! - mean) / (i + 1);
   const at = hullAt(hull, mean);

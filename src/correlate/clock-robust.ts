@@ -29,7 +29,7 @@ export function medianOf(values: Float64Array, from = 0, to = values.length): nu
  * Rearrange a[lo..hi] so that a[k] holds the value a sort would put there, smaller or equal values before
  * it and greater or equal after (Hoare's selection, median-of-three pivots, so sorted runs stay linear).
  */
-function select(a: Float64Array, lo: number, hi: number, k: number): void {
+export function select(a: Float64Array, lo: number, hi: number, k: number): void {
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     if (a[mid]! < a[lo]!) swap(a, mid, lo);

@@ -4,6 +4,7 @@
  * fastest genuine delays. Coordinates as in clock-fit.ts.
  */
 import type { FitPoints, SidePoints } from './clock-fit.js';
+import { select } from './clock-robust.js';
 
 export interface TrimResult {
   keptFwd: Uint8Array;
@@ -209,12 +210,17 @@ export function dropIsolated(
   return dropped;
 }
 
-/** The delay where the pile starts, when sparse delays lie below it (sorts `d` in place); else null. */
+/**
+ * The delay where the pile starts, when sparse delays lie below it; else null. Reorders `d`: only its
+ * smallest maxDrop + PILE_SPAN + 1 values are read, so only they are sorted (after a selection).
+ */
 function pileStart(d: Float64Array, noiseNs: number): number | null {
   const size = d.length;
   const maxDrop = Math.max(4, Math.floor(0.05 * size));
-  if (size < maxDrop + PILE_SPAN + 1) return null;
-  d.sort();
+  const read = maxDrop + PILE_SPAN + 1;
+  if (size < read) return null;
+  if (size > read) select(d, 0, size - 1, read - 1);
+  d.subarray(0, read).sort();
   let drop = 0;
   let best = PILE_CONTRAST;
   for (let k = 1; k <= maxDrop; k++) {

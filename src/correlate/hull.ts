@@ -31,15 +31,38 @@ export function buildHull(
   yOf: (i: number) => number,
   keep: (i: number) => boolean,
 ): Hull {
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep(i)) continue;
+    xs[m] = xOf(i);
+    ys[m] = yOf(i);
+    m++;
+  }
+  return hullOfPoints(side, xs.subarray(0, m), ys.subarray(0, m), null);
+}
+
+/**
+ * `buildHull` over points held in arrays, those with `kept[i] === 1` (all when `kept` is null): the form
+ * clock fitting calls, several times per segment over every constraint, so no call per point.
+ */
+export function hullOfPoints(
+  side: HullSide,
+  px: Float64Array,
+  py: Float64Array,
+  kept: Uint8Array | null,
+): Hull {
   // sign = +1 keeps right turns (upper hull), -1 left turns (lower hull).
   const sign = side === 'upper' ? 1 : -1;
+  const n = px.length;
   let hx = new Float64Array(16);
   let hy = new Float64Array(16);
   let top = 0;
   for (let i = 0; i < n; i++) {
-    if (!keep(i)) continue;
-    const x = xOf(i);
-    const y = yOf(i);
+    if (kept !== null && kept[i] !== 1) continue;
+    const x = px[i]!;
+    const y = py[i]!;
     if (top > 0 && hx[top - 1] === x) {
       // Same x: only the more extreme y survives; it may then pop earlier vertices like any new point.
       if (sign * (y - hy[top - 1]!) <= 0) continue;
