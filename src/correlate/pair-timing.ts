@@ -46,6 +46,14 @@ const MISS_COST = 2;
 const BYTES_PER_MS = 16;
 /** Consensus window of the coarse offset from timing (one-way delays of a proxy plus drift). */
 const COARSE_CLUSTER_NS = 10e6;
+/** Client sessions looked at per server session, nearest in time first. */
+const NEAREST_SESSIONS = 64;
+/** Candidate client sessions kept per server session for the assignment. */
+const KEEP_PER_SERVER = 4;
+/** Size differences tried for the coarse offset. */
+const TYPICAL_TRIED = 4;
+/** Server-side messages sampled for the coarse offset. */
+const MAX_COARSE_MESSAGES = 4096;
 /** Bound on the coarse offset's candidate points (sessions x messages). */
 const MAX_COARSE_POINTS = 200_000;
 
@@ -141,9 +149,6 @@ export function timingLinks(
   const tlsClients: number[] = [];
   for (const c of client.sessions) if (!takenC[c.index] && startsWithClientHello(c)) tlsClients.push(c.index);
   if (tlsClients.length === 0) return [];
-  // Client sessions by start time: a client session that starts after a server-side message ends the search.
-  const start = (i: number) => at(client, client.sessions[i]!.messages[0]?.firstRelNs ?? 0);
-  tlsClients.sort((a, b) => start(a) - start(b));
   const f: Frame = {
     client,
     server,
@@ -154,27 +159,46 @@ export function timingLinks(
   };
   const servers: Session[] = [];
   for (const s of server.sessions) if (!takenS[s.index] && s.messages.some(carriesData)) servers.push(s);
+  // The client sessions in reach of a server session: those with a data message of a fitting size between
+  // the longest latency before its first data message and the clock's window after it, the nearest
+  // NEAREST_SESSIONS of them (a time index: the work grows with the traffic around each message, not
+  // with the square of the sessions).
+  const index = new TimeIndex(client, tlsClients);
+  const stamp = new Int32Array(client.sessions.length).fill(-1);
+  let call = 0;
   const near = (s: Session): number[] => {
-    const t0 = clock.toClient(at(server, s.messages.find(carriesData)!.firstRelNs));
+    const first = s.messages.find(carriesData)!;
+    const t0 = clock.toClient(at(server, first.firstRelNs));
     const out: number[] = [];
-    for (const c of tlsClients) {
-      if (start(c) > t0 + f.window) break;
+    const mark = call++;
+    index.forEachBackward(t0 + f.window, t0 - f.maxLatency - f.window, (c, bytes, dir) => {
+      if (out.length >= NEAREST_SESSIONS) return false;
+      if (stamp[c] === mark || dir !== first.dir || !sizesFit(bytes, size(first), true)) return true;
+      stamp[c] = mark;
       out.push(c);
-    }
+      return true;
+    });
     return out;
   };
   f.typical = typicalDifferences(f, servers, near);
 
+  // The best few per server session: in dense traffic every session within the latency bound is a
+  // candidate, and keeping them all would hold sessions x sessions objects.
   const candidates: Candidate[] = [];
-  for (const s of servers)
+  const mine: Candidate[] = [];
+  for (const s of servers) {
+    mine.length = 0;
     for (const c of near(s)) {
       const linked = linkSession(f, client.sessions[c]!, s);
       if (linked === null) continue;
       let cost = 0;
       for (const l of linked.links) cost += linkCost(f, l.latencyNs, l.diff, l.dir);
       cost = cost / linked.links.length + MISS_COST * linked.misses;
-      candidates.push({ c, s: s.index, links: linked.links, misses: linked.misses, cost });
+      mine.push({ c, s: s.index, links: linked.links, misses: linked.misses, cost });
     }
+    mine.sort((a, b) => a.cost - b.cost || a.c - b.c);
+    for (let i = 0; i < mine.length && i < KEEP_PER_SERVER; i++) candidates.push(mine[i]!);
+  }
   if (candidates.length === 0) return [];
   candidates.sort((a, b) => a.cost - b.cost || a.s - b.s || a.c - b.c);
 
@@ -216,6 +240,50 @@ export function timingLinks(
   }
   out.sort((a, b) => a.c - b.c || a.cm - b.cm);
   return out;
+}
+
+/** Data messages of some client sessions by time (shared-base ns). */
+class TimeIndex {
+  private readonly times: Float64Array;
+  private readonly sessions: Int32Array;
+  private readonly bytes: Float64Array;
+  private readonly dirs: Uint8Array;
+
+  constructor(client: SideData, sessions: readonly number[]) {
+    const entries: { t: number; c: number; m: Message }[] = [];
+    for (const c of sessions)
+      for (const m of client.sessions[c]!.messages)
+        if (carriesData(m)) entries.push({ t: at(client, m.firstRelNs), c, m });
+    entries.sort((a, b) => a.t - b.t || a.c - b.c);
+    this.times = Float64Array.from(entries, (e) => e.t);
+    this.sessions = Int32Array.from(entries, (e) => e.c);
+    this.bytes = Float64Array.from(entries, (e) => size(e.m));
+    this.dirs = Uint8Array.from(entries, (e) => e.m.dir);
+  }
+
+  /**
+   * Calls `fn` with the session, size and direction of every message in [to, from], latest first, until
+   * it returns false.
+   */
+  forEachBackward(
+    from: number,
+    to: number,
+    fn: (session: number, bytes: number, dir: number) => boolean,
+  ): void {
+    for (let i = lowerBound(this.times, from + 1) - 1; i >= 0 && this.times[i]! >= to; i--)
+      if (!fn(this.sessions[i]!, this.bytes[i]!, this.dirs[i]!)) return;
+  }
+}
+
+function lowerBound(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Milliseconds of latency plus the size difference's distance from the device's usual one. */
@@ -335,6 +403,29 @@ function consistent(chosen: Candidate[]): Candidate[] {
   return agree;
 }
 
+/**
+ * Centres of the `n` fullest windows of `width` over the values, fullest first, windows not overlapping
+ * (each the median of its values).
+ */
+function commonValues(values: readonly number[], width: number, n: number): number[] {
+  const v = values.slice().sort((a, b) => a - b);
+  const windows: { from: number; to: number }[] = [];
+  for (let i = 0, j = 0; i < v.length; i++) {
+    while (j < v.length && v[j]! - v[i]! <= width) j++;
+    windows.push({ from: i, to: j });
+  }
+  windows.sort((a, b) => b.to - b.from - (a.to - a.from) || a.from - b.from);
+  const out: number[] = [];
+  const taken: { from: number; to: number }[] = [];
+  for (const w of windows) {
+    if (out.length >= n) break;
+    if (taken.some((t) => w.from < t.to && t.from < w.to)) continue;
+    taken.push(w);
+    out.push(v[(w.from + w.to - 1) >> 1]!);
+  }
+  return out;
+}
+
 /** The median of the values in the fullest window of SIZE_AGREE_BYTES (0 without values). */
 function modeCentre(values: number[]): number {
   if (values.length === 0) return 0;
@@ -398,13 +489,25 @@ export function coarseByTiming(client: SideData, server: SideData): CoarseOffset
       .filter((m): m is Message => m !== undefined);
   const requests = firstOf(0);
   if (tlsClients.length < MIN_PAIRS || requests.length < MIN_PAIRS) return null;
-  const enough = Math.max(MIN_PAIRS, Math.ceil(0.5 * Math.min(tlsClients.length, requests.length)));
-  const req = timingPoints(client, server, tlsClients, requests, 0);
-  const found = findCoarseOffset(req.clientNs, req.serverNs, {
-    clusterWidthNs: COARSE_CLUSTER_NS,
-    minSupport: enough,
-  });
-  if (!found.found || found.ambiguous) return null;
+  const all = timingPoints(client, server, tlsClients, requests, 0);
+  // True pairs share one size difference and one time difference; chance pairs scatter over both. The
+  // few most common size differences are tried (regular request sizes make chance ones common too), each
+  // for a consensus in time; the best supported stands.
+  const enough = Math.max(MIN_PAIRS, Math.ceil(0.5 * Math.min(tlsClients.length, all.messagesUsed)));
+  let found: CoarseOffset | null = null;
+  let req: TimingPoints = all;
+  for (const typical of commonValues(all.sizeDiff, SIZE_AGREE_BYTES, TYPICAL_TRIED)) {
+    const points = agreeing(all, typical);
+    const f = findCoarseOffset(points.clientNs, points.serverNs, {
+      clusterWidthNs: COARSE_CLUSTER_NS,
+      minSupport: enough,
+    });
+    if (f.found && !f.ambiguous && (found === null || f.support > found.support)) {
+      found = f;
+      req = points;
+    }
+  }
+  if (found === null) return null;
   const k = found.skewPpm * 1e-6;
   const residuals = (p: TimingPoints): number[] => {
     const r: number[] = [];
@@ -434,9 +537,27 @@ interface TimingPoints {
   serverNs: number[];
   /** Client-side minus server-side bytes. */
   sizeDiff: number[];
+  /** Server-side messages whose points are all in (the bound on points may stop early). */
+  messagesUsed: number;
 }
 
-/** Each server-side message against every fitting client-side TLS message of its direction. */
+/** The points whose size difference is within SIZE_AGREE_BYTES of `typical`. */
+function agreeing(p: TimingPoints, typical: number): TimingPoints {
+  const out: TimingPoints = { clientNs: [], serverNs: [], sizeDiff: [], messagesUsed: p.messagesUsed };
+  for (let i = 0; i < p.clientNs.length; i++) {
+    if (Math.abs(p.sizeDiff[i]! - typical) > SIZE_AGREE_BYTES) continue;
+    out.clientNs.push(p.clientNs[i]!);
+    out.serverNs.push(p.serverNs[i]!);
+    out.sizeDiff.push(p.sizeDiff[i]!);
+  }
+  return out;
+}
+
+/**
+ * Each server-side message against every fitting client-side TLS message of its direction, found through
+ * the client messages sorted by size. At most MAX_COARSE_MESSAGES server messages, spread over the
+ * capture, and MAX_COARSE_POINTS points: the consensus needs a sample, not every combination.
+ */
 function timingPoints(
   client: SideData,
   server: SideData,
@@ -444,23 +565,56 @@ function timingPoints(
   messages: Message[],
   dir: 0 | 1,
 ): TimingPoints {
-  const p: TimingPoints = { clientNs: [], serverNs: [], sizeDiff: [] };
-  for (const b of messages)
-    for (const c of tlsClients) {
-      let rank = 0;
-      for (const a of c.messages) {
-        if (a.dir !== dir || !carriesData(a)) continue;
-        // Responses may share their message with session tickets; requests are compared strictly, as
-        // the looser fit would let chance points crowd the consensus.
-        if (sizesFit(size(a), size(b), dir === 1 && rank++ < 2)) {
-          p.clientNs.push(at(client, a.firstRelNs));
-          p.serverNs.push(at(server, b.firstRelNs));
-          p.sizeDiff.push(size(a) - size(b));
-          if (p.clientNs.length >= MAX_COARSE_POINTS) return p;
-        }
-      }
+  const p: TimingPoints = { clientNs: [], serverNs: [], sizeDiff: [], messagesUsed: 0 };
+  const entries: { bytes: number; t: number; early: boolean }[] = [];
+  for (const c of tlsClients) {
+    let rank = 0;
+    for (const a of c.messages) {
+      if (a.dir !== dir || !carriesData(a)) continue;
+      // Responses may share their message with session tickets; requests are compared strictly, as the
+      // looser fit would let chance points crowd the consensus.
+      entries.push({ bytes: size(a), t: at(client, a.firstRelNs), early: dir === 1 && rank++ < 2 });
     }
+  }
+  entries.sort((a, b) => a.bytes - b.bytes);
+  const sizes = Float64Array.from(entries, (e) => e.bytes);
+  // Sampled messages in an order that covers the whole capture early (stride through the sample), so a
+  // stop at MAX_COARSE_POINTS keeps a spread of the capture rather than its beginning.
+  const step = Math.max(1, messages.length / MAX_COARSE_MESSAGES);
+  const sample: Message[] = [];
+  for (let k = 0; k < messages.length; k += step) sample.push(messages[Math.floor(k)]!);
+  const stride = coprimeStride(sample.length);
+  for (let j = 0, k = 0; j < sample.length; j++, k = (k + stride) % sample.length) {
+    const b = sample[k]!;
+    const bytes = size(b);
+    // Bounds that hold for every fitting size (sizesFit decides): a smaller message is at most the slack
+    // of `bytes` below it; a larger one's slack grows by an eighth of itself.
+    const slack = 96 + 32 * Math.ceil(bytes / 16384) + bytes / 8;
+    const upper = ((bytes + 96 + 32 * (Math.ceil(bytes / 16384) + 1) + POST_HANDSHAKE_BYTES) * 8) / 7;
+    for (let i = lowerBound(sizes, bytes - slack); i < entries.length && sizes[i]! <= upper; i++) {
+      const a = entries[i]!;
+      if (!sizesFit(a.bytes, bytes, a.early)) continue;
+      p.clientNs.push(a.t);
+      p.serverNs.push(at(server, b.firstRelNs));
+      p.sizeDiff.push(a.bytes - bytes);
+      if (p.clientNs.length >= MAX_COARSE_POINTS) return p;
+    }
+    p.messagesUsed++;
+  }
   return p;
+}
+
+/** A stride near n / golden ratio with no common factor with n, so that stepping by it visits all of 0..n-1. */
+function coprimeStride(n: number): number {
+  if (n <= 2) return 1;
+  let stride = Math.max(1, Math.round(n * 0.618));
+  while (gcd(stride, n) !== 1) stride++;
+  return stride;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }
 
 function median(v: number[]): number {
