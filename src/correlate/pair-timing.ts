@@ -3,20 +3,21 @@
  * carries TLS records, the server side plain text or another TLS session) leaves no byte in common between
  * its two legs. What survives is causality and size:
  *
- * - a request leaves the client side, then its plaintext reaches the server side: the request linked to a
- *   server-side request is the LATEST client-side request before it (a forwarding device passes a
- *   request on as soon as it has it); a response leaves the server side, then reaches the client side:
- *   its link is the EARLIEST client-side response after it;
+ * - a request leaves the client side, then its plaintext reaches the server side; a response leaves the
+ *   server side, then reaches the client side. Only such causal candidates count, within
+ *   TIMING_MAX_LATENCY_NS, and among them the one nearest in time and size (a forwarding device passes a
+ *   message on as soon as it has it, with the same record overhead each time);
  * - sizes agree up to the record overhead (header, MAC or AEAD tag, padding: 21 to about 100 bytes per
  *   record of at most 2^14 plaintext bytes) and up to the edits an HTTP proxy makes (header names,
  *   hop-by-hop headers): a tolerance, not an equation;
  * - the hellos (ClientHello, ServerHello) and alerts carry no application data and are never linked.
  *
  * Candidates are scored by their latencies and by how far each size difference is from the typical one in
- * its direction (the record overhead of this device), and assigned best first. The result must look like
- * one device: most request latencies agree (within CONSISTENT_NS of their median). Otherwise nothing is
- * linked: in unrelated captures, some request always precedes another by chance, and silence beats a
- * wrong pair. Links made here carry a low similarity (TIMING_SIMILARITY) and say so in the evidence.
+ * its direction (the record overhead and edits of this device), and assigned best first. The result must
+ * look like one device: most request size differences are one amount and most request latencies agree.
+ * Otherwise nothing is linked: in unrelated captures some request always precedes another by chance, and
+ * silence beats a wrong pair. Links made here carry a low similarity (TIMING_SIMILARITY) and say so in
+ * the evidence. docs/correlation.md ("No usable payload") gives the numbers.
  */
 import type { Message, Session } from '../tcp/index.js';
 import { isClientHello, isServerHello, TLS_ALERT, tlsContentType } from '../tcp/index.js';
