@@ -7,7 +7,7 @@
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { FLAG_IDS, H_RST_AFTER_SYNACK, H_SYNACK_BAD_ACK, H_SYNACK_RETRANSMITTED_AFTER_ACK } from './flags.js';
-import { type HandshakePacket, HandshakeRecord, type Session } from './session.js';
+import type { Session } from './session.js';
 
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -47,9 +47,9 @@ function addFinding(
  * SYN, whose ack number is not that SYN's ISN + 1 (nor ISN + 1 + the SYN's data length with TCP Fast Open).
  */
 export function isSynAckBadAck(session: Session, v: PacketView, dir: 0 | 1): boolean {
-  if (dir !== 1 || session.syn === null || (v.flags & TCP_ACK) === 0) return false;
+  if (dir !== 1 || !session.hasSyn || (v.flags & TCP_ACK) === 0) return false;
   const isSynAck = (v.flags & TCP_SYN) !== 0;
-  if (!isSynAck && (session.synAck !== null || session.established)) return false;
+  if (!isSynAck && (session.hasSynAck || session.established)) return false;
   const expected = (session.lastSynSeq + 1) >>> 0;
   if (v.ack === expected) return false;
   return !(isSynAck && session.synDataLength > 0 && v.ack === (expected + session.synDataLength) >>> 0);
@@ -62,7 +62,7 @@ export function isSynAckAfterAck(session: Session, v: PacketView): boolean {
 
 /** RST AFTER SYNACK: a RST (either side) after a SYN-ACK and before the handshake ACK was captured. */
 export function isRstAfterSynAck(session: Session, v: PacketView): boolean {
-  return (v.flags & TCP_RST) !== 0 && session.synAck !== null && !session.established;
+  return (v.flags & TCP_RST) !== 0 && session.hasSynAck && !session.established;
 }
 
 /**
@@ -77,6 +77,8 @@ export function checkHandshake(
   maxFindings: number,
 ): number {
   const flags = v.flags;
+  // Once the handshake ACK is seen, only SYN and RST packets can match a rule or be a handshake packet.
+  if (session.established && (flags & (TCP_SYN | TCP_RST)) === 0) return 0;
   let found = 0;
   if (isSynAckBadAck(session, v, dir)) {
     found |= H_SYNACK_BAD_ACK;
@@ -125,29 +127,24 @@ export function checkHandshake(
   if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
     session.synCount++;
     session.lastSynSeq = v.seq;
-    if (session.syn === null) {
-      session.syn = handshakePacket(v, relNs);
+    if (!session.hasSyn) {
+      session.recordSyn(v, relNs, optionKinds(v));
       session.synDataLength = Math.max(v.payloadLength, 0);
     }
   } else if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
     session.synAckCount++;
-    if (session.synAck === null) session.synAck = handshakePacket(v, relNs);
+    if (!session.hasSynAck) session.recordSynAck(v, relNs, optionKinds(v));
   } else if (
     dir === 0 &&
     (flags & (TCP_ACK | TCP_RST | TCP_FIN)) === TCP_ACK &&
-    session.synAck !== null &&
+    session.hasSynAck &&
     !session.established &&
-    v.ack === (session.synAck.seq + 1) >>> 0
+    v.ack === (session.synAckSeq + 1) >>> 0
   ) {
-    session.handshakeAck = handshakePacket(v, relNs);
+    session.recordHandshakeAck(v, relNs, optionKinds(v));
     session.established = true;
   }
   return found;
-}
-
-/** Copy a handshake packet's fields out of the reused view. */
-export function handshakePacket(v: PacketView, relNs: number): HandshakePacket {
-  return new HandshakeRecord(v, relNs, optionKinds(v));
 }
 
 /**

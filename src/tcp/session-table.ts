@@ -19,9 +19,10 @@ import {
   A_ZERO_WINDOW,
   H_SYN_UNANSWERED,
 } from './flags.js';
-import { FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
+import { FlowState, FlowStore, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 import { FlowIndex, flowHash } from './flow-index.js';
 import { checkHandshake } from './handshake-rules.js';
+import { HandshakeStore } from './handshake-store.js';
 import {
   H_ACK,
   H_DATA,
@@ -97,8 +98,6 @@ export interface SessionTableOptions {
 }
 
 const SYN_FIN = TCP_SYN | TCP_FIN;
-/** What sessions' flows point to after finish(): the per-flow analysis state is only needed while packets come. */
-const RELEASED_FLOW = Object.freeze(new FlowState(0)) as FlowState;
 const ANY_RETRANSMISSION = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
 
 export class SessionTable implements StreamSink {
@@ -124,6 +123,16 @@ export class SessionTable implements StreamSink {
   /** Chunkers not lent to a session direction (see `chunkerFor`). */
   private readonly freeChunkers: Chunker[] = [];
   private readonly endpoints = new EndpointCache();
+  /**
+   * Per tshark flow, the sequence analysis state: session i's a->b flow in row 2i, b->a in row 2i + 1.
+   * Released at finish() (nothing reads it afterwards).
+   */
+  private flows = new FlowStore();
+  /** Views of the current packet's forward and reverse flow rows. */
+  private readonly fwdFlow = new FlowState(0);
+  private readonly revFlow = new FlowState(0);
+  /** Every session's handshake packets. */
+  private readonly handshakes = new HandshakeStore();
   /** Every message's chunk hashes and lengths. */
   private readonly chunkPool = new ChunkPool();
 
@@ -159,7 +168,7 @@ export class SessionTable implements StreamSink {
     } else {
       session = this.sessions[idx]!;
       fromA = this.index.lastMatch === 1;
-      const fwd = fromA ? session.flowA : session.flowB;
+      const fwd = this.fwdFlow.at(this.flows, idx * 2 + (fromA ? 0 : 1));
       if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
         if (v.seq !== fwd.baseSeq) {
           // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
@@ -181,8 +190,8 @@ export class SessionTable implements StreamSink {
       }
     }
     idx = session.index;
-    const fwd = fromA ? session.flowA : session.flowB;
-    const rev = fromA ? session.flowB : session.flowA;
+    const fwd = this.fwdFlow.at(this.flows, idx * 2 + (fromA ? 0 : 1));
+    const rev = this.revFlow.at(this.flows, idx * 2 + (fromA ? 1 : 0));
     const dir: 0 | 1 = fromA === (session.initiator === 'a') ? 0 : 1;
 
     const r = this.result;
@@ -294,10 +303,10 @@ export class SessionTable implements StreamSink {
     const flags = v.flags;
     if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return len > 0 && v.tfo ? A_TFO_SYN : 0;
     if ((flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || dir !== 1) return 0;
-    const syn = session.syn;
-    if (syn === null || session.synDataLength <= 0) return 0;
-    if (v.ack === (syn.seq + 1 + session.synDataLength) >>> 0) return A_TFO_ACK;
-    if (v.ack === (syn.seq + 1) >>> 0) return A_TFO_IGNORED;
+    if (!session.hasSyn || session.synDataLength <= 0) return 0;
+    const synSeq = session.synSeq;
+    if (v.ack === (synSeq + 1 + session.synDataLength) >>> 0) return A_TFO_ACK;
+    if (v.ack === (synSeq + 1) >>> 0) return A_TFO_IGNORED;
     return 0;
   }
 
@@ -306,7 +315,9 @@ export class SessionTable implements StreamSink {
     const ipVersion = v.ipVersion === 6 ? 6 : 4;
     const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
     const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
-    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession);
+    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.handshakes);
+    this.flows.add(this.absZeroNs);
+    this.flows.add(this.absZeroNs);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
     if (v.flags & TCP_SYN) {
       session.initiator = synAck ? 'b' : 'a';
@@ -604,19 +615,20 @@ export class SessionTable implements StreamSink {
         (session as { messages: Message[] }).messages = session.messages.slice();
       }
       session.currentMessage = null;
-      if (session.syn !== null && session.synAck === null && session.dir1.packets === 0) {
+      if (session.hasSyn && !session.hasSynAck && session.dir1.packets === 0) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
         if (session.findings.length < this.maxFindings) {
+          const syn = session.syn!;
           session.findings.push({
             id: 'tcp.handshake.syn_unanswered',
-            packet: session.syn.packet,
-            detail: `${session.synCount} SYN(s) from packet ${session.syn.packet}, no SYN-ACK or other reply captured`,
-            seq: session.syn.seq,
+            packet: syn.packet,
+            detail: `${session.synCount} SYN(s) from packet ${syn.packet}, no SYN-ACK or other reply captured`,
+            seq: syn.seq,
             ack: null,
             expectedAck: null,
             relatedPacket: null,
-            relNs: session.syn.relNs,
+            relNs: syn.relNs,
           });
         }
       }
@@ -625,10 +637,8 @@ export class SessionTable implements StreamSink {
     // No bytes come after the end: the lent-out chunkers are garbage now.
     this.freeChunkers.length = 0;
     this.chunkPool.trim();
-    for (const session of this.sessions) {
-      session.flowA = RELEASED_FLOW;
-      session.flowB = RELEASED_FLOW;
-    }
+    this.handshakes.trim();
+    this.flows = new FlowStore(1);
   }
 }
 

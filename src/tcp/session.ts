@@ -7,7 +7,7 @@
  */
 import type { PacketView } from '../decode/types.js';
 import { type Chunker, type ChunkPool, type Fingerprint, PooledFingerprint } from './fingerprint.js';
-import { FlowState } from './flow.js';
+import { HandshakeRecord, HandshakeStore } from './handshake-store.js';
 import { History } from './history.js';
 import { StreamReassembler } from './stream.js';
 
@@ -81,6 +81,9 @@ export function wholeSeconds(ns: number): number {
   return Math.floor(ns / 1e9);
 }
 
+/** Whole-seconds value standing for "no time" (NaN) or "infinitely late" in the split time fields. */
+const NOT_A_TIME = -0x40000000;
+
 /**
  * The table's messages, which are their own fingerprint (one object per message, not two), their chunks in
  * the table's pool.
@@ -136,81 +139,6 @@ export class MessageRecord extends PooledFingerprint implements Message {
     this.hashes = fp.hashes;
     this.lengths = fp.lengths;
     this.bytes = fp.bytes;
-  }
-}
-
-/** The table's handshake packets (see MessageRecord for the accessors). */
-export class HandshakeRecord implements HandshakePacket {
-  packet: number;
-  sec: number;
-  nsec: number;
-  private relSec: number;
-  private relRem: number;
-  private seqI32: number;
-  private ackI32: number;
-  window: number;
-  ttl: number;
-  ipId: number;
-  mss: number;
-  wscale: number;
-  sackPerm: boolean;
-  hasTimestamps: boolean;
-  private tsvalI32: number;
-  private tsecrI32: number;
-  tfo: boolean;
-  optionKinds: number[];
-
-  constructor(v: PacketView, relNs: number, optionKinds: number[]) {
-    this.packet = v.index;
-    this.sec = v.tsSec;
-    this.nsec = v.tsNsec;
-    this.relSec = wholeSeconds(relNs);
-    this.relRem = relNs - this.relSec * 1e9;
-    this.seqI32 = v.seq | 0;
-    this.ackI32 = v.ack | 0;
-    this.window = v.window;
-    this.ttl = v.ttl;
-    this.ipId = v.ipId;
-    this.mss = v.mss;
-    this.wscale = v.wscale;
-    this.sackPerm = v.sackPerm;
-    this.hasTimestamps = v.hasTimestamps;
-    this.tsvalI32 = v.tsval | 0;
-    this.tsecrI32 = v.tsecr | 0;
-    this.tfo = v.tfo;
-    this.optionKinds = optionKinds;
-  }
-
-  get relNs(): number {
-    return this.relSec * 1e9 + this.relRem;
-  }
-  set relNs(ns: number) {
-    this.relSec = wholeSeconds(ns);
-    this.relRem = ns - this.relSec * 1e9;
-  }
-  get seq(): number {
-    return this.seqI32 >>> 0;
-  }
-  set seq(seq: number) {
-    this.seqI32 = seq | 0;
-  }
-  get ack(): number {
-    return this.ackI32 >>> 0;
-  }
-  set ack(ack: number) {
-    this.ackI32 = ack | 0;
-  }
-  get tsval(): number {
-    return this.tsvalI32 >>> 0;
-  }
-  set tsval(tsval: number) {
-    this.tsvalI32 = tsval | 0;
-  }
-  get tsecr(): number {
-    return this.tsecrI32 >>> 0;
-  }
-  set tsecr(tsecr: number) {
-    this.tsecrI32 = tsecr | 0;
   }
 }
 
@@ -315,9 +243,44 @@ export class Session {
   packets = 0;
 
   /** Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. */
-  syn: HandshakePacket | null = null;
-  synAck: HandshakePacket | null = null;
-  handshakeAck: HandshakePacket | null = null;
+  get syn(): HandshakePacket | null {
+    const h = this.synHs;
+    if (typeof h !== 'number') return h;
+    const record = new HandshakeRecord(this.handshakes!, h);
+    this.synHs = record;
+    return record;
+  }
+  set syn(packet: HandshakePacket | null) {
+    this.synHs = packet;
+  }
+  get synAck(): HandshakePacket | null {
+    const h = this.synAckHs;
+    if (typeof h !== 'number') return h;
+    const record = new HandshakeRecord(this.handshakes!, h);
+    this.synAckHs = record;
+    return record;
+  }
+  set synAck(packet: HandshakePacket | null) {
+    this.synAckHs = packet;
+  }
+  get handshakeAck(): HandshakePacket | null {
+    const h = this.handshakeAckHs;
+    if (typeof h !== 'number') return h;
+    const record = new HandshakeRecord(this.handshakes!, h);
+    this.handshakeAckHs = record;
+    return record;
+  }
+  set handshakeAck(packet: HandshakePacket | null) {
+    this.handshakeAckHs = packet;
+  }
+  /**
+   * The three handshake packets: null, a row of `handshakes` (the table records them so, and the view is
+   * made on first read), or an object (assigned, or the view once made).
+   */
+  private synHs: HandshakePacket | number | null = null;
+  private synAckHs: HandshakePacket | number | null = null;
+  private handshakeAckHs: HandshakePacket | number | null = null;
+  private handshakes: HandshakeStore | null;
   /** Number of SYNs / SYN-ACKs seen (retransmissions included). */
   synCount = 0;
   synAckCount = 0;
@@ -344,19 +307,14 @@ export class Session {
   previousIndex = -1;
   sincePreviousNs = -1;
 
-  /**
-   * @internal analysis state per tshark flow: a->b and b->a (two fields: a tuple per session costs 64 bytes).
-   * Released at the table's finish() (nothing reads it afterwards): both then hold one shared, frozen state.
-   */
-  flowA: FlowState;
-  flowB: FlowState;
   /** @internal stream reconstruction per direction relative to the initiator (`streams` gives both). */
   readonly stream0 = new StreamReassembler(0);
   readonly stream1 = new StreamReassembler(1);
-  /** @internal */
-  firstRttNs = 0;
-  /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
-  mruSynNs = Number.NaN;
+  /** The first RTT and the latest SYN's time as whole seconds and ns (see `firstRttNs`, `mruSynNs`). */
+  private firstRttSec = 0;
+  private firstRttRem = 0;
+  private mruSynSec = NOT_A_TIME;
+  private mruSynRem = 0;
   /** @internal message currently receiving packets. */
   currentMessage: Message | null = null;
   /** @internal per direction: index of the message being fingerprinted (-1: none yet). */
@@ -373,19 +331,101 @@ export class Session {
   chunkBudget: number;
   /** @internal the handshake ACK has been seen (for synack_retransmitted_after_ack). */
   established = false;
-  /** @internal raw seq of the latest SYN and payload length of the first SYN (TCP Fast Open). */
-  lastSynSeq = 0;
+  /** Raw seq of the latest SYN (kept signed, see `lastSynSeq`). */
+  private lastSynSeqI32 = 0;
+  /** @internal payload length of the first SYN (TCP Fast Open). */
   synDataLength = 0;
   /** @internal direction of the current message even when it was not kept (-1: none yet). */
   currentDir = -1;
 
-  constructor(index: number, a: Endpoint, b: Endpoint, absZeroNs: number, chunkBudget: number) {
+  /**
+   * `_absZeroNs` is no longer used (the analysis state per flow lives in the table); the parameter stays so
+   * that code constructing sessions keeps compiling.
+   */
+  constructor(
+    index: number,
+    a: Endpoint,
+    b: Endpoint,
+    _absZeroNs: number,
+    chunkBudget: number,
+    handshakes: HandshakeStore | null = null,
+  ) {
+    this.handshakes = handshakes;
     this.index = index;
     this.a = a;
     this.b = b;
-    this.flowA = new FlowState(absZeroNs);
-    this.flowB = new FlowState(absZeroNs);
     this.chunkBudget = chunkBudget;
+  }
+
+  /** @internal first RTT (SYN -> handshake ACK) in ns: 0 = unknown, Infinity for a negative delta. */
+  get firstRttNs(): number {
+    return this.firstRttSec === NOT_A_TIME
+      ? Number.POSITIVE_INFINITY
+      : this.firstRttSec * 1e9 + this.firstRttRem;
+  }
+  set firstRttNs(ns: number) {
+    if (ns === Number.POSITIVE_INFINITY) {
+      this.firstRttSec = NOT_A_TIME;
+      this.firstRttRem = 0;
+    } else {
+      this.firstRttSec = wholeSeconds(ns);
+      this.firstRttRem = ns - this.firstRttSec * 1e9;
+    }
+  }
+
+  /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
+  get mruSynNs(): number {
+    return this.mruSynSec === NOT_A_TIME ? Number.NaN : this.mruSynSec * 1e9 + this.mruSynRem;
+  }
+  set mruSynNs(ns: number) {
+    if (Number.isNaN(ns)) {
+      this.mruSynSec = NOT_A_TIME;
+      this.mruSynRem = 0;
+    } else {
+      this.mruSynSec = wholeSeconds(ns);
+      this.mruSynRem = ns - this.mruSynSec * 1e9;
+    }
+  }
+
+  /** @internal raw seq of the latest SYN. */
+  get lastSynSeq(): number {
+    return this.lastSynSeqI32 >>> 0;
+  }
+  set lastSynSeq(seq: number) {
+    this.lastSynSeqI32 = seq | 0;
+  }
+
+  /** @internal record the packet as the session's first SYN / SYN-ACK / handshake ACK. */
+  recordSyn(v: PacketView, relNs: number, optionKinds: number[]): void {
+    this.synHs = this.handshakeStore().add(v, relNs, optionKinds);
+  }
+  recordSynAck(v: PacketView, relNs: number, optionKinds: number[]): void {
+    this.synAckHs = this.handshakeStore().add(v, relNs, optionKinds);
+  }
+  recordHandshakeAck(v: PacketView, relNs: number, optionKinds: number[]): void {
+    this.handshakeAckHs = this.handshakeStore().add(v, relNs, optionKinds);
+  }
+  /** @internal whether the packets were seen, without making their views. */
+  get hasSyn(): boolean {
+    return this.synHs !== null;
+  }
+  get hasSynAck(): boolean {
+    return this.synAckHs !== null;
+  }
+  /** @internal raw seq of the first SYN / SYN-ACK (0 when not seen), without making their views. */
+  get synSeq(): number {
+    const h = this.synHs;
+    return h === null ? 0 : typeof h === 'number' ? this.handshakes!.seq(h) : h.seq;
+  }
+  get synAckSeq(): number {
+    const h = this.synAckHs;
+    return h === null ? 0 : typeof h === 'number' ? this.handshakes!.seq(h) : h.seq;
+  }
+
+  private handshakeStore(): HandshakeStore {
+    // Sessions made outside a table keep their handshake packets in a store of their own.
+    if (this.handshakes === null) this.handshakes = new HandshakeStore(3);
+    return this.handshakes;
   }
 
   get startRelNs(): number {
@@ -416,11 +456,6 @@ export class Session {
     return [this.stream0, this.stream1];
   }
 
-  /** @internal analysis state per tshark flow, indexed by direction relative to `a`: [a->b, b->a]. */
-  get flows(): [FlowState, FlowState] {
-    return [this.flowA, this.flowB];
-  }
-
   /** Client endpoint (the initiator) and server endpoint. */
   get client(): Endpoint {
     return this.initiator === 'a' ? this.a : this.b;
@@ -439,10 +474,12 @@ export class Session {
 
   /** Handshake durations in ns (SYN -> SYN-ACK, SYN-ACK -> ACK), or null when a packet is missing. */
   get synToSynAckNs(): number | null {
-    return this.syn && this.synAck ? this.synAck.relNs - this.syn.relNs : null;
+    return this.synHs !== null && this.synAckHs !== null ? this.synAck!.relNs - this.syn!.relNs : null;
   }
   get synAckToAckNs(): number | null {
-    return this.synAck && this.handshakeAck ? this.handshakeAck.relNs - this.synAck.relNs : null;
+    return this.synAckHs !== null && this.handshakeAckHs !== null
+      ? this.handshakeAck!.relNs - this.synAck!.relNs
+      : null;
   }
 
   /** How many packets carried analysis bit `bit` (a flags.ts constant). */
