@@ -29,7 +29,17 @@ export class Decoder {
 
   constructor(readonly anomalies: AnomalyLog = new AnomalyLog()) {
     this.view = createView();
-    this.state = { view: this.view, anomalies, buf: this.view.buf, start: 0, end: 0, wireEnd: 0, ipDepth: 0 };
+    const buf = this.view.buf;
+    this.state = {
+      view: this.view,
+      anomalies,
+      buf,
+      data: new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+      start: 0,
+      end: 0,
+      wireEnd: 0,
+      ipDepth: 0,
+    };
   }
 
   /** Fills and returns the reused view; valid until the next call (and while `rec.buf` is unchanged). */
@@ -47,14 +57,36 @@ export class Decoder {
 
     // The record's bounds are trusted only as far as the buffer really reaches.
     const s = this.state;
-    const bufLength = rec.buf.length;
-    const start =
-      Number.isInteger(rec.offset) && rec.offset >= 0 && rec.offset <= bufLength ? rec.offset : bufLength;
-    s.buf = rec.buf;
-    s.start = start;
-    s.end = start + clampInteger(rec.caplen, 0, bufLength - start);
-    s.wireEnd = start + clampInteger(rec.len, s.end - start, MAX_WIRE_LENGTH);
+    const buf = rec.buf;
+    // Readers hand over the same chunk buffer packet after packet: a new DataView only when it changes.
+    if (buf !== s.buf) {
+      s.buf = buf;
+      s.data = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const bufLength = buf.length;
+    const offset = rec.offset;
+    const caplen = rec.caplen;
+    const len = rec.len;
+    // `x >>> 0 === x`: an integer in [0, 2^32). What every reader delivers takes this path; anything else
+    // (NaN, fractions, negatives, bounds past the buffer) is clamped below.
+    if (
+      offset >>> 0 === offset &&
+      caplen >>> 0 === caplen &&
+      len >>> 0 === len &&
+      offset + caplen <= bufLength &&
+      len >= caplen
+    ) {
+      s.start = offset;
+      s.end = offset + caplen;
+      s.wireEnd = offset + len;
+    } else {
+      const start = Number.isInteger(offset) && offset >= 0 && offset <= bufLength ? offset : bufLength;
+      s.start = start;
+      s.end = start + clampInteger(caplen, 0, bufLength - start);
+      s.wireEnd = start + clampInteger(len, s.end - start, MAX_WIRE_LENGTH);
+    }
     s.ipDepth = 0;
+    const start = s.start;
 
     const decodeLink = linkDecoder(rec.linktype);
     if (decodeLink === undefined) {

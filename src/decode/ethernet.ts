@@ -16,7 +16,7 @@ export function decodeEthernet(s: DecodeState, off: number): void {
     report(s, TRUNCATED_ETHERNET, off, `${s.end - off} bytes`);
     return;
   }
-  const typeOrLength = be16(s.buf, off + 12);
+  const typeOrLength = be16(s.data, off + 12);
   if (typeOrLength >= MIN_ETHERTYPE) {
     dispatchEtherType(s, typeOrLength, off + ETHERNET_HEADER);
     return;
@@ -33,7 +33,7 @@ function decodeLlcSnap(s: DecodeState, off: number): void {
   if (off + LLC_SNAP_HEADER > s.end) return;
   if (b[off] !== 0xaa || b[off + 1] !== 0xaa || b[off + 2] !== 0x03) return;
   if (b[off + 3] !== 0 || b[off + 4] !== 0 || b[off + 5] !== 0) return;
-  dispatchEtherType(s, be16(b, off + 6), off + LLC_SNAP_HEADER);
+  dispatchEtherType(s, be16(s.data, off + 6), off + LLC_SNAP_HEADER);
 }
 
 /** One VLAN tag: `off` is at the TCI (the tag's EtherType was the previous layer's type field). */
@@ -48,6 +48,6 @@ export function decodeVlanTag(s: DecodeState, off: number): void {
     report(s, TOO_MANY_VLAN_TAGS, off, `more than ${MAX_VLAN_TAGS} tags`);
     return;
   }
-  v.vlanIds[v.vlanCount++] = be16(s.buf, off) & 0x0fff;
-  dispatchEtherType(s, be16(s.buf, off + 2), off + VLAN_TAG);
+  v.vlanIds[v.vlanCount++] = be16(s.data, off) & 0x0fff;
+  dispatchEtherType(s, be16(s.data, off + 2), off + VLAN_TAG);
 }

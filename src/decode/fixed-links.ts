@@ -14,7 +14,7 @@ function etherTypeAt(name: string, headerLength: number, typeOffset: number): La
       report(s, TRUNCATED_LINK_HEADER, off, `${name}: ${s.end - off} of ${headerLength} bytes`);
       return;
     }
-    dispatchEtherType(s, be16(s.buf, off + typeOffset), off + headerLength);
+    dispatchEtherType(s, be16(s.data, off + typeOffset), off + headerLength);
   };
 }
 

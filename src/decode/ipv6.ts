@@ -29,14 +29,17 @@ const MAX_EXTENSION_HEADERS = 16;
 
 export function decodeIpv6(s: DecodeState, off: number): void {
   const b = s.buf;
+  const d = s.data;
   const v = s.view;
   if (off + FIXED_HEADER > s.end) {
     v.truncated = true;
     report(s, TRUNCATED_IP, off, `IPv6: ${Math.max(0, s.end - off)} of 40 bytes`);
     return;
   }
-  if (b[off]! >> 4 !== 6) {
-    report(s, BAD_IP_VERSION, off, `version ${b[off]! >> 4} where IPv6 was expected`);
+  // Version (4 bits), traffic class (8), flow label (20).
+  const versionClassFlow = be32(d, off);
+  if (versionClassFlow >>> 28 !== 6) {
+    report(s, BAD_IP_VERSION, off, `version ${versionClassFlow >>> 28} where IPv6 was expected`);
     return;
   }
   if (s.ipDepth >= MAX_IP_DEPTH) {
@@ -46,7 +49,7 @@ export function decodeIpv6(s: DecodeState, off: number): void {
   s.ipDepth++;
   // As for IPv4: a tunnelled packet inside an outer fragment rightly claims more than this frame holds.
   const insideFragment = v.isFragment;
-  const trafficClass = ((b[off]! & 0x0f) << 4) | (b[off + 1]! >> 4);
+  const trafficClass = (versionClassFlow >>> 20) & 0xff;
   v.ipVersion = 6;
   v.l3Offset = off;
   v.l4Offset = -1;
@@ -55,13 +58,21 @@ export function decodeIpv6(s: DecodeState, off: number): void {
   v.dontFragment = false;
   v.fragOffset = 0;
   v.ipId = -1;
-  const payloadLength = be16(b, off + 4);
+  // Payload length (16 bits), next header (8), hop limit (8).
+  const lengthNextHop = be32(d, off + 4);
+  const payloadLength = lengthNextHop >>> 16;
   v.ipLength = payloadLength;
-  v.ttl = b[off + 7]!;
-  for (let i = 0; i < 4; i++) {
-    v.src[i] = be32(b, off + 8 + 4 * i);
-    v.dst[i] = be32(b, off + 24 + 4 * i);
-  }
+  v.ttl = lengthNextHop & 0xff;
+  const src = v.src;
+  const dst = v.dst;
+  src[0] = be32(d, off + 8);
+  src[1] = be32(d, off + 12);
+  src[2] = be32(d, off + 16);
+  src[3] = be32(d, off + 20);
+  dst[0] = be32(d, off + 24);
+  dst[1] = be32(d, off + 28);
+  dst[2] = be32(d, off + 32);
+  dst[3] = be32(d, off + 36);
 
   let ipEnd = off + FIXED_HEADER + payloadLength;
   if (payloadLength === 0) {
@@ -152,8 +163,8 @@ function walkExtensionHeaders(s: DecodeState, off: number, ipEnd: number): boole
     const isFragmentHeader = next === FRAGMENT;
     if (isFragmentHeader) {
       v.isFragment = true;
-      v.fragOffset = be16(b, p + 2) & 0xfff8;
-      v.ipId = be32(b, p + 4);
+      v.fragOffset = be16(s.data, p + 2) & 0xfff8;
+      v.ipId = be32(s.data, p + 4);
     }
     next = b[p]!;
     p += headerLength;
@@ -182,7 +193,7 @@ function jumboLength(s: DecodeState, p: number): number {
     }
     if (i + 2 > end) return -1;
     const len = b[i + 1]!;
-    if (type === JUMBO_PAYLOAD_OPTION && len === 4 && i + 6 <= end) return be32(b, i + 2);
+    if (type === JUMBO_PAYLOAD_OPTION && len === 4 && i + 6 <= end) return be32(s.data, i + 2);
     i += 2 + len;
   }
   return -1;

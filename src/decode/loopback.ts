@@ -35,13 +35,13 @@ export function decodeNull(s: DecodeState, off: number): void {
   // control 0, then an EtherType); Wireshark recognises them the same way.
   const b = s.buf;
   if ((b[off] === 0x0f || b[off] === 0x8f) && b[off + 1] === 0) {
-    dispatchEtherType(s, be16(b, off + 2), off + NULL_HEADER);
+    dispatchEtherType(s, be16(s.data, off + 2), off + NULL_HEADER);
     return;
   }
-  let etherType = etherTypeOfFamily(le32(s.buf, off));
-  if (etherType < 0) etherType = etherTypeOfFamily(be32(s.buf, off));
+  let etherType = etherTypeOfFamily(le32(s.data, off));
+  if (etherType < 0) etherType = etherTypeOfFamily(be32(s.data, off));
   if (etherType < 0) {
-    report(s, UNKNOWN_NULL_FAMILY, off, `family 0x${be32(s.buf, off).toString(16).padStart(8, '0')}`);
+    report(s, UNKNOWN_NULL_FAMILY, off, `family 0x${be32(s.data, off).toString(16).padStart(8, '0')}`);
     return;
   }
   dispatchEtherType(s, etherType, off + NULL_HEADER);

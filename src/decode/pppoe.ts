@@ -15,7 +15,7 @@ export function decodePppoeSession(s: DecodeState, off: number): void {
     return;
   }
   // Other PPP protocols (LCP, IPCP, CHAP...) are session control, not traffic: they stop here.
-  const protocol = be16(s.buf, off + PPPOE_HEADER);
+  const protocol = be16(s.data, off + PPPOE_HEADER);
   const ip = off + PPPOE_HEADER + PPP_PROTOCOL;
   if (protocol === PPP_IPV4) dispatchEtherType(s, 0x0800, ip);
   else if (protocol === PPP_IPV6) dispatchEtherType(s, 0x86dd, ip);

@@ -15,7 +15,7 @@ export function decodeSll(s: DecodeState, off: number): void {
     report(s, TRUNCATED_SLL, off, `SLL: ${s.end - off} of 16 bytes`);
     return;
   }
-  dispatchEtherType(s, be16(s.buf, off + SLL_PROTOCOL), off + SLL_HEADER);
+  dispatchEtherType(s, be16(s.data, off + SLL_PROTOCOL), off + SLL_HEADER);
 }
 
 export function decodeSll2(s: DecodeState, off: number): void {
@@ -24,5 +24,5 @@ export function decodeSll2(s: DecodeState, off: number): void {
     report(s, TRUNCATED_SLL, off, `SLL2: ${s.end - off} of 20 bytes`);
     return;
   }
-  dispatchEtherType(s, be16(s.buf, off), off + SLL2_HEADER);
+  dispatchEtherType(s, be16(s.data, off), off + SLL2_HEADER);
 }

@@ -11,6 +11,8 @@ export interface DecodeState {
   readonly anomalies: AnomalyLog;
   /** The packet's bytes (`view.buf`). */
   buf: Uint8Array;
+  /** The same bytes as `buf`, for multi-byte reads: one bounds check per field instead of one per byte. */
+  data: DataView;
   /** Offset of the frame's first byte in `buf`. */
   start: number;
   /** End of the captured bytes in `buf` (exclusive): nothing at or after it may be read. */
@@ -43,17 +45,17 @@ export function countedWithoutExample(anomalies: AnomalyLog, id: string): boolea
   return true;
 }
 
-// Byte readers. Callers check bounds against `state.end` first; these only assemble big-endian values.
-// Plain functions over the Uint8Array are inlined by V8 and avoid a DataView per packet.
+// Field readers. Callers check bounds against `state.end` first; these only read network byte order (the
+// DataView checks the buffer's bounds once per field). V8 inlines them into a single load.
 
-export function be16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
+export function be16(d: DataView, o: number): number {
+  return d.getUint16(o);
 }
 
-export function be32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+export function be32(d: DataView, o: number): number {
+  return d.getUint32(o);
 }
 
-export function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+export function le32(d: DataView, o: number): number {
+  return d.getUint32(o, true);
 }

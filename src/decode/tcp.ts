@@ -31,24 +31,27 @@ export const TCPOPT_EXPERIMENTAL_2 = 254;
 const TFO_EXPERIMENT_ID = 0xf989;
 
 export function decodeTcp(s: DecodeState, off: number): void {
-  const b = s.buf;
+  const d = s.data;
   const v = s.view;
   // Ports first: a header cut short still identifies its flow (Community ID), as tshark shows it.
   if (off + 4 <= s.end) {
-    v.srcPort = be16(b, off);
-    v.dstPort = be16(b, off + 2);
+    const ports = be32(d, off);
+    v.srcPort = ports >>> 16;
+    v.dstPort = ports & 0xffff;
   }
   if (off + MIN_HEADER > s.end) {
     v.truncated = true;
     report(s, TRUNCATED_TCP_HEADER, off, `${Math.max(0, s.end - off)} of 20 bytes`);
     return;
   }
-  v.seq = be32(b, off + 4);
-  v.ack = be32(b, off + 8);
-  const headerLength = (b[off + 12]! >> 4) * 4;
-  v.flags = ((b[off + 12]! & 0x0f) << 8) | b[off + 13]!;
-  v.window = be16(b, off + 14);
-  v.urgent = be16(b, off + 18);
+  v.seq = be32(d, off + 4);
+  v.ack = be32(d, off + 8);
+  // Data offset (4 bits), reserved and flags (12 bits), window (16 bits).
+  const offsetFlagsWindow = be32(d, off + 12);
+  const headerLength = (offsetFlagsWindow >>> 28) * 4;
+  v.flags = (offsetFlagsWindow >>> 16) & 0x0fff;
+  v.window = offsetFlagsWindow & 0xffff;
+  v.urgent = be16(d, off + 18);
   v.tcpHeaderLength = headerLength;
   const segmentLength = s.wireEnd - off;
   if (headerLength < MIN_HEADER || headerLength > segmentLength) {
@@ -81,6 +84,14 @@ export function decodeTcp(s: DecodeState, off: number): void {
 }
 
 /**
+ * The layout RFC 7323 (appendix A) recommends and Linux, the BSDs and macOS send on every segment after the
+ * handshake: NOP, NOP, timestamps, and nothing else. Like the kernels' own header prediction, this one
+ * comparison of the first word decodes it without walking the options.
+ */
+const NOP_NOP_TIMESTAMPS = 0x0101080a;
+const ALIGNED_TIMESTAMPS_LENGTH = 12;
+
+/**
  * Reads the options in [p, end). Every kind seen is recorded in order, known ones are decoded. The kinds
  * that nearly every segment carries (NOP, timestamps, and MSS/window scale/SACK-permitted on SYNs) are
  * decoded right in the loop; this walk runs for most packets and a call per option costs more than the
@@ -88,9 +99,20 @@ export function decodeTcp(s: DecodeState, off: number): void {
  */
 function walkOptions(s: DecodeState, p: number, end: number): void {
   const b = s.buf;
+  const d = s.data;
   const v = s.view;
   const kinds = v.optionKinds;
   let count = v.optionCount;
+  if (end - p === ALIGNED_TIMESTAMPS_LENGTH && count === 0 && be32(d, p) === NOP_NOP_TIMESTAMPS) {
+    kinds[0] = TCPOPT_NOP;
+    kinds[1] = TCPOPT_NOP;
+    kinds[2] = TCPOPT_TIMESTAMPS;
+    v.optionCount = 3;
+    v.hasTimestamps = true;
+    v.tsval = be32(d, p + 4);
+    v.tsecr = be32(d, p + 8);
+    return;
+  }
   while (p < end) {
     const kind = b[p]!;
     if (count < MAX_OPTION_KINDS) kinds[count++] = kind;
@@ -99,41 +121,51 @@ function walkOptions(s: DecodeState, p: number, end: number): void {
       continue;
     }
     if (kind === TCPOPT_EOL) break;
-    if (p + 2 > end) {
-      report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} has no length byte`);
-      break;
-    }
-    const len = b[p + 1]!;
+    // One exit for both length faults: the message is built in one place only, so the compiler cannot hoist
+    // a number-to-string conversion shared by two error branches into the path every option takes.
+    const len = p + 2 > end ? -1 : b[p + 1]!;
     if (len < 2 || p + len > end) {
-      report(s, BAD_TCP_OPTION_LENGTH, p, `option ${kind} length ${len}, ${end - p} bytes left`);
+      badOptionLength(s, p, kind, len, end);
       break;
     }
     if (kind === TCPOPT_TIMESTAMPS && len === 10) {
       v.hasTimestamps = true;
-      v.tsval = be32(b, p + 2);
-      v.tsecr = be32(b, p + 6);
+      v.tsval = be32(d, p + 2);
+      v.tsecr = be32(d, p + 6);
     } else if (kind === TCPOPT_MSS && len === 4) {
-      v.mss = be16(b, p + 2);
+      v.mss = be16(d, p + 2);
     } else if (kind === TCPOPT_WSCALE && len === 3) {
       v.wscale = b[p + 2]!;
     } else if (kind === TCPOPT_SACK_PERM && len === 2) {
       v.sackPerm = true;
     } else if (!decodeOption(s, kind, p, len)) {
-      report(s, TCP_OPTION_WRONG_SIZE, p, `option ${kind} length ${len}`);
+      wrongOptionSize(s, p, kind, len);
     }
     p += len;
   }
   v.optionCount = count;
 }
 
+/** `len` -1: the option has no length byte before `end`. */
+function badOptionLength(s: DecodeState, p: number, kind: number, len: number, end: number): void {
+  const detail =
+    len < 0 ? `option ${kind} has no length byte` : `option ${kind} length ${len}, ${end - p} bytes left`;
+  report(s, BAD_TCP_OPTION_LENGTH, p, detail);
+}
+
+function wrongOptionSize(s: DecodeState, p: number, kind: number, len: number): void {
+  report(s, TCP_OPTION_WRONG_SIZE, p, `option ${kind} length ${len}`);
+}
+
 /** Decodes one option of `len` bytes at `p` (bounds already checked); false if its length is wrong for its kind. */
 function decodeOption(s: DecodeState, kind: number, p: number, len: number): boolean {
   const b = s.buf;
+  const d = s.data;
   const v = s.view;
   switch (kind) {
     case TCPOPT_MSS:
       if (len !== 4) return false;
-      v.mss = be16(b, p + 2);
+      v.mss = be16(d, p + 2);
       return true;
     case TCPOPT_WSCALE:
       if (len !== 3) return false;
@@ -147,8 +179,8 @@ function decodeOption(s: DecodeState, kind: number, p: number, len: number): boo
       if ((len - 2) % 8 !== 0 || len === 2) return false;
       const blocks = Math.min((len - 2) / 8, MAX_SACK_BLOCKS);
       for (let i = 0; i < blocks; i++) {
-        v.sack[2 * i] = be32(b, p + 2 + 8 * i);
-        v.sack[2 * i + 1] = be32(b, p + 6 + 8 * i);
+        v.sack[2 * i] = be32(d, p + 2 + 8 * i);
+        v.sack[2 * i + 1] = be32(d, p + 6 + 8 * i);
       }
       v.sackCount = blocks;
       return true;
@@ -156,8 +188,8 @@ function decodeOption(s: DecodeState, kind: number, p: number, len: number): boo
     case TCPOPT_TIMESTAMPS:
       if (len !== 10) return false;
       v.hasTimestamps = true;
-      v.tsval = be32(b, p + 2);
-      v.tsecr = be32(b, p + 6);
+      v.tsval = be32(d, p + 2);
+      v.tsecr = be32(d, p + 6);
       return true;
     case TCPOPT_TFO:
       v.tfo = true;
@@ -165,7 +197,7 @@ function decodeOption(s: DecodeState, kind: number, p: number, len: number): boo
       return true;
     case TCPOPT_EXPERIMENTAL_1:
     case TCPOPT_EXPERIMENTAL_2:
-      if (len >= 4 && be16(b, p + 2) === TFO_EXPERIMENT_ID) {
+      if (len >= 4 && be16(d, p + 2) === TFO_EXPERIMENT_ID) {
         v.tfo = true;
         v.tfoCookieLength = len - 4;
       }

@@ -13,8 +13,8 @@ const ICMP_HEADER = 4;
 function decodePorts(s: DecodeState, off: number, headerLength: number, name: string): void {
   const v = s.view;
   if (off + 4 <= s.end) {
-    v.srcPort = be16(s.buf, off);
-    v.dstPort = be16(s.buf, off + 2);
+    v.srcPort = be16(s.data, off);
+    v.dstPort = be16(s.data, off + 2);
   }
   if (off + headerLength > s.end) {
     v.truncated = true;

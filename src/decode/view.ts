@@ -84,12 +84,15 @@ export function resetLayers(v: PacketView): void {
 
 /** Clears the IP and everything above; used again when a tunnel hands over to its inner header. */
 export function resetIp(v: PacketView): void {
-  v.ipVersion = 0;
-  // Element stores: cheaper than fill() calls on 4-element arrays in the per-packet path.
-  const src = v.src;
-  const dst = v.dst;
-  src[0] = src[1] = src[2] = src[3] = 0;
-  dst[0] = dst[1] = dst[2] = dst[3] = 0;
+  // Only the IP decoders write the addresses, and they set ipVersion first: with ipVersion 0 they are still
+  // zero from the last reset, and clearing them again would cost eight stores on every packet.
+  if (v.ipVersion !== 0) {
+    const src = v.src;
+    const dst = v.dst;
+    src[0] = src[1] = src[2] = src[3] = 0;
+    dst[0] = dst[1] = dst[2] = dst[3] = 0;
+    v.ipVersion = 0;
+  }
   v.proto = -1;
   v.ipId = -1;
   v.ttl = -1;
