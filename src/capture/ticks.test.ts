@@ -66,6 +66,65 @@ describe('64-bit tick counts to seconds + nanoseconds', () => {
     );
   });
 
+  test('packet-sized steps, back and forth across seconds and high words (the last-second cache), stay exact', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<[10 | 2, number]>(
+          [10, 0],
+          [10, 3],
+          [10, 6],
+          [10, 9],
+          [10, 11],
+          [2, 0],
+          [2, 20],
+          [2, 32],
+        ),
+        // Starts near a second boundary, near a high-word boundary, or anywhere.
+        fc.oneof(
+          fc.bigInt({ min: 0n, max: 2n ** 64n - 2n ** 40n }),
+          fc.bigInt({ min: 2n ** 32n - 2000n, max: 2n ** 32n + 2000n }),
+          fc.constantFrom(1_700_000_000n * 10n ** 9n - 3n, 4_294_967_295n * 10n ** 6n),
+        ),
+        fc.array(fc.bigInt({ min: -3000n, max: 3000n }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: -5, max: 5 }),
+        ([base, exponent], start, steps, offset) => {
+          const scale = makeTickScale(base, exponent, offset);
+          const out = { sec: 0, nsec: 0 };
+          let t = start;
+          for (const step of steps) {
+            t += step;
+            if (t < 0n) t = 0n;
+            ticksToTime(Number(t >> 32n), Number(t & 0xffffffffn), scale, out);
+            expect([out.sec, out.nsec]).toEqual(reference(t, base, exponent, offset));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('one tick at a time over second and high-word boundaries, up then down, on one scale', () => {
+    for (const [base, exponent] of [
+      [10, 0],
+      [10, 3],
+      [10, 6],
+      [10, 9],
+      [2, 20],
+    ] as const) {
+      const scale = makeTickScale(base, exponent, 7);
+      const out = { sec: 0, nsec: 0 };
+      const t = BigInt(base) ** BigInt(exponent);
+      for (const edge of [1_700_000_000n * t, 2n ** 32n, 5n * 2n ** 32n - ((5n * 2n ** 32n) % t)]) {
+        const ticks = [];
+        for (let d = -4n; d <= 4n; d++) ticks.push(edge + d);
+        for (const x of [...ticks, ...ticks.reverse()]) {
+          ticksToTime(Number(x >> 32n), Number(x & 0xffffffffn), scale, out);
+          expect([out.sec, out.nsec]).toEqual(reference(x, base, exponent, 7));
+        }
+      }
+    }
+  });
+
   test('counts just below and at multiples of the resolution', () => {
     for (const [base, exponent] of [
       [10, 6],

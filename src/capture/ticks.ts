@@ -6,8 +6,10 @@
  * never formed as one number. The high word changes only every 2^32 ticks (4.3 s at nanoseconds), so
  * `hi * 2^32 / T` is computed once per high word by long division in 16-bit digits (every partial dividend
  * below 2^53 while ticks-per-second T <= 2^37) and cached on the scale; each packet then costs one division
- * of `cachedRemainder + lo` (< T + 2^32, exact). BigInt is used only at the edges: resolutions finer than
- * 2^-37 s, or second counts beyond 2^53.
+ * of `cachedRemainder + lo` (< T + 2^32, exact). Packets come in time order, many to a second, so the
+ * range of low words that falls in the last second seen is cached too: a count inside it costs two
+ * comparisons and a subtraction. BigInt is used only at the edges: resolutions finer than 2^-37 s, or second
+ * counts beyond 2^53.
  */
 
 /** A resolution prepared once per interface; also carries the per-high-word cache (mutable). */
@@ -26,6 +28,15 @@ export interface TickScale {
   cachedHi: number;
   cachedSec: number;
   cachedRem: number;
+  /**
+   * The last second seen: low words in [secondLo, secondEnd) under high word `secondHi` fall in second
+   * `second` (offset included), `lo - secondLo` ticks into it. secondHi -1 when empty. The bounds may lie
+   * outside [0, 2^32) when the second straddles a change of the high word.
+   */
+  secondHi: number;
+  secondLo: number;
+  secondEnd: number;
+  second: number;
 }
 
 const FAST_MAX_PER_SECOND = 2 ** 37;
@@ -62,6 +73,10 @@ export function makeTickScale(base: 10 | 2, exponent: number, offsetSec = 0): Ti
     cachedHi: -1,
     cachedSec: 0,
     cachedRem: 0,
+    secondHi: -1,
+    secondLo: 0,
+    secondEnd: 0,
+    second: 0,
   };
 }
 
@@ -73,7 +88,12 @@ export interface TimeOut {
 
 /** Ticks `hi * 2^32 + lo` (both unsigned 32-bit) at `scale` into `out`. */
 export function ticksToTime(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
-  if (hi !== scale.cachedHi && !divideHighWord(hi, scale)) {
+  if (hi === scale.secondHi && lo >= scale.secondLo && lo < scale.secondEnd) {
+    out.sec = scale.second;
+    out.nsec = fraction(lo - scale.secondLo, scale);
+    return;
+  }
+  if ((hi !== scale.cachedHi && !divideHighWord(hi, scale)) || scale.fracMul === 0) {
     slow(hi, lo, scale, out);
     return;
   }
@@ -81,12 +101,19 @@ export function ticksToTime(hi: number, lo: number, scale: TickScale, out: TimeO
   const cur = scale.cachedRem + lo;
   const q = Math.floor(cur / t);
   const rem = cur - q * t;
-  if (scale.fracMul === 0) {
-    slow(hi, lo, scale, out);
-    return;
-  }
-  out.sec = scale.cachedSec + q + scale.offsetSec;
-  out.nsec = Math.floor((rem * scale.fracMul) / scale.fracDiv);
+  const sec = scale.cachedSec + q + scale.offsetSec;
+  // This second holds the counts cur - rem .. cur - rem + T - 1 of this high word (all below 2^53).
+  scale.secondHi = hi;
+  scale.secondLo = lo - rem;
+  scale.secondEnd = lo - rem + t;
+  scale.second = sec;
+  out.sec = sec;
+  out.nsec = fraction(rem, scale);
+}
+
+/** Nanoseconds in `rem` ticks (< T): a product alone when the resolution divides a nanosecond evenly. */
+function fraction(rem: number, scale: TickScale): number {
+  return scale.fracDiv === 1 ? rem * scale.fracMul : Math.floor((rem * scale.fracMul) / scale.fracDiv);
 }
 
 /**
