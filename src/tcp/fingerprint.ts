@@ -68,6 +68,11 @@ export interface Fingerprint {
   bytes: number;
 }
 
+/** A fingerprint that keeps its chunks elsewhere (a pool): the chunker hands them over when it closes it. */
+export interface StoresChunks {
+  storeChunks(hashes: readonly number[], lengths: readonly number[], n: number): void;
+}
+
 /** Shared by every fingerprint that holds no chunks (most directions of short exchanges end with some). */
 export const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
 
@@ -89,6 +94,8 @@ export class Chunker {
   private count = 0;
   private readonly hashes: number[] = [];
   private readonly lengths: number[] = [];
+  /** A fingerprint object its owner points at what it writes (a table's chunkers each keep a message view). */
+  view: Fingerprint | null = null;
 
   /** Close the current fingerprint and start writing `target`, with room for `maxChunks` chunks. */
   begin(target: Fingerprint, maxChunks: number): void {
@@ -230,11 +237,12 @@ export class Chunker {
     this.target = null;
     const n = this.count;
     this.count = 0;
-    if (n === 0) {
+    const pooled = fp as Fingerprint & Partial<StoresChunks>;
+    if (pooled.storeChunks !== undefined) {
+      pooled.storeChunks(this.hashes, this.lengths, n);
+    } else if (n === 0) {
       fp.hashes = NO_CHUNKS;
       fp.lengths = NO_CHUNKS;
-    } else if (fp instanceof PooledFingerprint) {
-      fp.storeChunks(this.hashes, this.lengths, n);
     } else {
       // Copies sized exactly: arrays grown by push keep spare capacity.
       fp.hashes = this.hashes.slice(0, n);
@@ -297,7 +305,7 @@ export class ChunkPool {
  * A fingerprint whose chunks live in a `ChunkPool`. `hashes` and `lengths` are made as arrays on first
  * read and kept; `chunkCount`, `chunkHash(i)` and `chunkLength(i)` read the pool without making them.
  */
-export class PooledFingerprint implements Fingerprint {
+export class PooledFingerprint implements Fingerprint, StoresChunks {
   private headHashI32 = FNV_OFFSET_I32;
   bytes = 0;
   private readonly pool: ChunkPool;
@@ -358,7 +366,7 @@ export class PooledFingerprint implements Fingerprint {
 
   /** @internal the chunker's closing write: the first `n` chunks of its lists. */
   storeChunks(hashes: readonly number[], lengths: readonly number[], n: number): void {
-    this.chunkAt = this.pool.append(hashes, lengths, n);
+    this.chunkAt = n === 0 ? 0 : this.pool.append(hashes, lengths, n);
     this.chunkN = n;
     this.hashList = null;
     this.lengthList = null;

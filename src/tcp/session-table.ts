@@ -7,7 +7,7 @@
 import type { PacketView } from '../decode/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { EndpointCache } from './endpoints.js';
-import { Chunker, ChunkPool, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
+import { Chunker, FNV_OFFSET, fnv1a, HEAD_BYTES, MAX_FINGERPRINT_BYTES } from './fingerprint.js';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -36,8 +36,9 @@ import {
   H_SYNACK,
   H_ZERO_WINDOW,
 } from './history.js';
+import { MessageRecord, MessageStore } from './message-store.js';
 import { analyzeSegment, Segment } from './rules.js';
-import { type CloseInfo, type Message, MessageRecord, Session } from './session.js';
+import { type CloseInfo, Session, type SessionStores } from './session.js';
 import type { GapReason, StreamSink } from './stream.js';
 import { tlsMarker } from './tls.js';
 
@@ -133,8 +134,9 @@ export class SessionTable implements StreamSink {
   private readonly revFlow = new FlowState(0);
   /** Every session's handshake packets. */
   private readonly handshakes = new HandshakeStore();
-  /** Every message's chunk hashes and lengths. */
-  private readonly chunkPool = new ChunkPool();
+  private readonly stores: SessionStores;
+  /** Every session's messages and their chunk hashes and lengths. */
+  private readonly messages = new MessageStore();
 
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
@@ -142,6 +144,7 @@ export class SessionTable implements StreamSink {
     this.maxChunksPerMessage = options.maxChunksPerMessage ?? 16;
     this.maxChunksPerSession = options.maxChunksPerSession ?? 64;
     this.maxFindings = options.maxFindingsPerSession ?? 32;
+    this.stores = { handshakes: this.handshakes, messages: this.messages };
   }
 
   /** Feed one decoded packet; non-TCP packets are ignored. */
@@ -315,7 +318,7 @@ export class SessionTable implements StreamSink {
     const ipVersion = v.ipVersion === 6 ? 6 : 4;
     const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
     const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
-    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.handshakes);
+    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.stores);
     this.flows.add(this.absZeroNs);
     this.flows.add(this.absZeroNs);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
@@ -414,21 +417,20 @@ export class SessionTable implements StreamSink {
     const ds = dir === 0 ? session.dir0 : session.dir1;
     const start = stream.offsetOf(dataSeq);
     const end = start + len;
+    const messages = this.messages;
     let m = session.currentMessage;
     if (end > ds.maxEnd) {
-      if (m === null || m.dir !== dir) {
+      if (m < 0 || messages.dir(m) !== dir) {
         m = this.openMessage(session, v, dir, timeNs, ds.maxEnd, end);
-        if (m !== null && start === m.start) m.tls = tlsMarker(v.buf, v.payloadOffset, v.payloadCaptured);
+        if (m >= 0 && start === messages.start(m)) {
+          messages.setTls(m, tlsMarker(v.buf, v.payloadOffset, v.payloadCaptured));
+        }
       } else {
-        m.end = end;
+        messages.setEnd(m, end);
       }
       ds.maxEnd = end;
     }
-    if (m !== null && m.dir === dir) {
-      m.lastPacket = v.index;
-      m.lastRelNs = timeNs;
-      m.packets++;
-    }
+    if (m >= 0 && messages.dir(m) === dir) messages.seen(m, v.index, timeNs);
     const captured = Math.min(v.payloadCaptured, len);
     stream.segment(dataSeq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
   }
@@ -440,25 +442,27 @@ export class SessionTable implements StreamSink {
     timeNs: number,
     start: number,
     end: number,
-  ): Message | null {
+  ): number {
     const previous = session.currentMessage;
-    if (previous !== null && previous.dir !== dir) {
-      session.currentMessage = null;
-      this.closeIfComplete(
-        session,
-        previous.dir,
-        previous,
-        (previous.dir === 0 ? session.stream0 : session.stream1).edgeOffset,
-      );
+    if (previous >= 0) {
+      const previousDir = this.messages.dir(previous);
+      if (previousDir !== dir) {
+        session.currentMessage = -1;
+        this.closeIfComplete(
+          session,
+          previousDir,
+          previous,
+          (previousDir === 0 ? session.stream0 : session.stream1).edgeOffset,
+        );
+      }
     }
-    if (session.messages.length >= this.maxMessages) {
+    if (session.messageCount >= this.maxMessages) {
       session.messagesDropped++;
-      session.currentMessage = null;
+      session.currentMessage = -1;
       session.currentDir = dir;
-      return null;
+      return -1;
     }
-    const m = new MessageRecord(this.chunkPool, dir, v.index, timeNs, start, end);
-    session.messages.push(m);
+    const m = session.addMessage(dir, v.index, timeNs, start, end);
     session.currentMessage = m;
     session.currentDir = dir;
     return m;
@@ -476,18 +480,17 @@ export class SessionTable implements StreamSink {
       ds.headHash = fnv1a(buf, start, start + take, ds.headHash);
       ds.headBytes += take;
     }
-    const messages = session.messages;
-    let m: Message | null = null;
+    const messages = this.messages;
+    let m = -1;
     while (start < end) {
-      const i = this.messageAt(session, dir, offset);
-      if (i < 0) return;
-      m = messages[i]!;
-      if (offset >= m.end) break;
-      const take = Math.min(end - start, m.end - offset);
-      const fp = m.fingerprint;
-      if (fp.bytes >= MAX_FINGERPRINT_BYTES) {
+      m = this.messageAt(session, dir, offset);
+      if (m < 0) return;
+      const mEnd = messages.end(m);
+      if (offset >= mEnd) break;
+      const take = Math.min(end - start, mEnd - offset);
+      if (messages.bytes(m) >= MAX_FINGERPRINT_BYTES) {
         // Closed (capped): only the byte count still grows.
-        fp.bytes += take;
+        messages.addBytes(m, take);
       } else {
         const chunker = this.chunkerFor(session, dir, m);
         chunker.feed(buf, start, start + take);
@@ -496,7 +499,7 @@ export class SessionTable implements StreamSink {
       start += take;
       offset += take;
     }
-    if (m !== null) this.closeIfComplete(session, dir, m, edge);
+    if (m >= 0) this.closeIfComplete(session, dir, m, edge);
   }
 
   /**
@@ -505,21 +508,21 @@ export class SessionTable implements StreamSink {
    * to it. Bytes are delivered in stream order, so none of `m`'s can come later; closing now gives the
    * fingerprint it would get when the direction's next message or the end of the capture closed it.
    */
-  private closeIfComplete(session: Session, dir: 0 | 1, m: Message, edge: number): void {
-    if (edge < m.end || m === session.currentMessage) return;
+  private closeIfComplete(session: Session, dir: 0 | 1, m: number, edge: number): void {
+    if (edge < this.messages.end(m) || m === session.currentMessage) return;
     const chunker = dir === 0 ? session.chunker0 : session.chunker1;
-    if (chunker !== null && chunker.current === m.fingerprint) this.releaseChunker(session, dir);
+    if (chunker !== null && writes(chunker, m)) this.releaseChunker(session, dir);
   }
 
   /**
    * The direction's chunker, writing into message `m`: opening `m`'s fingerprint closes the previous one
    * of the direction and returns the chunks it left unused to the session's budget first.
    */
-  private chunkerFor(session: Session, dir: 0 | 1, m: Message): Chunker {
+  private chunkerFor(session: Session, dir: 0 | 1, m: number): Chunker {
     let chunker = dir === 0 ? session.chunker0 : session.chunker1;
-    if (chunker !== null && chunker.current === m.fingerprint) return chunker;
+    if (chunker !== null && writes(chunker, m)) return chunker;
     if (chunker === null) {
-      chunker = this.freeChunkers.pop() ?? new Chunker();
+      chunker = this.freeChunkers.pop() ?? this.newChunker();
       if (dir === 0) session.chunker0 = chunker;
       else session.chunker1 = chunker;
     } else {
@@ -536,7 +539,15 @@ export class SessionTable implements StreamSink {
     }
     const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
     session.chunkBudget -= reserve;
-    chunker.begin(m.fingerprint, reserve);
+    // The chunker's own view, pointed at the row once the previous fingerprint is closed (end()).
+    chunker.end();
+    chunker.begin((chunker.view as MessageRecord).at(m), reserve);
+    return chunker;
+  }
+
+  private newChunker(): Chunker {
+    const chunker = new Chunker();
+    chunker.view = new MessageRecord(this.messages, 0);
     return chunker;
   }
 
@@ -581,20 +592,20 @@ export class SessionTable implements StreamSink {
    * moving the direction's cursor forward.
    */
   private messageAt(session: Session, dir: 0 | 1, offset: number): number {
-    const messages = session.messages;
+    const messages = this.messages;
     let cur = dir === 0 ? session.fpCursor0 : session.fpCursor1;
     if (cur < 0) {
-      cur = nextOfDir(messages, dir, 0);
+      cur = nextOfDir(messages, dir, session.firstMessage);
       if (cur < 0) return -1;
     }
     for (;;) {
-      const next = nextOfDir(messages, dir, cur + 1);
-      if (next < 0 || messages[next]!.start > offset) break;
+      const next = nextOfDir(messages, dir, messages.next(cur));
+      if (next < 0 || messages.start(next) > offset) break;
       cur = next;
     }
     if (dir === 0) session.fpCursor0 = cur;
     else session.fpCursor1 = cur;
-    return messages[cur]!.start <= offset ? cur : -1;
+    return messages.start(cur) <= offset ? cur : -1;
   }
 
   /**
@@ -611,10 +622,8 @@ export class SessionTable implements StreamSink {
       this.releaseChunker(session, 0);
       this.releaseChunker(session, 1);
       // Arrays grown by push keep spare capacity; the session's list no longer grows.
-      if (session.messages.length > 0) {
-        (session as { messages: Message[] }).messages = session.messages.slice();
-      }
-      session.currentMessage = null;
+      session.trimMessages();
+      session.currentMessage = -1;
       if (session.hasSyn && !session.hasSynAck && session.dir1.packets === 0) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
@@ -636,15 +645,22 @@ export class SessionTable implements StreamSink {
     this.sinkSession = null;
     // No bytes come after the end: the lent-out chunkers are garbage now.
     this.freeChunkers.length = 0;
-    this.chunkPool.trim();
+    this.messages.trim();
     this.handshakes.trim();
     this.flows = new FlowStore(1);
   }
 }
 
-function nextOfDir(messages: Message[], dir: 0 | 1, from: number): number {
-  for (let i = from; i < messages.length; i++) if (messages[i]!.dir === dir) return i;
-  return -1;
+/** The first message of direction `dir` from row `row` on in its session's list (-1: none). */
+function nextOfDir(messages: MessageStore, dir: 0 | 1, row: number): number {
+  while (row >= 0 && messages.dir(row) !== dir) row = messages.next(row);
+  return row;
+}
+
+/** Whether the chunker is writing the fingerprint of message row `m`. */
+function writes(chunker: Chunker, m: number): boolean {
+  const current = chunker.current;
+  return current !== null && current === chunker.view && (current as MessageRecord).row === m;
 }
 
 function closeInfo(v: PacketView, dir: 0 | 1, relNs: number): CloseInfo {

@@ -6,9 +6,10 @@
  * and destination of the session's first packet (tshark's endpoint order), which is not always the client.
  */
 import type { PacketView } from '../decode/types.js';
-import { type Chunker, type ChunkPool, type Fingerprint, PooledFingerprint } from './fingerprint.js';
+import type { Chunker, Fingerprint } from './fingerprint.js';
 import { HandshakeRecord, HandshakeStore } from './handshake-store.js';
 import { History } from './history.js';
+import { MessageRecord, MessageStore } from './message-store.js';
 import { StreamReassembler } from './stream.js';
 
 /** An endpoint: IPv4 in word [3] with words [0..2] = 0, IPv6 as four big-endian 32-bit words. */
@@ -85,64 +86,6 @@ export function wholeSeconds(ns: number): number {
 const NOT_A_TIME = -0x40000000;
 
 /**
- * The table's messages, which are their own fingerprint (one object per message, not two), their chunks in
- * the table's pool.
- */
-export class MessageRecord extends PooledFingerprint implements Message {
-  dir: 0 | 1;
-  firstPacket: number;
-  lastPacket: number;
-  private firstSec: number;
-  private firstRem: number;
-  private lastSec: number;
-  private lastRem: number;
-  start: number;
-  end: number;
-  packets = 0;
-  tls = 0;
-
-  constructor(pool: ChunkPool, dir: 0 | 1, packet: number, relNs: number, start: number, end: number) {
-    super(pool);
-    this.dir = dir;
-    this.firstPacket = packet;
-    this.lastPacket = packet;
-    const sec = wholeSeconds(relNs);
-    this.firstSec = sec;
-    this.firstRem = relNs - sec * 1e9;
-    this.lastSec = sec;
-    this.lastRem = this.firstRem;
-    this.start = start;
-    this.end = end;
-  }
-
-  get firstRelNs(): number {
-    return this.firstSec * 1e9 + this.firstRem;
-  }
-  set firstRelNs(ns: number) {
-    this.firstSec = wholeSeconds(ns);
-    this.firstRem = ns - this.firstSec * 1e9;
-  }
-  get lastRelNs(): number {
-    return this.lastSec * 1e9 + this.lastRem;
-  }
-  set lastRelNs(ns: number) {
-    this.lastSec = wholeSeconds(ns);
-    this.lastRem = ns - this.lastSec * 1e9;
-  }
-
-  get fingerprint(): Fingerprint {
-    return this;
-  }
-  /** Replacing the fingerprint copies its fields in. */
-  set fingerprint(fp: Fingerprint) {
-    this.headHash = fp.headHash;
-    this.hashes = fp.hashes;
-    this.lengths = fp.lengths;
-    this.bytes = fp.bytes;
-  }
-}
-
-/**
  * A finding with its evidence (handshake rules and other per-session observations). `detail` is for people
  * and may be reworded; later stages read the numbers from the other fields, which mean, per finding id:
  * - tcp.handshake.synack_bad_ack: `seq`/`ack` of the odd answer, `expectedAck` = the latest SYN's seq + 1
@@ -216,6 +159,12 @@ export class DirectionStats {
   }
 }
 
+/** The per-table stores a session's handshake packets and messages live in. */
+export interface SessionStores {
+  readonly handshakes: HandshakeStore;
+  readonly messages: MessageStore;
+}
+
 export class Session {
   /** Index in the table, in order of first packet: equals tshark's tcp.stream numbering. */
   readonly index: number;
@@ -246,7 +195,7 @@ export class Session {
   get syn(): HandshakePacket | null {
     const h = this.synHs;
     if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.handshakes!, h);
+    const record = new HandshakeRecord(this.stores!.handshakes, h);
     this.synHs = record;
     return record;
   }
@@ -256,7 +205,7 @@ export class Session {
   get synAck(): HandshakePacket | null {
     const h = this.synAckHs;
     if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.handshakes!, h);
+    const record = new HandshakeRecord(this.stores!.handshakes, h);
     this.synAckHs = record;
     return record;
   }
@@ -266,7 +215,7 @@ export class Session {
   get handshakeAck(): HandshakePacket | null {
     const h = this.handshakeAckHs;
     if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.handshakes!, h);
+    const record = new HandshakeRecord(this.stores!.handshakes, h);
     this.handshakeAckHs = record;
     return record;
   }
@@ -280,7 +229,8 @@ export class Session {
   private synHs: HandshakePacket | number | null = null;
   private synAckHs: HandshakePacket | number | null = null;
   private handshakeAckHs: HandshakePacket | number | null = null;
-  private handshakes: HandshakeStore | null;
+  /** Where the table keeps this session's handshake packets and messages (made on first use otherwise). */
+  private stores: SessionStores | null;
   /** Number of SYNs / SYN-ACKs seen (retransmissions included). */
   synCount = 0;
   synAckCount = 0;
@@ -294,8 +244,23 @@ export class Session {
   readonly dir1 = new DirectionStats();
   /** Zeek-style history string (upper case = initiator). */
   readonly history = new History();
-  /** Application messages in time order (bounded by the table's maxMessagesPerSession). */
-  readonly messages: Message[] = [];
+  /**
+   * Application messages in time order (bounded by the table's maxMessagesPerSession). The table records
+   * them as rows of its MessageStore; the list of views is made on first read and kept up to date.
+   */
+  get messages(): Message[] {
+    let list = this.messageList;
+    if (list === null) {
+      list = [];
+      const store = this.stores?.messages;
+      if (store !== undefined) {
+        for (let row = this.firstMessage; row >= 0; row = store.next(row))
+          list.push(new MessageRecord(store, row));
+      }
+      this.messageList = list;
+    }
+    return list;
+  }
   /** Messages not kept because of the bound. */
   messagesDropped = 0;
   /** Counts of each analysis bit seen (index = bit number), allocated on the first flag. */
@@ -315,9 +280,14 @@ export class Session {
   private firstRttRem = 0;
   private mruSynSec = NOT_A_TIME;
   private mruSynRem = 0;
-  /** @internal message currently receiving packets. */
-  currentMessage: Message | null = null;
-  /** @internal per direction: index of the message being fingerprinted (-1: none yet). */
+  /** @internal row of the message currently receiving packets (-1: none). */
+  currentMessage = -1;
+  /** @internal rows of the first and last message (-1: none), and how many the table recorded. */
+  firstMessage = -1;
+  lastMessage = -1;
+  messageCount = 0;
+  private messageList: Message[] | null = null;
+  /** @internal per direction: row of the message being fingerprinted (-1: none yet). */
   fpCursor0 = -1;
   fpCursor1 = -1;
   /**
@@ -348,9 +318,9 @@ export class Session {
     b: Endpoint,
     _absZeroNs: number,
     chunkBudget: number,
-    handshakes: HandshakeStore | null = null,
+    stores: SessionStores | null = null,
   ) {
-    this.handshakes = handshakes;
+    this.stores = stores;
     this.index = index;
     this.a = a;
     this.b = b;
@@ -415,17 +385,39 @@ export class Session {
   /** @internal raw seq of the first SYN / SYN-ACK (0 when not seen), without making their views. */
   get synSeq(): number {
     const h = this.synHs;
-    return h === null ? 0 : typeof h === 'number' ? this.handshakes!.seq(h) : h.seq;
+    return h === null ? 0 : typeof h === 'number' ? this.stores!.handshakes.seq(h) : h.seq;
   }
   get synAckSeq(): number {
     const h = this.synAckHs;
-    return h === null ? 0 : typeof h === 'number' ? this.handshakes!.seq(h) : h.seq;
+    return h === null ? 0 : typeof h === 'number' ? this.stores!.handshakes.seq(h) : h.seq;
   }
 
   private handshakeStore(): HandshakeStore {
-    // Sessions made outside a table keep their handshake packets in a store of their own.
-    if (this.handshakes === null) this.handshakes = new HandshakeStore(3);
-    return this.handshakes;
+    return this.ownStores().handshakes;
+  }
+
+  /** @internal record a new message (a row of the message store) after the session's others. */
+  addMessage(dir: 0 | 1, packet: number, relNs: number, start: number, end: number): number {
+    const store = this.ownStores().messages;
+    const row = store.add(dir, packet, relNs, start, end);
+    if (this.lastMessage >= 0) store.setNext(this.lastMessage, row);
+    else this.firstMessage = row;
+    this.lastMessage = row;
+    this.messageCount++;
+    this.messageList?.push(new MessageRecord(store, row));
+    return row;
+  }
+
+  /** @internal the list of messages, sized exactly (the table calls it at its end). */
+  trimMessages(): void {
+    if (this.messageList !== null && this.messageList.length > 0) this.messageList = this.messageList.slice();
+  }
+
+  private ownStores(): SessionStores {
+    // Sessions made outside a table keep their handshake packets and messages in stores of their own.
+    if (this.stores === null)
+      this.stores = { handshakes: new HandshakeStore(3), messages: new MessageStore(4) };
+    return this.stores;
   }
 
   get startRelNs(): number {
