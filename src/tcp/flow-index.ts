@@ -95,22 +95,25 @@ export function tupleOrientation(t: Uint32Array, o: number, v: PacketView): 0 | 
 }
 
 export class FlowIndex {
-  /** Slot -> session index + 1 (0 = empty). */
+  /**
+   * Open addressing over slot pairs [session index + 1 (0 = empty), hash]: a probe compares the hash in the
+   * slot it has just read, without a second random read per packet (the index outgrows the caches).
+   */
   private slots: Int32Array;
+  /** Slot pairs - 1 (a power of two minus one). */
   private mask: number;
   private used = 0;
-  /** Per session: [a0..a3, b0..b3, ipVersion << 16 | aPort, bPort] and its hash. */
+  /** Per session: [a0..a3, b0..b3, ipVersion << 16 | aPort, bPort]. */
   private tuples: Uint32Array;
-  private hashes: Int32Array;
-  private sessions = 0;
+  private capacity: number;
 
   constructor(initialSessions = 1024) {
     let cap = 16;
     while (cap < initialSessions * 2) cap *= 2;
-    this.slots = new Int32Array(cap);
+    this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
-    this.tuples = new Uint32Array(initialSessions * TUPLE_WORDS);
-    this.hashes = new Int32Array(initialSessions);
+    this.capacity = Math.max(1, initialSessions);
+    this.tuples = new Uint32Array(this.capacity * TUPLE_WORDS);
   }
 
   /** Direction of the last successful `find`: 1 when the packet goes a->b, 2 when b->a. */
@@ -121,10 +124,10 @@ export class FlowIndex {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const entry = slots[i]!;
+      const entry = slots[i * 2]!;
       if (entry === 0) return -1;
-      const idx = entry - 1;
-      if (this.hashes[idx] === hash) {
+      if (slots[i * 2 + 1] === hash) {
+        const idx = entry - 1;
         const m = this.matches(idx, v);
         if (m !== 0) {
           this.lastMatch = m;
@@ -144,25 +147,23 @@ export class FlowIndex {
    * source as endpoint a. Replaces `previous` (>= 0) as the latest session of the pair.
    */
   add(idx: number, v: PacketView, hash: number, previous: number): void {
-    if (idx >= this.hashes.length) this.growTuples(idx + 1);
+    if (idx >= this.capacity) this.growTuples(idx + 1);
     const t = this.tuples;
     const o = idx * TUPLE_WORDS;
     t.set(v.src.subarray(0, 4), o);
     t.set(v.dst.subarray(0, 4), o + 4);
     t[o + 8] = (v.ipVersion << 16) | v.srcPort;
     t[o + 9] = v.dstPort;
-    this.hashes[idx] = hash;
-    this.sessions = Math.max(this.sessions, idx + 1);
     if (previous >= 0) {
       const slots = this.slots;
       for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
-        if (slots[i] === previous + 1) {
-          slots[i] = idx + 1;
+        if (slots[i * 2] === previous + 1) {
+          slots[i * 2] = idx + 1;
           return;
         }
       }
     }
-    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    if ((this.used + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     this.insert(idx, hash);
     this.used++;
   }
@@ -170,28 +171,27 @@ export class FlowIndex {
   private insert(idx: number, hash: number): void {
     const slots = this.slots;
     let i = hash & this.mask;
-    while (slots[i] !== 0) i = (i + 1) & this.mask;
-    slots[i] = idx + 1;
+    while (slots[i * 2] !== 0) i = (i + 1) & this.mask;
+    slots[i * 2] = idx + 1;
+    slots[i * 2 + 1] = hash;
   }
 
   private rehash(cap: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(cap);
+    this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
-    for (let i = 0; i < old.length; i++) {
+    for (let i = 0; i < old.length; i += 2) {
       const entry = old[i]!;
-      if (entry !== 0) this.insert(entry - 1, this.hashes[entry - 1]!);
+      if (entry !== 0) this.insert(entry - 1, old[i + 1]!);
     }
   }
 
   private growTuples(min: number): void {
-    let n = this.hashes.length * 2;
+    let n = this.capacity * 2;
     while (n < min) n *= 2;
     const tuples = new Uint32Array(n * TUPLE_WORDS);
     tuples.set(this.tuples);
     this.tuples = tuples;
-    const hashes = new Int32Array(n);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.capacity = n;
   }
 }

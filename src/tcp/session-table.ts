@@ -664,5 +664,36 @@ function writes(chunker: Chunker, m: number): boolean {
 }
 
 function closeInfo(v: PacketView, dir: 0 | 1, relNs: number): CloseInfo {
-  return { dir, packet: v.index, sec: v.tsSec, nsec: v.tsNsec, relNs };
+  return new CloseRecord(dir, v.index, v.tsSec, v.tsNsec, relNs);
+}
+
+/** A first FIN or RST; its time is kept as whole seconds and ns (a double field would be a boxed number). */
+class CloseRecord implements CloseInfo {
+  dir: 0 | 1;
+  packet: number;
+  sec: number;
+  nsec: number;
+  private relSec: number;
+  private relRem: number;
+
+  constructor(dir: 0 | 1, packet: number, sec: number, nsec: number, relNs: number) {
+    this.dir = dir;
+    this.packet = packet;
+    this.sec = sec;
+    this.nsec = nsec;
+    this.relSec = Math.floor(relNs / 1e9);
+    this.relRem = relNs - this.relSec * 1e9;
+  }
+
+  get relNs(): number {
+    return this.relSec * 1e9 + this.relRem;
+  }
+  set relNs(ns: number) {
+    this.relSec = Math.floor(ns / 1e9);
+    this.relRem = ns - this.relSec * 1e9;
+  }
+
+  toJSON(): CloseInfo {
+    return { dir: this.dir, packet: this.packet, sec: this.sec, nsec: this.nsec, relNs: this.relNs };
+  }
 }

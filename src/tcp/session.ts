@@ -265,8 +265,12 @@ export class Session {
   messagesDropped = 0;
   /** Counts of each analysis bit seen (index = bit number), allocated on the first flag. */
   flagCounts: Uint32Array | null = null;
-  /** Handshake findings with evidence (bounded). */
-  readonly findings: Finding[] = [];
+  /** Handshake findings with evidence (bounded). The list is made on first use: most sessions have none. */
+  get findings(): Finding[] {
+    if (this.findingList === null) this.findingList = [];
+    return this.findingList;
+  }
+  private findingList: Finding[] | null = null;
 
   /** Previous session on the same address/port pair, and ns from its last packet to this one's first. */
   previousIndex = -1;
