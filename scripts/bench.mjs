@@ -171,7 +171,14 @@ const childKinds = {
       // the disk during the round (ru_inblock, 512-byte blocks).
       warmPageCache([clientPath, serverPath]);
       global.gc?.();
-      const heapBefore = process.memoryUsage().heapUsed;
+      // What the result keeps is on the JS heap and in typed arrays (the TCP stage's per-table stores),
+      // which V8 counts apart (`arrayBuffers`): memory figures are both.
+      const kept = () => {
+        const m = process.memoryUsage();
+        return m.heapUsed + m.arrayBuffers;
+      };
+      const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
+      const heapBefore = kept();
       let heapPeakSampled = heapBefore;
       const marks = [];
       const blocks0 = process.resourceUsage().fsRead;
@@ -179,19 +186,27 @@ const childKinds = {
       const t0 = process.hrtime.bigint();
       const corr = correlate(clientPath, serverPath, {
         onStep: (step) => {
-          marks.push([step, process.hrtime.bigint()]);
-          heapPeakSampled = Math.max(heapPeakSampled, process.memoryUsage().heapUsed);
+          marks.push([step, process.hrtime.bigint(), process.cpuUsage()]);
+          heapPeakSampled = Math.max(heapPeakSampled, kept());
         },
       });
       const t1 = process.hrtime.bigint();
       const cpu = process.cpuUsage(c0);
       const diskReadBytes = (process.resourceUsage().fsRead - blocks0) * 512;
-      heapPeakSampled = Math.max(heapPeakSampled, process.memoryUsage().heapUsed);
+      heapPeakSampled = Math.max(heapPeakSampled, kept());
       const stepsNs = {};
-      for (let i = 0; i < marks.length; i++)
+      const cpuEnd = process.cpuUsage();
+      // Per step, wall time under the step's name and CPU time (user + system, the collector's threads
+      // included) under `cpu:` and the name.
+      for (let i = 0; i < marks.length; i++) {
         stepsNs[marks[i][0]] = Number((marks[i + 1]?.[1] ?? t1) - marks[i][1]);
+        const a = marks[i][2];
+        const b = marks[i + 1]?.[2] ?? cpuEnd;
+        stepsNs[`cpu:${marks[i][0]}`] = (b.user - a.user + b.system - a.system) * 1000;
+      }
       global.gc?.();
-      const heapRetained = process.memoryUsage().heapUsed - heapBefore;
+      const heapRetained = kept() - heapBefore;
+      const arrayBuffersRetained = process.memoryUsage().arrayBuffers - arrayBuffersBefore;
       return {
         timedNs: Number(t1 - t0),
         timedCpuNs: (cpu.user + cpu.system) * 1000,
@@ -201,6 +216,7 @@ const childKinds = {
         diskReadBytes,
         heapPeakSampled: heapPeakSampled - heapBefore,
         heapRetained,
+        arrayBuffersRetained,
         ...checkAgainstTruth(corr, truth, truthRows, toClientNs),
       };
     };
@@ -625,16 +641,19 @@ function printCorrelation(out, r, nat) {
       packets === null
         ? `${f.pairs.toLocaleString('en')} pairs from the sessions of both files`
         : `${fmt(mpps(packets, ns))} Mpps (${packets.toLocaleString('en')} packets)`;
+    const cpuNs = median(r.stepTimes.map((s) => s[`cpu:${step}`] ?? Number.NaN));
     out(
-      `  ${names[step].padEnd(28)} ${`${fmt(ns / 1e9, 2)} s`.padStart(9)}  ${`${fmt((100 * ns) / total, 0)} %`.padStart(5)}  ${rate}`,
+      `  ${names[step].padEnd(28)} ${`${fmt(ns / 1e9, 2)} s`.padStart(9)}  ${`${fmt((100 * ns) / total, 0)} %`.padStart(5)}  ` +
+        `CPU ${`${fmt(cpuNs / 1e9, 2)} s`.padStart(7)}  ${rate}`,
     );
   }
   out(
     `  read from disk during the round(s), not the page cache: ${r.stepTimes.map((s) => mib(s.diskReadBytes ?? 0)).join(', ')}`,
   );
   out(
-    `  memory: peak RSS ${mib(r.maxRssBytes)}, heap at step ends up to ${mib(f.heapPeakSampled)}, ` +
-      `retained by the result ${mib(f.heapRetained)} (${fmt(f.heapRetained / nat.connections, 0)} B/connection)`,
+    `  memory: peak RSS ${mib(r.maxRssBytes)}, heap and typed arrays at step ends up to ${mib(f.heapPeakSampled)}, ` +
+      `retained by the result ${mib(f.heapRetained)} (${fmt(f.heapRetained / nat.connections, 0)} B/connection; ` +
+      `typed arrays ${mib(f.arrayBuffersRetained ?? 0)})`,
   );
   const m = f.mapping;
   const missing = f.truthConnections - m.agree - m.wrongServerTuple;
