@@ -15,7 +15,13 @@ import type { ByteSource } from './byte-source.js';
 import type { ChunkBuffer } from './chunk-buffer.js';
 import { linktypeName, maxCaplenFor } from './linktype.js';
 import { checkRecordLengths, ReaderBase } from './reader-base.js';
-import { CaptureError, type CaptureInfo, type Compression, type PacketRecord } from './types.js';
+import {
+  CaptureError,
+  type CaptureInfo,
+  type Compression,
+  type InterfaceInfo,
+  type PacketRecord,
+} from './types.js';
 
 export const PCAP_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -31,13 +37,17 @@ export function isPcapMagic(m: number): boolean {
 }
 
 export class PcapReader extends ReaderBase {
-  private readonly little: boolean;
+  // Initialised here with values of their final types, not left undefined until the constructor sets them:
+  // V8 then keeps them as small integers and booleans and the per-packet code reads them without checks.
+  private readonly little: boolean = false;
   /** Nanoseconds per unit of the timestamp fraction: 1000 (us files) or 1 (ns files). */
-  private readonly fracScale: number;
-  private readonly fracLimit: number;
-  private readonly snaplen: number;
-  private readonly maxCaplen: number;
-  private readonly linktype: number;
+  private readonly fracScale: number = 1;
+  private readonly fracLimit: number = 1;
+  private readonly snaplen: number = 0;
+  private readonly maxCaplen: number = 0;
+  private readonly linktype: number = 0;
+  /** The file's one interface, whose packet count grows with every record. */
+  private readonly iface: InterfaceInfo;
 
   /** Reads and checks the file header; throws a CaptureError when it is cut short or unusable. */
   constructor(
@@ -113,6 +123,7 @@ export class PcapReader extends ReaderBase {
     this.snaplen = snaplen;
     this.linktype = linktype;
     this.maxCaplen = maxCaplenFor(linktype);
+    this.iface = info.interfaces[0]!;
     this.rec.linktype = linktype;
     cb.pos = PCAP_HEADER_BYTES;
   }
@@ -175,7 +186,7 @@ export class PcapReader extends ReaderBase {
     rec.offset = p + RECORD_HEADER_BYTES;
     rec.fileOffset = fileOffset;
     cb.pos = p + size;
-    this.info.interfaces[0]!.packets++;
+    this.iface.packets++;
     return rec;
   }
 }

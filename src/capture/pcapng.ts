@@ -90,12 +90,12 @@ interface Interface {
 }
 
 export class PcapngReader extends ReaderBase {
-  private little: boolean;
+  /** Byte order of the current section. Initialised as a boolean so V8 reads it per packet without checks. */
+  private little = true;
   private readonly ifaces: Interface[] = [];
   /** File-wide index of the current section's first interface, and how many it has defined. */
   private sectionBase = 0;
   private sectionCount = 0;
-  private readonly time = { sec: 0, nsec: 0 };
 
   /** Reads the first section header; throws a CaptureError when it is cut short or unusable. */
   constructor(
@@ -199,11 +199,8 @@ export class PcapngReader extends ReaderBase {
     if (caplen > total - EPB_MIN_LENGTH || caplen > iface.maxCaplen) return null;
     cb.pos = p + total;
     const rec = this.rec;
-    const time = this.time;
-    ticksToTime(v.getUint32(p + 12, little), v.getUint32(p + 16, little), iface.scale, time);
+    ticksToTime(v.getUint32(p + 12, little), v.getUint32(p + 16, little), iface.scale, rec);
     rec.hasTs = true;
-    rec.tsSec = time.sec;
-    rec.tsNsec = time.nsec;
     if (rec.comments.length !== 0) rec.comments.length = 0;
     rec.flags = null;
     const optStart = p + 28 + ((caplen + 3) & ~3);
@@ -379,10 +376,8 @@ export class PcapngReader extends ReaderBase {
       );
     }
     const rec = this.rec;
-    ticksToTime(v.getUint32(p + 12, little), v.getUint32(p + 16, little), iface.scale, this.time);
+    ticksToTime(v.getUint32(p + 12, little), v.getUint32(p + 16, little), iface.scale, rec);
     rec.hasTs = true;
-    rec.tsSec = this.time.sec;
-    rec.tsNsec = this.time.nsec;
     if (rec.comments.length !== 0) rec.comments.length = 0; // the length setter is a runtime call: skip it when empty
     rec.flags = null;
     const optStart = p + 28 + ((caplen + 3) & ~3);

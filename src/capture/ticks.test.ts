@@ -9,9 +9,9 @@ function reference(ticks: bigint, base: 10 | 2, exponent: number, offset: number
 }
 
 function convert(ticks: bigint, base: 10 | 2, exponent: number, offset = 0): [number, number] {
-  const out = { sec: 0, nsec: 0 };
+  const out = { tsSec: 0, tsNsec: 0 };
   ticksToTime(Number(ticks >> 32n), Number(ticks & 0xffffffffn), makeTickScale(base, exponent, offset), out);
-  return [out.sec, out.nsec];
+  return [out.tsSec, out.tsNsec];
 }
 
 describe('64-bit tick counts to seconds + nanoseconds', () => {
@@ -51,13 +51,13 @@ describe('64-bit tick counts to seconds + nanoseconds', () => {
         fc.array(fc.bigInt({ min: 0n, max: 2n ** 33n }), { maxLength: 20 }),
         ([base, exponent], starts, steps) => {
           const scale = makeTickScale(base, exponent);
-          const out = { sec: 0, nsec: 0 };
+          const out = { tsSec: 0, tsNsec: 0 };
           for (const start of starts) {
             let t = start;
             for (const step of steps) {
               t = (t + step) % 2n ** 64n;
               ticksToTime(Number(t >> 32n), Number(t & 0xffffffffn), scale, out);
-              expect([out.sec, out.nsec]).toEqual(reference(t, base, exponent, 0));
+              expect([out.tsSec, out.tsNsec]).toEqual(reference(t, base, exponent, 0));
             }
           }
         },
@@ -89,13 +89,13 @@ describe('64-bit tick counts to seconds + nanoseconds', () => {
         fc.integer({ min: -5, max: 5 }),
         ([base, exponent], start, steps, offset) => {
           const scale = makeTickScale(base, exponent, offset);
-          const out = { sec: 0, nsec: 0 };
+          const out = { tsSec: 0, tsNsec: 0 };
           let t = start;
           for (const step of steps) {
             t += step;
             if (t < 0n) t = 0n;
             ticksToTime(Number(t >> 32n), Number(t & 0xffffffffn), scale, out);
-            expect([out.sec, out.nsec]).toEqual(reference(t, base, exponent, offset));
+            expect([out.tsSec, out.tsNsec]).toEqual(reference(t, base, exponent, offset));
           }
         },
       ),
@@ -112,14 +112,14 @@ describe('64-bit tick counts to seconds + nanoseconds', () => {
       [2, 20],
     ] as const) {
       const scale = makeTickScale(base, exponent, 7);
-      const out = { sec: 0, nsec: 0 };
+      const out = { tsSec: 0, tsNsec: 0 };
       const t = BigInt(base) ** BigInt(exponent);
       for (const edge of [1_700_000_000n * t, 2n ** 32n, 5n * 2n ** 32n - ((5n * 2n ** 32n) % t)]) {
         const ticks = [];
         for (let d = -4n; d <= 4n; d++) ticks.push(edge + d);
         for (const x of [...ticks, ...ticks.reverse()]) {
           ticksToTime(Number(x >> 32n), Number(x & 0xffffffffn), scale, out);
-          expect([out.sec, out.nsec]).toEqual(reference(x, base, exponent, 7));
+          expect([out.tsSec, out.tsNsec]).toEqual(reference(x, base, exponent, 7));
         }
       }
     }

@@ -80,19 +80,24 @@ export function makeTickScale(base: 10 | 2, exponent: number, offsetSec = 0): Ti
   };
 }
 
-/** Output of `ticksToTime`, reused by the caller. */
+/** Output of `ticksToTime`: the timestamp fields of a `PacketRecord`, which it fills directly. */
 export interface TimeOut {
-  sec: number;
-  nsec: number;
+  tsSec: number;
+  tsNsec: number;
 }
 
-/** Ticks `hi * 2^32 + lo` (both unsigned 32-bit) at `scale` into `out`. */
+/** Ticks `hi * 2^32 + lo` (both unsigned 32-bit) at `scale` into `out`. Small, so that readers inline it. */
 export function ticksToTime(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
   if (hi === scale.secondHi && lo >= scale.secondLo && lo < scale.secondEnd) {
-    out.sec = scale.second;
-    out.nsec = fraction(lo - scale.secondLo, scale);
-    return;
+    out.tsSec = scale.second;
+    out.tsNsec = fraction(lo - scale.secondLo, scale);
+  } else {
+    newSecond(hi, lo, scale, out);
   }
+}
+
+/** A count outside the last second seen: divides, and caches the second it falls in. */
+function newSecond(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
   if ((hi !== scale.cachedHi && !divideHighWord(hi, scale)) || scale.fracMul === 0) {
     slow(hi, lo, scale, out);
     return;
@@ -107,8 +112,8 @@ export function ticksToTime(hi: number, lo: number, scale: TickScale, out: TimeO
   scale.secondLo = lo - rem;
   scale.secondEnd = lo - rem + t;
   scale.second = sec;
-  out.sec = sec;
-  out.nsec = fraction(rem, scale);
+  out.tsSec = sec;
+  out.tsNsec = fraction(rem, scale);
 }
 
 /** Nanoseconds in `rem` ticks (< T): a product alone when the resolution divides a nanosecond evenly. */
@@ -146,8 +151,8 @@ function divideHighWord(hi: number, scale: TickScale): boolean {
 function slow(hi: number, lo: number, scale: TickScale, out: TimeOut): void {
   const ticks = (BigInt(hi) << 32n) | BigInt(lo);
   const t = scale.perSecondBig;
-  out.sec = Number(ticks / t) + scale.offsetSec;
-  out.nsec = Number(((ticks % t) * 1000000000n) / t);
+  out.tsSec = Number(ticks / t) + scale.offsetSec;
+  out.tsNsec = Number(((ticks % t) * 1000000000n) / t);
 }
 
 /** Decimal digits a resolution can express: 6 for microseconds, 9 for nanoseconds, 7 for 2^-20 s. */
