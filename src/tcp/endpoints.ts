@@ -21,38 +21,73 @@ function wordsHash(ipVersion: number, w0: number, w1: number, w2: number, w3: nu
   return Math.imul(h, 0x85ebca6b) | 0;
 }
 
-function sameWords(addr: readonly number[], words: Uint32Array): boolean {
-  return addr[0] === words[0] && addr[1] === words[1] && addr[2] === words[2] && addr[3] === words[3];
-}
+/** Words per slot of the key mirrors: ipVersion, port (endpoints only), then the four address words. */
+const ENDPOINT_KEY = 6;
+const ADDR_KEY = 5;
 
 export class EndpointCache {
   private readonly addrs: (readonly number[] | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
   private readonly endpoints: (Endpoint | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
+  /**
+   * Each slot's key beside the slots, in typed arrays: a lookup compares the key without touching the
+   * cached object (a random read per session in a large capture), and a miss never touches it.
+   */
+  private readonly endpointKeys = new Int32Array(SHARED_SLOTS * ENDPOINT_KEY);
+  private readonly addrKeys = new Int32Array(SHARED_SLOTS * ADDR_KEY);
 
   /** The endpoint of `words` (an address as the decoder's four words) and `port`, shared when seen before. */
   get(ipVersion: 4 | 6, words: Uint32Array, port: number): Endpoint {
-    const addrHash = wordsHash(ipVersion, words[0]!, words[1]!, words[2]!, words[3]!);
+    const w0 = words[0]! | 0;
+    const w1 = words[1]! | 0;
+    const w2 = words[2]! | 0;
+    const w3 = words[3]! | 0;
+    const addrHash = wordsHash(ipVersion, w0, w1, w2, w3);
     const slot = (Math.imul(addrHash ^ port, 0x2c1b3c6d) >>> 20) & SLOT_MASK;
-    const known = this.endpoints[slot];
+    const k = this.endpointKeys;
+    const o = slot * ENDPOINT_KEY;
     if (
-      known !== undefined &&
-      known.port === port &&
-      known.ipVersion === ipVersion &&
-      sameWords(known.addr, words)
+      k[o] === ipVersion &&
+      k[o + 1] === port &&
+      k[o + 2] === w0 &&
+      k[o + 3] === w1 &&
+      k[o + 4] === w2 &&
+      k[o + 5] === w3
     ) {
-      return known;
+      return this.endpoints[slot]!;
     }
-    const endpoint: Endpoint = Object.freeze({ ipVersion, addr: this.addr(addrHash, words), port });
+    const endpoint: Endpoint = Object.freeze({
+      ipVersion,
+      addr: this.addr(addrHash, ipVersion, words),
+      port,
+    });
     this.endpoints[slot] = endpoint;
+    k[o] = ipVersion;
+    k[o + 1] = port;
+    k[o + 2] = w0;
+    k[o + 3] = w1;
+    k[o + 4] = w2;
+    k[o + 5] = w3;
     return endpoint;
   }
 
-  private addr(hash: number, words: Uint32Array): readonly number[] {
+  private addr(hash: number, ipVersion: number, words: Uint32Array): readonly number[] {
     const slot = (hash >>> 20) & SLOT_MASK;
-    const known = this.addrs[slot];
-    if (known !== undefined && sameWords(known, words)) return known;
+    const k = this.addrKeys;
+    const o = slot * ADDR_KEY;
+    const w0 = words[0]! | 0;
+    const w1 = words[1]! | 0;
+    const w2 = words[2]! | 0;
+    const w3 = words[3]! | 0;
+    if (k[o] === ipVersion && k[o + 1] === w0 && k[o + 2] === w1 && k[o + 3] === w2 && k[o + 4] === w3) {
+      return this.addrs[slot]!;
+    }
     const addr = Object.freeze([words[0]!, words[1]!, words[2]!, words[3]!]);
     this.addrs[slot] = addr;
+    k[o] = ipVersion;
+    k[o + 1] = w0;
+    k[o + 2] = w1;
+    k[o + 3] = w2;
+    k[o + 4] = w3;
     return addr;
   }
 }
