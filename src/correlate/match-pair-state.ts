@@ -6,7 +6,6 @@
  * each, and objects per pair would cost more to make and collect than their packets cost to match. Text
  * is made only in `result`.
  */
-import { formatAddress } from '../decode/index.js';
 import type { Endpoint, Session } from '../tcp/index.js';
 import { DelayTable } from './match-delay.js';
 import {
@@ -21,6 +20,7 @@ import {
   formatField,
 } from './match-fields.js';
 import type { PacketWindow } from './match-window.js';
+import { addressOf } from './pair-tuple.js';
 import { flat } from './text.js';
 import type { FieldChange, MessageTiming, PacketEvent, PairMatch, SessionPair } from './types.js';
 
@@ -277,42 +277,13 @@ export class PairTable {
     const up = dir === 0 ? a : b;
     const down = dir === 0 ? b : a;
     if (f === F_SRC_PORT_INDEX || f === F_DST_PORT_INDEX) return [String(up.port), String(down.port)];
-    return [this.addressOf(pair, up), this.addressOf(pair, down)];
-  }
-
-  /** Address text, remembered for the pair being reported (its examples name the same endpoints). */
-  private textPair = -1;
-  private readonly textEndpoints: (Endpoint | null)[] = [null, null, null, null];
-  private readonly texts: string[] = ['', '', '', ''];
-  private addressOf(pair: number, e: Endpoint): string {
-    if (pair !== this.textPair) {
-      this.textPair = pair;
-      this.textEndpoints.fill(null);
-    }
-    for (let i = 0; i < 4; i++) {
-      const known = this.textEndpoints[i];
-      if (known === e) return this.texts[i]!;
-      if (known === null) {
-        this.textEndpoints[i] = e;
-        this.texts[i] = addressText(e);
-        return this.texts[i]!;
-      }
-    }
-    return addressText(e);
+    return [addressOf(up), addressOf(down)];
   }
 }
 
 const F_SRC_INDEX = 31 - Math.clz32(F_SRC_ADDRESS);
 const F_SRC_PORT_INDEX = 31 - Math.clz32(F_SRC_PORT);
 const F_DST_PORT_INDEX = 31 - Math.clz32(F_DST_PORT);
-
-/** Reused for formatting: a typed array per call would cost more than the text. */
-const addressWords = new Uint32Array(4);
-
-function addressText(e: Endpoint): string {
-  for (let i = 0; i < 4; i++) addressWords[i] = e.addr[i]! >>> 0;
-  return formatAddress(e.ipVersion, addressWords);
-}
 
 /** Fields whose `fieldRaw` first number is the field's value itself (FieldChange.upstream/downstream). */
 const NUMBER_FIELDS = new Set<string>([
