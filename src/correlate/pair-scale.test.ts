@@ -139,3 +139,19 @@ describe(`pairing ${N} sessions per side`, () => {
     expect(Math.abs(r.alignment.offsetNs)).toBeLessThanOrEqual(r.alignment.boundNs);
   });
 });
+
+describe('a clock hours off, found from the SYNs alone', () => {
+  test('hundreds of agreeing SYN matches give the coarse offset; the content of the rest still pairs', () => {
+    // 300 pass-through connections give 600 SYN points (ISN and TSval): past the handshake consensus, so
+    // the content indexes are built only for the 300 terminated ones.
+    const hours = 3 * 3600e9 + 17 * 60e9;
+    const client = side('client', 600, 0);
+    const server = side('server', 600, hours);
+    const r = pairSessions(client, server);
+    expect(r.coarse.found).toBe(true);
+    expect(Math.abs(r.coarse.offsetNs + hours)).toBeLessThan(1e6);
+    expect(r.pairs).toHaveLength(600);
+    expect(r.pairs.every((p) => p.server.length === 1 && p.server[0] === p.client)).toBe(true);
+    expect(Math.abs(r.alignment.offsetNs + hours)).toBeLessThanOrEqual(r.alignment.boundNs + 50_000);
+  });
+});
