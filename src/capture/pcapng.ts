@@ -83,11 +83,18 @@ function isKnownNonPacket(type: number): boolean {
   );
 }
 
+/** An IDB, with the fields read per packet copied out of `info` so the direct EPB path reads one object. */
 interface Interface {
   info: InterfaceInfo;
   scale: TickScale;
   maxCaplen: number;
+  id: number;
+  linktype: number;
+  snaplen: number;
 }
+
+/** A module constant rather than the import: V8 folds it, where an imported binding is loaded and checked. */
+const MAX_BLOCK_BYTES = MAX_RECORD_BYTES;
 
 export class PcapngReader extends ReaderBase {
   /** Byte order of the current section. Initialised as a boolean so V8 reads it per packet without checks. */
@@ -190,22 +197,39 @@ export class PcapngReader extends ReaderBase {
     const little = this.little;
     if (v.getUint32(p, little) !== EPB_TYPE) return null;
     const total = v.getUint32(p + 4, little);
-    if (total > avail || total < EPB_MIN_LENGTH || (total & 3) !== 0 || total > MAX_RECORD_BYTES) return null;
-    if (v.getUint32(p + total - 4, little) !== total) return null;
+    if (total > avail || total < EPB_MIN_LENGTH || (total & 3) !== 0 || total > MAX_BLOCK_BYTES) return null;
     const local = v.getUint32(p + 8, little);
     if (local >= this.sectionCount) return null;
     const iface = this.ifaces[this.sectionBase + local]!;
     const caplen = v.getUint32(p + 20, little);
     if (caplen > total - EPB_MIN_LENGTH || caplen > iface.maxCaplen) return null;
+    if (v.getUint32(p + total - 4, little) !== total) return null;
     cb.pos = p + total;
     const rec = this.rec;
     ticksToTime(v.getUint32(p + 12, little), v.getUint32(p + 16, little), iface.scale, rec);
+    // The same record as packetBlock + deliver would fill, in the same order (options before the count).
     rec.hasTs = true;
     if (rec.comments.length !== 0) rec.comments.length = 0;
     rec.flags = null;
     const optStart = p + 28 + ((caplen + 3) & ~3);
     if (optStart + 4 <= p + total - 4) this.packetOptions(optStart, p + total - 4, p);
-    return this.deliver(iface, caplen, v.getUint32(p + 24, little), p, p + 28);
+    const len = v.getUint32(p + 24, little);
+    const index = ++this.packets;
+    const fileOffset = cb.base + p;
+    const snaplen = iface.snaplen;
+    if (caplen > len || (caplen > snaplen && snaplen !== 0)) {
+      checkRecordLengths(this.anomalies, index, fileOffset, caplen, len, snaplen);
+    }
+    rec.index = index;
+    rec.caplen = caplen;
+    rec.len = len;
+    rec.interfaceId = iface.id;
+    rec.linktype = iface.linktype;
+    rec.buf = cb.buf;
+    rec.offset = p + 28;
+    rec.fileOffset = fileOffset;
+    iface.info.packets++;
+    return rec;
   }
 
   private guard(prime: boolean): PacketRecord | null {
@@ -344,7 +368,7 @@ export class PcapngReader extends ReaderBase {
     });
     if (!ok) this.badOption(p);
     const scale = makeTickScale(info.tsresol.base, info.tsresol.exponent, info.tsoffset);
-    this.ifaces.push({ info, scale, maxCaplen: maxCaplenFor(linktype) });
+    this.ifaces.push({ info, scale, maxCaplen: maxCaplenFor(linktype), id: info.id, linktype, snaplen });
     this.info.interfaces.push(info);
     this.sectionCount++;
     const digits = precisionDigits(info.tsresol.base, info.tsresol.exponent);
