@@ -8,7 +8,7 @@ import { UNSUPPORTED_LINKTYPE } from './anomalies.js';
 import { linkDecoder } from './registry.js';
 import { countedWithoutExample, type DecodeState } from './state.js';
 import type { PacketView } from './types.js';
-import { createView, resetLayers } from './view.js';
+import { clearAddressesIfNoIp, createView, resetLayers } from './view.js';
 
 /** Larger than any frame (2^32 - 1, the widest length field of any capture format). */
 const MAX_WIRE_LENGTH = 0xffffffff;
@@ -90,6 +90,7 @@ export class Decoder {
 
     const decodeLink = linkDecoder(rec.linktype);
     if (decodeLink === undefined) {
+      clearAddressesIfNoIp(v);
       if (!countedWithoutExample(this.anomalies, UNSUPPORTED_LINKTYPE)) {
         this.anomalies.add(UNSUPPORTED_LINKTYPE, { packet: rec.index, detail: `link type ${rec.linktype}` });
       }
@@ -97,6 +98,7 @@ export class Decoder {
     }
     v.linkDecoded = true;
     decodeLink(s, start);
+    clearAddressesIfNoIp(v);
     return v;
   }
 }

@@ -82,17 +82,24 @@ export function resetLayers(v: PacketView): void {
   v.truncated = false;
 }
 
+/**
+ * After decoding: zero addresses unless an IP header was decoded. Only the IP decoders write the addresses,
+ * and they set ipVersion before they do, so this keeps "no IP: addresses 0" without clearing eight words
+ * ahead of every IP packet that overwrites them anyway.
+ */
+export function clearAddressesIfNoIp(v: PacketView): void {
+  if (v.ipVersion !== 0) return;
+  const src = v.src;
+  const dst = v.dst;
+  src[0] = src[1] = src[2] = src[3] = 0;
+  dst[0] = dst[1] = dst[2] = dst[3] = 0;
+}
+
 /** Clears the IP and everything above; used again when a tunnel hands over to its inner header. */
 export function resetIp(v: PacketView): void {
-  // Only the IP decoders write the addresses, and they set ipVersion first: with ipVersion 0 they are still
-  // zero from the last reset, and clearing them again would cost eight stores on every packet.
-  if (v.ipVersion !== 0) {
-    const src = v.src;
-    const dst = v.dst;
-    src[0] = src[1] = src[2] = src[3] = 0;
-    dst[0] = dst[1] = dst[2] = dst[3] = 0;
-    v.ipVersion = 0;
-  }
+  // The addresses are not cleared here: an IP decoder overwrites all eight words, and `clearAddressesIfNoIp`
+  // clears them after decoding when no IP header was reached.
+  v.ipVersion = 0;
   v.proto = -1;
   v.ipId = -1;
   v.ttl = -1;
