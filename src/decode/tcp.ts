@@ -79,7 +79,7 @@ export function decodeTcp(s: DecodeState, off: number): void {
       }
       optionsEnd = s.end;
     }
-    walkOptions(s, off + MIN_HEADER, optionsEnd);
+    decodeOptions(s, off + MIN_HEADER, optionsEnd);
   }
 }
 
@@ -90,6 +90,24 @@ export function decodeTcp(s: DecodeState, off: number): void {
  */
 const NOP_NOP_TIMESTAMPS = 0x0101080a;
 const ALIGNED_TIMESTAMPS_LENGTH = 12;
+
+/** The options in [p, end): the common layout inline (this function is small enough to be), else the walk. */
+function decodeOptions(s: DecodeState, p: number, end: number): void {
+  const d = s.data;
+  const v = s.view;
+  if (end - p === ALIGNED_TIMESTAMPS_LENGTH && v.optionCount === 0 && be32(d, p) === NOP_NOP_TIMESTAMPS) {
+    const kinds = v.optionKinds;
+    kinds[0] = TCPOPT_NOP;
+    kinds[1] = TCPOPT_NOP;
+    kinds[2] = TCPOPT_TIMESTAMPS;
+    v.optionCount = 3;
+    v.hasTimestamps = true;
+    v.tsval = be32(d, p + 4);
+    v.tsecr = be32(d, p + 8);
+    return;
+  }
+  walkOptions(s, p, end);
+}
 
 /**
  * Reads the options in [p, end). Every kind seen is recorded in order, known ones are decoded. The kinds
@@ -103,16 +121,6 @@ function walkOptions(s: DecodeState, p: number, end: number): void {
   const v = s.view;
   const kinds = v.optionKinds;
   let count = v.optionCount;
-  if (end - p === ALIGNED_TIMESTAMPS_LENGTH && count === 0 && be32(d, p) === NOP_NOP_TIMESTAMPS) {
-    kinds[0] = TCPOPT_NOP;
-    kinds[1] = TCPOPT_NOP;
-    kinds[2] = TCPOPT_TIMESTAMPS;
-    v.optionCount = 3;
-    v.hasTimestamps = true;
-    v.tsval = be32(d, p + 4);
-    v.tsecr = be32(d, p + 8);
-    return;
-  }
   while (p < end) {
     const kind = b[p]!;
     if (count < MAX_OPTION_KINDS) kinds[count++] = kind;
