@@ -140,6 +140,20 @@ export class DelayTable {
     return Math.round(Math.min(this.maxNs[h]!, Math.max(this.minNs[h]!, v)));
   }
 
+  /** Summary of histogram h as count, min, p50, p99, max at out[at..at + 5); all zero when no delay was recorded. */
+  statsInto(h: number, out: Float64Array, at: number): void {
+    const count = this.counts[h]!;
+    if (count === 0) {
+      out.fill(0, at, at + 5);
+      return;
+    }
+    out[at] = count;
+    out[at + 1] = this.minNs[h]!;
+    out[at + 2] = this.quantile(h, 0.5);
+    out[at + 3] = this.quantile(h, 0.99);
+    out[at + 4] = this.maxNs[h]!;
+  }
+
   /** Summary of histogram h; all zero when no delay was recorded. */
   stats(h: number): DelayStats {
     const count = this.counts[h]!;

@@ -4,7 +4,7 @@
  * matches taught about the IP ID and the timestamps. All pairs live in one table of typed arrays indexed
  * by pair number (struct of arrays): a capture can hold tens of thousands of connections of a few packets
  * each, and objects per pair would cost more to make and collect than their packets cost to match. Text
- * is made only in `result`.
+ * is made only when a reader of the results asks (match-results.ts).
  */
 import type { Endpoint, Session } from '../tcp/index.js';
 import { DelayTable } from './match-delay.js';
@@ -14,23 +14,26 @@ import {
   F_SRC_ADDRESS,
   F_SRC_PORT,
   FIELD_COUNT,
-  FIELD_NAMES,
   fieldDelta,
   fieldRaw,
-  formatField,
 } from './match-fields.js';
+import {
+  COUNTERS,
+  DELAY_STATS,
+  E_CLIENT,
+  E_COUNT,
+  E_DELTA,
+  E_DOWN,
+  E_KEY,
+  E_SERVER,
+  E_UP,
+  ENTRY,
+  type MatchResultData,
+} from './match-results.js';
 import type { PacketWindow } from './match-window.js';
-import { addressOf } from './pair-tuple.js';
-import { flat } from './text.js';
-import type { FieldChange, MessageTiming, PacketEvent, PairMatch, SessionPair } from './types.js';
+import type { PacketEvent, SessionPair } from './types.js';
 
-/** Counter numbers: each is per pair and direction (`count(pair, counter, dir)`). */
-export const C_MATCHED = 0;
-export const C_DROPPED = 1;
-export const C_INJECTED = 2;
-export const C_ANSWERED = 3;
-export const C_OUTSIDE = 4;
-const COUNTERS = 5;
+export { C_ANSWERED, C_DROPPED, C_INJECTED, C_MATCHED, C_OUTSIDE } from './match-results.js';
 
 /**
  * PRESERVED FIELD: a field (IP ID, TCP timestamps) is taken as preserved by the device in a direction once
@@ -51,16 +54,6 @@ export const K_PASS = 0;
 export const K_SPLICED = 1;
 export const K_TERMINATED = 2;
 
-/** Layout of a changed-field entry: key (dir * FIELD_COUNT + field), count, delta, example packets, values. */
-const E_KEY = 0;
-const E_COUNT = 1;
-const E_DELTA = 2;
-const E_CLIENT = 3;
-const E_SERVER = 4;
-const E_UP = 5;
-const E_DOWN = 7;
-const ENTRY = 9;
-
 export class PairTable {
   readonly size: number;
   readonly kind: Uint8Array;
@@ -73,6 +66,9 @@ export class PairTable {
   /** Address/port change bits of the pair's first server-side session: [pair * 2 + dir]. */
   private readonly endpointBits: Int32Array;
   private readonly firstServer: Int32Array;
+  /** Per pair and direction: whether the endpoint bits have their entries, and packets counted since. */
+  private readonly endpointSeen: Uint8Array;
+  private readonly endpointRepeats: Uint32Array;
   /** Histogram number pair * 2 + dir. */
   readonly delays: DelayTable;
   /** Changed fields: (pair, dir, field) -> entry + 1 (0 = none), and the entries (ENTRY numbers each). */
@@ -96,6 +92,8 @@ export class PairTable {
     this.preservation = new Uint32Array((n + 1) * 8);
     this.endpointBits = new Int32Array(n * 2);
     this.firstServer = new Int32Array(n).fill(-1);
+    this.endpointSeen = new Uint8Array(n * 2);
+    this.endpointRepeats = new Uint32Array(n * 2);
     this.delays = new DelayTable(n * 2);
     this.entryOf = new Int32Array(n * 2 * FIELD_COUNT);
     this.entries = new Float64Array(Math.max(16, n * 4) * ENTRY);
@@ -159,7 +157,20 @@ export class PairTable {
    * example, in numbers.
    */
   recordChanges(w: PacketWindow, pair: number, up: number, down: number, dir: number, bits: number): void {
-    for (let rest = bits; rest !== 0; rest &= rest - 1) {
+    // ENDPOINT REPEATS: address and port changes are the same on every packet of a direction (those of the
+    // pair's first server-side connection), with no delta and the first packet as the example. Once their
+    // entries exist, a packet carrying exactly them adds one to a per-direction count that `seal` adds to
+    // each of those entries, instead of touching every entry.
+    const pd = pair * 2 + dir;
+    const endpoint = this.endpointBits[pd]!;
+    let rest = bits;
+    if (endpoint !== 0 && this.endpointSeen[pd] === 1 && (bits & ENDPOINT_FIELDS) === endpoint) {
+      this.endpointRepeats[pd]!++;
+      rest &= ~ENDPOINT_FIELDS;
+    } else if (endpoint !== 0 && (bits & ENDPOINT_FIELDS) === endpoint) {
+      this.endpointSeen[pd] = 1;
+    }
+    for (; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
       const k = (pair * 2 + dir) * FIELD_COUNT + f;
       const delta = fieldDelta(w, f, up, down);
@@ -208,107 +219,37 @@ export class PairTable {
     if (list.length < this.maxExamples) list.push(event);
   }
 
-  result(pair: number, timing: MessageTiming): PairMatch {
-    const changes: FieldChange[] = [];
-    const base = pair * 2 * FIELD_COUNT;
-    // In direction, then field order.
-    for (let k = 0; k < 2 * FIELD_COUNT; k++) {
-      const e = this.entryOf[base + k]! - 1;
-      if (e >= 0) changes.push(this.fieldChange(pair, e));
+  /**
+   * The numbers the results keep, compacted: delay summaries instead of histograms, each pair's changed
+   * fields together (direction, then field order). The table's working arrays are left to the collector.
+   */
+  seal(): MatchResultData {
+    const n = this.size;
+    const delays = new Float64Array(n * 2 * DELAY_STATS);
+    for (let h = 0; h < n * 2; h++) this.delays.statsInto(h, delays, h * DELAY_STATS);
+    const changeStart = new Int32Array(n + 1);
+    const changes = new Float64Array(this.entryCount * ENTRY);
+    let rows = 0;
+    for (let pair = 0; pair < n; pair++) {
+      changeStart[pair] = rows;
+      const base = pair * 2 * FIELD_COUNT;
+      for (let k = 0; k < 2 * FIELD_COUNT; k++) {
+        const e = this.entryOf[base + k]! - 1;
+        if (e < 0) continue;
+        changes.set(this.entries.subarray(e * ENTRY, (e + 1) * ENTRY), rows * ENTRY);
+        const dir = k >= FIELD_COUNT ? 1 : 0;
+        if ((this.endpointBits[pair * 2 + dir]! & (1 << (k - dir * FIELD_COUNT))) !== 0) {
+          changes[rows * ENTRY + E_COUNT]! += this.endpointRepeats[pair * 2 + dir]!;
+        }
+        rows++;
+      }
     }
-    const two = (counter: number): [number, number] => [
-      this.count(pair, counter, 0),
-      this.count(pair, counter, 1),
-    ];
-    return {
-      pair: this.pairs[pair]!.id,
-      matched: two(C_MATCHED),
-      dropped: two(C_DROPPED),
-      injected: two(C_INJECTED),
-      delay: [this.delays.stats(pair * 2), this.delays.stats(pair * 2 + 1)],
-      changes,
-      examples: this.examples[pair] ?? [],
-      answered: two(C_ANSWERED),
-      outside: two(C_OUTSIDE),
-      timing,
-    };
-  }
-
-  /** The example of entry e in words. */
-  private fieldChange(pair: number, e: number): FieldChange {
-    const x = this.entries;
-    const at = e * ENTRY;
-    const k = x[at + E_KEY]!;
-    const dir = k >= FIELD_COUNT ? 1 : 0;
-    const f = k - dir * FIELD_COUNT;
-    const name = FIELD_NAMES[f]!;
-    const clientPacket = x[at + E_CLIENT]!;
-    const serverPacket = x[at + E_SERVER]!;
-    const values = isEndpointField(f) ? this.endpointValues(pair, f, dir) : null;
-    const from = values ? values[0] : formatField(f, x[at + E_UP]!, x[at + E_UP + 1]!);
-    const to = values ? values[1] : formatField(f, x[at + E_DOWN]!, x[at + E_DOWN + 1]!);
-    const where =
-      dir === 0
-        ? `${from} (client side #${clientPacket}) -> ${to} (server side #${serverPacket})`
-        : `${from} (server side #${serverPacket}) -> ${to} (client side #${clientPacket})`;
-    const delta = x[at + E_DELTA]!;
-    return {
-      field: name,
-      dir,
-      count: x[at + E_COUNT]!,
-      clientPacket,
-      serverPacket,
-      detail: flat(`${name} ${where}`),
-      delta: Number.isNaN(delta) ? null : delta,
-      upstream: isNumberField(f) ? x[at + E_UP]! : null,
-      downstream: isNumberField(f) ? x[at + E_DOWN]! : null,
-    };
-  }
-
-  /** Endpoint values (upstream, downstream) for an address/port change example. */
-  private endpointValues(pair: number, f: number, dir: 0 | 1): [string, string] | null {
-    const cs = this.clientSessions[this.pairs[pair]!.client];
-    const ss = this.serverSessions[this.firstServer[pair]!];
-    if (!cs || !ss) return null;
-    const ofClient = (f === F_SRC_INDEX || f === F_SRC_PORT_INDEX) === (dir === 0);
-    const a = ofClient ? cs.client : cs.server;
-    const b = ofClient ? ss.client : ss.server;
-    // Upstream first: the client side for client-to-server packets, the server side for the others.
-    const up = dir === 0 ? a : b;
-    const down = dir === 0 ? b : a;
-    if (f === F_SRC_PORT_INDEX || f === F_DST_PORT_INDEX) return [String(up.port), String(down.port)];
-    return [addressOf(up), addressOf(down)];
+    changeStart[n] = rows;
+    return { counters: this.counters, delays, changeStart, changes, examples: this.examples };
   }
 }
 
-const F_SRC_INDEX = 31 - Math.clz32(F_SRC_ADDRESS);
-const F_SRC_PORT_INDEX = 31 - Math.clz32(F_SRC_PORT);
-const F_DST_PORT_INDEX = 31 - Math.clz32(F_DST_PORT);
-
-/** Fields whose `fieldRaw` first number is the field's value itself (FieldChange.upstream/downstream). */
-const NUMBER_FIELDS = new Set<string>([
-  'ttl',
-  'ip-id',
-  'dscp',
-  'ecn',
-  'window',
-  'mss',
-  'wscale',
-  'sack-perm',
-  'seq',
-  'ack',
-  'flags',
-  'segments',
-]);
-
-function isNumberField(f: number): boolean {
-  return NUMBER_FIELDS.has(FIELD_NAMES[f]!);
-}
-
-function isEndpointField(f: number): boolean {
-  const bit = 1 << f;
-  return (bit & (F_SRC_ADDRESS | F_DST_ADDRESS | F_SRC_PORT | F_DST_PORT)) !== 0;
-}
+const ENDPOINT_FIELDS = F_SRC_ADDRESS | F_DST_ADDRESS | F_SRC_PORT | F_DST_PORT;
 
 function sameAddress(a: Endpoint, b: Endpoint): boolean {
   if (a.ipVersion !== b.ipVersion) return false;

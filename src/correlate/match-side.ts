@@ -37,6 +37,11 @@ export class SideStream {
     baseSec: number,
     shiftNs: number,
     sessions: readonly Session[],
+    /**
+     * Per session: 1 when its packets are not matched one to one (no pair, or a terminated pair). Such a
+     * packet gets only its identity and time (side, direction, session, number): nothing else of it is read.
+     */
+    private readonly identityOnly: Uint8Array,
   ) {
     this.reader = openCapture(path);
     this.decoder = new Decoder(this.reader.anomalies);
@@ -58,7 +63,12 @@ export class SideStream {
       const v = this.decoder.decode(rec);
       if (!v.isTcp || !locator.locate(v)) continue;
       const s = this.window.alloc();
-      this.fill(v, s, locator.session, locator.dir);
+      const session = locator.session;
+      if (session < this.identityOnly.length && this.identityOnly[session] === 1) {
+        this.fillIdentity(v, s, session, locator.dir);
+      } else {
+        this.fill(v, s, session, locator.dir);
+      }
       return s;
     }
     this.finish();
@@ -69,6 +79,16 @@ export class SideStream {
     if (this.done) return;
     this.done = true;
     this.reader.close();
+  }
+
+  /** Time, side, direction, session and packet number: all that a packet of an unmatched session needs. */
+  private fillIdentity(v: PacketView, s: number, session: number, dir: 0 | 1): void {
+    const w = this.window;
+    this.ownTimeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
+    w.side[s] = this.sideId;
+    w.dir[s] = dir;
+    w.session[s] = session;
+    w.packet[s] = v.index;
   }
 
   /** Copy what matching needs out of the reused view into slot s. */

@@ -55,8 +55,8 @@ import {
   P_TS,
   PairTable,
 } from './match-pair-state.js';
+import { MatchResults } from './match-results.js';
 import { SideStream } from './match-side.js';
-import { pairTiming } from './match-timing.js';
 import {
   ANSWERED,
   DROPPED,
@@ -176,6 +176,16 @@ function fitScore(w: PacketWindow, c: number, u: number, ipId: boolean, ts: bool
   );
 }
 
+/** Sessions without a pair or of a terminated pair: their packets are reported, never matched. */
+function identityOnlySessions(pairOfSession: Int32Array, kind: Uint8Array): Uint8Array {
+  const out = new Uint8Array(pairOfSession.length);
+  for (let i = 0; i < out.length; i++) {
+    const pi = pairOfSession[i]!;
+    out[i] = pi < 0 || kind[pi] === K_TERMINATED ? 1 : 0;
+  }
+  return out;
+}
+
 /**
  * Match the packets of every pass-through pair; terminated pairs get their handshake and message timing.
  * Returns one PairMatch per pair, in `pairs` order. Throws a CaptureError only if a file that pass 1 read
@@ -192,10 +202,26 @@ export function matchPackets(
 ): PairMatch[] {
   const matcher = new Matcher(client, server, pairs, alignment, opts);
   const w = matcher.window;
-  const clientStream = new SideStream(clientPath, 0, w, client.baseSec, client.shiftNs, client.sessions);
+  const clientStream = new SideStream(
+    clientPath,
+    0,
+    w,
+    client.baseSec,
+    client.shiftNs,
+    client.sessions,
+    matcher.identityOnly[0],
+  );
   let serverStream: SideStream | null = null;
   try {
-    serverStream = new SideStream(serverPath, 1, w, server.baseSec, server.shiftNs, server.sessions);
+    serverStream = new SideStream(
+      serverPath,
+      1,
+      w,
+      server.baseSec,
+      server.shiftNs,
+      server.sessions,
+      matcher.identityOnly[1],
+    );
     const toClient = matcher.toClient;
     let c = clientStream.advance();
     if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
@@ -234,6 +260,8 @@ class Matcher {
   private readonly table: PairTable;
   /** Per side: session index -> pair number (index into `pairs`), or -1. */
   private readonly pairOfSession: [Int32Array, Int32Array];
+  /** Per side: 1 for sessions whose packets are not matched one to one (no pair, or terminated). */
+  readonly identityOnly: [Uint8Array, Uint8Array];
   private readonly maxDelayNs: number;
   private readonly slackNs: number;
   private readonly onPacket: ((e: MatchEvent) => void) | undefined;
@@ -299,6 +327,10 @@ class Matcher {
       for (const k of pair.server) if (k >= 0 && k < server.sessions.length) this.pairOfSession[1][k] = i;
     });
     this.table = new PairTable(pairs, client.sessions, server.sessions, maxExamples);
+    this.identityOnly = [
+      identityOnlySessions(this.pairOfSession[0], this.table.kind),
+      identityOnlySessions(this.pairOfSession[1], this.table.kind),
+    ];
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
     this.dataHead = new Int32Array(pairs.length * 2).fill(-1);
     this.pairFirst = new Float64Array(pairs.length * 2).fill(Number.NaN);
@@ -708,9 +740,8 @@ class Matcher {
 
   finish(): PairMatch[] {
     this.drain(true);
-    const toClient = (ns: number) => this.toClient.map(ns);
-    return this.pairs.map((pair, i) =>
-      this.table.result(i, pairTiming(pair, this.client, this.server, toClient)),
-    );
+    const clock = this.toClient;
+    const toClient = (ns: number) => clock.map(ns);
+    return new MatchResults(this.table.seal(), this.pairs, this.client, this.server, toClient).views();
   }
 }
