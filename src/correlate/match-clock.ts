@@ -57,6 +57,17 @@ export class ServerToClient {
     return serverNs + this.offset[i]! + this.skew[i]! * (serverNs - this.reference[i]!);
   }
 
+  /** `to[i] = map(from[i])`, without a number crossing a call (see Matcher.setServerTime). */
+  mapSlot(from: Float64Array, to: Float64Array, i: number): void {
+    const serverNs = from[i]!;
+    let k = this.last;
+    if (!(serverNs > this.from[k]! && serverNs < this.to[k]!)) {
+      k = this.nearest(serverNs);
+      this.last = k;
+    }
+    to[i] = serverNs + this.offset[k]! + this.skew[k]! * (serverNs - this.reference[k]!);
+  }
+
   /** The covering segment, else the nearest, first one winning ties (as toClientNs chooses). */
   private nearest(t: number): number {
     let best = 0;

@@ -236,7 +236,7 @@ export class PairTable {
       for (let k = 0; k < 2 * FIELD_COUNT; k++) {
         const e = this.entryOf[base + k]! - 1;
         if (e < 0) continue;
-        changes.set(this.entries.subarray(e * ENTRY, (e + 1) * ENTRY), rows * ENTRY);
+        for (let j = 0; j < ENTRY; j++) changes[rows * ENTRY + j] = this.entries[e * ENTRY + j]!;
         const dir = k >= FIELD_COUNT ? 1 : 0;
         if ((this.endpointBits[pair * 2 + dir]! & (1 << (k - dir * FIELD_COUNT))) !== 0) {
           changes[rows * ENTRY + E_COUNT]! += this.endpointRepeats[pair * 2 + dir]!;

@@ -26,8 +26,6 @@ export class SideStream {
   /** Base second of this side's relative times (SideData.baseSec) and its shift to the common base. */
   private readonly baseSec: number;
   private readonly shiftNs: number;
-  /** Raw time of the last packet delivered: ns from the common base on this side's own clock. */
-  ownTimeNs = 0;
   done = false;
 
   constructor(
@@ -84,7 +82,7 @@ export class SideStream {
   /** Time, side, direction, session and packet number: all that a packet of an unmatched session needs. */
   private fillIdentity(v: PacketView, s: number, session: number, dir: 0 | 1): void {
     const w = this.window;
-    this.ownTimeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
+    w.ownNs[s] = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
     w.side[s] = this.sideId;
     w.dir[s] = dir;
     w.session[s] = session;
@@ -94,7 +92,7 @@ export class SideStream {
   /** Copy what matching needs out of the reused view into slot s. */
   private fill(v: PacketView, s: number, session: number, dir: 0 | 1): void {
     const w = this.window;
-    this.ownTimeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
+    w.ownNs[s] = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
     w.side[s] = this.sideId;
     w.dir[s] = dir;
     w.session[s] = session;

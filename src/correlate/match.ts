@@ -222,11 +222,10 @@ export function matchPackets(
       server.sessions,
       matcher.identityOnly[1],
     );
-    const toClient = matcher.toClient;
     let c = clientStream.advance();
-    if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
+    if (c >= 0) matcher.setClientTime(c);
     let s = serverStream.advance();
-    if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
+    if (s >= 0) matcher.setServerTime(s);
     const onProgress = opts.onProgress;
     let untilProgress = PROGRESS_EVERY;
     while (c >= 0 || s >= 0) {
@@ -237,15 +236,13 @@ export function matchPackets(
       if (s < 0 || (c >= 0 && w.timeNs[c]! <= w.timeNs[s]!)) {
         matcher.add(c);
         c = clientStream.advance();
-        if (c >= 0) matcher.setTime(c, clientStream.ownTimeNs, clientStream.ownTimeNs);
+        if (c >= 0) matcher.setClientTime(c);
       } else {
         matcher.add(s);
         s = serverStream.advance();
-        if (s >= 0) matcher.setTime(s, serverStream.ownTimeNs, toClient.map(serverStream.ownTimeNs));
+        if (s >= 0) matcher.setServerTime(s);
       }
-      const nextClient = c >= 0 ? w.timeNs[c]! : Number.POSITIVE_INFINITY;
-      const nextServer = s >= 0 ? w.timeNs[s]! : Number.POSITIVE_INFINITY;
-      matcher.advanceTo(Math.min(nextClient, nextServer));
+      matcher.advanceTo(c, s);
     }
   } finally {
     clientStream.finish();
@@ -343,9 +340,17 @@ class Matcher {
     );
   }
 
-  setTime(s: number, ownNs: number, clientClockNs: number): void {
-    this.window.ownNs[s] = ownNs;
-    this.window.timeNs[s] = clientClockNs;
+  /**
+   * A new packet's time on the client clock, from its own time (set by the SideStream). Times stay in the
+   * window's arrays: a number passed to or returned from a call that is not inlined is boxed, a small
+   * garbage object per packet.
+   */
+  setClientTime(s: number): void {
+    this.window.timeNs[s] = this.window.ownNs[s]!;
+  }
+
+  setServerTime(s: number): void {
+    this.toClient.mapSlot(this.window.ownNs, this.window.timeNs, s);
   }
 
   /** A new packet in merged order: classify it, match it or let it wait, then report what is decided. */
@@ -378,9 +383,15 @@ class Matcher {
     }
   }
 
-  /** Both captures have been read up to `frontierNs`: report what is decided, age what waited too long. */
-  advanceTo(frontierNs: number): void {
-    this.frontierNs = frontierNs;
+  /**
+   * Both captures have been read up to their next packets (slots, -1 at the end of a file): report what
+   * is decided, age what waited too long.
+   */
+  advanceTo(nextClient: number, nextServer: number): void {
+    const w = this.window;
+    const c = nextClient >= 0 ? w.timeNs[nextClient]! : Number.POSITIVE_INFINITY;
+    const s = nextServer >= 0 ? w.timeNs[nextServer]! : Number.POSITIVE_INFINITY;
+    this.frontierNs = Math.min(c, s);
     this.drain(false);
   }
 
