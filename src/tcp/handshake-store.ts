@@ -7,6 +7,7 @@ import type { PacketView } from '../decode/types.js';
 import type { HandshakePacket } from './session.js';
 
 // Words of a row. Unsigned 32-bit values are stored as signed words and read back with `>>> 0`.
+// Packet numbers in Int32 words, read back unsigned (`>>> 0`): exact up to 2^32 - 1 packets.
 const PACKET = 0;
 const NSEC = 2;
 const SEQ = 5;
@@ -83,7 +84,7 @@ export class HandshakeStore {
   }
 
   packet(row: number): number {
-    return this.ints[row * ROW_WORDS + PACKET]!;
+    return this.ints[row * ROW_WORDS + PACKET]! >>> 0;
   }
   seq(row: number): number {
     return this.ints[row * ROW_WORDS + SEQ]! >>> 0;
@@ -130,7 +131,7 @@ export class HandshakeRecord implements HandshakePacket {
   }
 
   get packet(): number {
-    return this.get(PACKET);
+    return this.get(PACKET) >>> 0;
   }
   set packet(n: number) {
     this.set(PACKET, n);

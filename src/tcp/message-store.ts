@@ -9,6 +9,7 @@ import type { Message } from './session.js';
 
 // Int32 words of a row (hashes kept signed, read back with `>>> 0`).
 const DIR = 0;
+// Packet numbers are stored in Int32 words and read back unsigned (`>>> 0`): exact up to 2^32 - 1 packets.
 const FIRST_PACKET = 1;
 const LAST_PACKET = 2;
 const PACKETS = 3;
@@ -171,13 +172,13 @@ export class MessageRecord implements Message, Fingerprint {
     this.store.ints[this.i + DIR] = dir;
   }
   get firstPacket(): number {
-    return this.store.ints[this.i + FIRST_PACKET]!;
+    return this.store.ints[this.i + FIRST_PACKET]! >>> 0;
   }
   set firstPacket(n: number) {
     this.store.ints[this.i + FIRST_PACKET] = n;
   }
   get lastPacket(): number {
-    return this.store.ints[this.i + LAST_PACKET]!;
+    return this.store.ints[this.i + LAST_PACKET]! >>> 0;
   }
   set lastPacket(n: number) {
     this.store.ints[this.i + LAST_PACKET] = n;
