@@ -161,7 +161,7 @@ describe('timingLinks', () => {
     const links = link(client, server);
     const m = mapping(links);
     expect(m.size).toBe(8);
-    order.forEach((clientIndex, serverIndex) => expect(m.get(serverIndex)).toBe(clientIndex));
+    for (const [serverIndex, clientIndex] of order.entries()) expect(m.get(serverIndex)).toBe(clientIndex);
     // Request and response of each, never a hello; weak similarity, marked as timing links.
     for (const l of links) {
       expect([4, 5]).toContain(l.cm);
@@ -221,7 +221,7 @@ describe('coarseByTiming', () => {
     // client = server + offset; the requests' delay (0.5 ms) is within the window.
     expect(Math.abs(coarse!.offsetNs + shift)).toBeLessThan(2 * MS);
     const m = mapping(link(client, server, coarseClock(coarse!)));
-    order.forEach((clientIndex, serverIndex) => expect(m.get(serverIndex)).toBe(clientIndex));
+    for (const [serverIndex, clientIndex] of order.entries()) expect(m.get(serverIndex)).toBe(clientIndex);
   });
 
   test('no consensus between unrelated captures: null', () => {
