@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fnv1a, Session } from '../tcp/index.js';
-import { LINE_WINDOW, LineHasher, MAX_LINES } from './lines.js';
+import { LINE_WINDOW, LineHasher, MAX_LINE_BYTES, MAX_LINES } from './lines.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const lineHash = (s: string) => fnv1a(enc(s), 0, s.length);
@@ -36,6 +36,12 @@ function feed(h: LineHasher, s: Session, dir: 0 | 1, offset: number, text: strin
 }
 
 describe('line hashes', () => {
+  test('the literals in the hashing loop agree with the named constants', () => {
+    expect(MAX_LINE_BYTES).toBe(1024);
+    expect(MAX_LINES).toBe(32);
+    expect(lineHash('a')).toBe(Math.imul(0x811c9dc5 ^ 0x61, 0x01000193) >>> 0);
+  });
+
   test('one hash per non-empty line, CR LF and LF alike, across segment boundaries', () => {
     const req = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
     const resp = 'HTTP/1.1 200 OK\nX: y\n\nbody';

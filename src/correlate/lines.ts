@@ -17,23 +17,22 @@ export const LINE_WINDOW = 2048;
 /** Longest line hashed; a longer "line" is not text structure (the rest of the message is ignored). */
 export const MAX_LINE_BYTES = 1024;
 
-const FNV_PRIME = 0x01000193;
 const FNV_OFFSET_I32 = FNV_OFFSET | 0;
-/**
- * Held in a module binding: under a test runner's sandboxed global object, looking `Math` up per byte costs
- * more than the hashing.
- */
-const imul = Math.imul;
 const EMPTY = new Uint32Array(0);
 
-/** Which bytes may appear in text: printable ASCII, TAB, CR, LF, and bytes >= 0x80 (UTF-8). */
-const TEXT_BYTE: Uint8Array = (() => {
+/**
+ * What a byte does to the line hash: 0 not text (hashing stops), 1 hashed, 2 LF (ends the line), 3 CR
+ * (skipped). Text is printable ASCII, TAB, CR, LF, and bytes >= 0x80 (UTF-8). One lookup classifies a
+ * byte; the table is module-private so the optimizing compiler folds it into `scan` as a constant of known
+ * length.
+ */
+const BYTE_CLASS: Uint8Array = (() => {
   const t = new Uint8Array(256);
   for (let b = 0x20; b < 0x7f; b++) t[b] = 1;
   for (let b = 0x80; b < 0x100; b++) t[b] = 1;
   t[0x09] = 1;
-  t[0x0a] = 1;
-  t[0x0d] = 1;
+  t[0x0a] = 2;
+  t[0x0d] = 3;
   return t;
 })();
 
@@ -146,39 +145,43 @@ export class LineHasher {
       this.done[k] = 1;
       return;
     }
-    const end = to - from > room ? from + room : to;
-    const text = TEXT_BYTE;
+    const end = (to - from > room ? from + room : to) | 0;
+    const byteClass = BYTE_CLASS;
     let lines = this.lines[k];
     let h = this.hash[k]! | 0;
     let len = this.lineBytes[k]! | 0;
     let count = this.count[k]! | 0;
     let done = end < to;
-    for (let i = from; i < end; i++) {
+    // Literals, not the exported constants, in the loop: an exported binding is read through a cell (with
+    // an initialisation check) per use. 16777619 = the FNV prime, 1024 = MAX_LINE_BYTES, 32 = MAX_LINES
+    // (lines.test.ts checks they agree). `Math.imul` is read per byte only under a test runner's sandboxed
+    // global object; compiled, it is one multiply instruction.
+    for (let i = from | 0; i < end; i++) {
       const b = buf[i]!;
-      if (text[b] === 0) {
-        done = true;
-        break;
-      }
-      if (b === 0x0a) {
+      const c = byteClass[b]!;
+      if (c === 1) {
+        h = Math.imul(h ^ b, 16777619);
+        if (++len > 1024) {
+          done = true;
+          break;
+        }
+      } else if (c === 2) {
         if (len > 0) {
           if (lines === undefined) {
             lines = this.pool.pop() ?? new Uint32Array(MAX_LINES);
             this.lines[k] = lines;
           }
           lines[count++] = h >>> 0;
-          if (count >= MAX_LINES) {
+          if (count >= 32) {
             done = true;
             break;
           }
         }
         h = FNV_OFFSET_I32;
         len = 0;
-      } else if (b !== 0x0d) {
-        h = imul(h ^ b, FNV_PRIME);
-        if (++len > MAX_LINE_BYTES) {
-          done = true;
-          break;
-        }
+      } else if (c === 0) {
+        done = true;
+        break;
       }
     }
     this.hash[k] = h;

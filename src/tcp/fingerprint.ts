@@ -37,8 +37,12 @@ export function fnv1a(bytes: Uint8Array, start: number, end: number, h = FNV_OFF
   return h >>> 0;
 }
 
-/** 256 fixed pseudo-random words (splitmix32 from a constant seed): both sides must use the same table. */
-export const GEAR: Int32Array = (() => {
+/**
+ * 256 fixed pseudo-random words (splitmix32 from a constant seed): both sides must use the same table.
+ * Held in a module-private binding, which the optimizing compiler folds into `feed` as a constant of known
+ * length (no map, length and bounds checks per byte); an exported binding is read through a cell per use.
+ */
+const GEAR_TABLE: Int32Array = (() => {
   const table = new Int32Array(256);
   let x = 0x9e3779b9;
   for (let i = 0; i < 256; i++) {
@@ -50,6 +54,7 @@ export const GEAR: Int32Array = (() => {
   }
   return table;
 })();
+export const GEAR: Int32Array = GEAR_TABLE;
 
 function finalMix(h: number, gear: number, len: number): number {
   h = Math.imul(h ^ gear, MIX);
@@ -134,74 +139,95 @@ export class Chunker {
     let gear = this.gear | 0;
     let h = this.chunkHash | 0;
     let len = this.chunkLen | 0;
-    const gearTable = GEAR;
+    const table = GEAR_TABLE;
     const hashes = this.hashes;
     const lengths = this.lengths;
     // Literals, not the named constants: V8 does not fold module-level constants into these loops, and they
     // run twice as fast with them inline. 15 / 16 = CHUNK_SAMPLE - 1 / CHUNK_SAMPLE, -33554432 = CHUNK_MASK
     // (top 7 bits), 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they
     // agree). The bytes go in blocks that end where the chunk length reaches the next multiple of
-    // CHUNK_SAMPLE, so the per-byte loop neither counts the length nor tests for a sample; CHUNK_MIN and
+    // CHUNK_SAMPLE, so the per-byte code neither counts the length nor tests for a sample; CHUNK_MIN and
     // CHUNK_MAX are multiples of CHUNK_SAMPLE, so a block lies wholly below CHUNK_MIN (no cut can fall in
     // it but on its last byte) or wholly at or above it, and no block passes CHUNK_MAX.
     let i = start;
     while (i < end) {
-      let stop = i + (16 - (len & 15));
-      if (stop > end) stop = end;
       const from = i;
-      let cut = false;
-      // Four bytes per turn where the block allows: V8 checks the arrays' maps and reloads their data
-      // pointers once per loop turn, not once per access (about 24 machine instructions a byte in a
-      // one-byte loop).
-      if (len >= 32) {
-        while (i + 4 <= stop) {
-          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-          if ((gear & -33554432) === 0) {
-            i += 1;
-            cut = true;
-            break;
+      if ((len & 15) === 0 && end - i >= 16) {
+        // A whole block from a sample point, unrolled: the compiler checks the buffer's map once per block
+        // instead of once per loop turn. Below CHUNK_MIN no cut can fall inside the block.
+        if (len >= 32) {
+          // biome-ignore lint/suspicious/noConfusingLabels: the one exit from the unrolled block at a cut
+          block: {
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
+            gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+            if ((gear & -33554432) === 0) break block;
           }
-          gear = ((gear << 1) + gearTable[buf[i + 1]!]!) | 0;
-          if ((gear & -33554432) === 0) {
-            i += 2;
-            cut = true;
-            break;
-          }
-          gear = ((gear << 1) + gearTable[buf[i + 2]!]!) | 0;
-          if ((gear & -33554432) === 0) {
-            i += 3;
-            cut = true;
-            break;
-          }
-          gear = ((gear << 1) + gearTable[buf[i + 3]!]!) | 0;
-          i += 4;
-          if ((gear & -33554432) === 0) {
-            cut = true;
-            break;
-          }
-        }
-        while (!cut && i < stop) {
-          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-          i++;
-          if ((gear & -33554432) === 0) cut = true;
+        } else {
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
+          gear = ((gear << 1) + table[buf[i++]!]!) | 0;
         }
       } else {
-        while (i + 4 <= stop) {
-          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-          gear = ((gear << 1) + gearTable[buf[i + 1]!]!) | 0;
-          gear = ((gear << 1) + gearTable[buf[i + 2]!]!) | 0;
-          gear = ((gear << 1) + gearTable[buf[i + 3]!]!) | 0;
-          i += 4;
+        let stop = i + (16 - (len & 15));
+        if (stop > end) stop = end;
+        if (len >= 32) {
+          while (i < stop) {
+            gear = ((gear << 1) + table[buf[i]!]!) | 0;
+            i++;
+            if ((gear & -33554432) === 0) break;
+          }
+        } else {
+          while (i < stop) {
+            gear = ((gear << 1) + table[buf[i]!]!) | 0;
+            i++;
+          }
         }
-        while (i < stop) {
-          gear = ((gear << 1) + gearTable[buf[i]!]!) | 0;
-          i++;
-        }
-        cut = (gear & -33554432) === 0 && len + (i - from) >= 32;
       }
       len += i - from;
       if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
-      if (cut || len >= 1024) {
+      if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
         hashes[count] = finalMix(h, gear, len);
         lengths[count] = len;
         count++;
