@@ -9,6 +9,7 @@ import {
   type Fingerprint,
   FNV_OFFSET,
   fnv1a,
+  GEAR,
   HEAD_BYTES,
   MAX_FINGERPRINT_BYTES,
   MIX,
@@ -39,7 +40,74 @@ function fingerprint(data: Uint8Array, splits: number[] = [], maxChunks = 1000):
   return fp;
 }
 
+/**
+ * The fingerprint as the module comment defines it, one byte at a time: the chunker's blocked and unrolled
+ * loops must give exactly this (both sides of a device must compute the same function).
+ */
+function referenceFingerprint(data: Uint8Array, maxChunks: number) {
+  let head = FNV_OFFSET | 0;
+  for (let i = 0; i < Math.min(data.length, HEAD_BYTES); i++) head = Math.imul(head ^ data[i]!, 0x01000193);
+  const hashes: number[] = [];
+  const lengths: number[] = [];
+  let gear = 0;
+  let h = FNV_OFFSET | 0;
+  let len = 0;
+  const emit = () => {
+    let x = Math.imul(h ^ gear, MIX);
+    x = Math.imul(x ^ len, 0x01000193);
+    hashes.push((x ^ (x >>> 15)) >>> 0);
+    lengths.push(len);
+    gear = 0;
+    h = FNV_OFFSET | 0;
+    len = 0;
+  };
+  for (let i = 0; i < Math.min(data.length, MAX_FINGERPRINT_BYTES) && hashes.length < maxChunks; i++) {
+    gear = ((gear << 1) + GEAR[data[i]!]!) | 0;
+    len++;
+    if (len % 16 === 0) h = Math.imul(h ^ gear, MIX);
+    if (((gear & CHUNK_MASK) === 0 && len >= CHUNK_MIN) || len >= CHUNK_MAX) emit();
+  }
+  if (len > 0 && hashes.length < maxChunks) emit();
+  return { headHash: head >>> 0, hashes, lengths, bytes: data.length };
+}
+
 describe('content fingerprints', () => {
+  test('equal to the byte-at-a-time definition, whatever the segmentation and the buffer', () => {
+    let x = 7;
+    const next = (n: number) => {
+      x = (Math.imul(x, 1664525) + 1013904223) | 0;
+      return (x >>> 8) % n;
+    };
+    let cuts = 0;
+    for (let k = 0; k < 400; k++) {
+      // Binary-like bytes, many zeros among them, so cuts fall both early and late in blocks.
+      const n = next(1400);
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i++) data[i] = next(3) === 0 ? next(2) : next(256);
+      // The bytes sit at an odd offset of a larger buffer, and every other segment comes from a copy.
+      const lead = 1 + next(7);
+      const big = new Uint8Array(n + lead);
+      big.set(data, lead);
+      const copy = big.slice();
+      const maxChunks = 1 + next(20);
+      const fp = emptyFingerprint();
+      const chunker = new Chunker();
+      chunker.begin(fp, maxChunks);
+      for (let at = 0, turn = 0; at < n; turn++) {
+        const end = Math.min(n, at + 1 + next(next(2) === 0 ? 40 : 700));
+        chunker.feed(turn % 2 === 0 ? big : copy, lead + at, lead + end);
+        at = end;
+      }
+      chunker.end();
+      const want = referenceFingerprint(data, maxChunks);
+      expect({ headHash: fp.headHash, hashes: fp.hashes, lengths: fp.lengths, bytes: fp.bytes }).toEqual(
+        want,
+      );
+      cuts += want.hashes.length;
+    }
+    expect(cuts).toBeGreaterThan(1000);
+  });
+
   test('the literals in the hot loop agree with the named constants', () => {
     expect(CHUNK_MASK).toBe(-33554432);
     expect(MIX).toBe(-1640531535);
