@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { AnomalyLog } from '../common/anomaly.js';
+import { sideData } from '../../test/helpers/side-data.js';
 import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { forEachSameStart, pairConstraints } from './align.js';
 import type { Link } from './pair-content.js';
@@ -53,32 +53,7 @@ function session(times: [number, number, number], messages: Message[]): Session 
 }
 
 function sideOf(which: Side, sessions: Session[], shiftNs = 0): SideData {
-  return {
-    side: which,
-    path: which,
-    info: {
-      path: which,
-      format: 'pcap',
-      compression: 'none',
-      byteOrder: 'little',
-      precisionDigits: 9,
-      version: '2.4',
-      snaplen: null,
-      interfaces: [],
-      sections: [],
-    },
-    anomalies: new AnomalyLog(),
-    error: null,
-    packets: 0,
-    tcpPackets: 0,
-    baseSec: 0,
-    shiftNs,
-    firstRelNs: 0,
-    lastRelNs: 0,
-    resolutionNs: 1,
-    sessions,
-    lineHashes: sessions.map(() => []),
-  };
+  return sideData(which, sessions, { shiftNs });
 }
 
 function rows(k: ReturnType<typeof pairConstraints>): [string, number, number][] {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { AnomalyLog } from '../common/anomaly.js';
+import { sideData } from '../../test/helpers/side-data.js';
 import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { coarsePoints, commonPoints, indexHandshakes, MessageIndex, messageKeys } from './candidates.js';
 import type { Side, SideData } from './types.js';
@@ -51,32 +51,7 @@ function sideOf(
     if (x.head !== undefined) s.messages.push(msg(x.t + 10, x.head, x.chunk ?? x.head * 3));
     return s;
   });
-  return {
-    side: which,
-    path: which,
-    info: {
-      path: which,
-      format: 'pcap',
-      compression: 'none',
-      byteOrder: 'little',
-      precisionDigits: 9,
-      version: '2.4',
-      snaplen: null,
-      interfaces: [],
-      sections: [],
-    },
-    anomalies: new AnomalyLog(),
-    error: null,
-    packets: 0,
-    tcpPackets: 0,
-    baseSec: 0,
-    shiftNs: which === 'server' ? 5_000 : 0,
-    firstRelNs: 0,
-    lastRelNs: 0,
-    resolutionNs: 1,
-    sessions,
-    lineHashes: sessions.map((s) => s.messages.map(() => new Uint32Array(0))),
-  };
+  return sideData(which, sessions, { shiftNs: which === 'server' ? 5_000 : 0 });
 }
 
 describe('coarse points', () => {

@@ -91,12 +91,8 @@ export class SideStream {
 
   /** Copy what matching needs out of the reused view into slot s. */
   private fill(v: PacketView, s: number, session: number, dir: 0 | 1): void {
+    this.fillIdentity(v, s, session, dir);
     const w = this.window;
-    w.ownNs[s] = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
-    w.side[s] = this.sideId;
-    w.dir[s] = dir;
-    w.session[s] = session;
-    w.packet[s] = v.index;
     w.seq[s] = v.seq;
     w.ack[s] = v.ack;
     w.flags[s] = v.flags;

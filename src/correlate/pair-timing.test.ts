@@ -5,7 +5,7 @@
  * each response, a connect before forwarding).
  */
 import { describe, expect, test } from '@jest/globals';
-import { AnomalyLog } from '../common/anomaly.js';
+import { sideData } from '../../test/helpers/side-data.js';
 import { type Message, Session } from '../tcp/index.js';
 import { coarseClock, type PairClock } from './pair-clock.js';
 import {
@@ -46,32 +46,7 @@ function sideOf(which: Side, messages: Message[][]): SideData {
     s.messages.push(...list);
     return s;
   });
-  return {
-    side: which,
-    path: which,
-    info: {
-      path: which,
-      format: 'pcap',
-      compression: 'none',
-      byteOrder: 'little',
-      precisionDigits: 9,
-      version: '2.4',
-      snaplen: null,
-      interfaces: [],
-      sections: [],
-    },
-    anomalies: new AnomalyLog(),
-    error: null,
-    packets: 0,
-    tcpPackets: 0,
-    baseSec: 0,
-    shiftNs: 0,
-    firstRelNs: 0,
-    lastRelNs: 0,
-    resolutionNs: 1,
-    sessions,
-    lineHashes: sessions.map((s) => s.messages.map(() => new Uint32Array(0))),
-  };
+  return sideData(which, sessions);
 }
 
 interface Exchange {

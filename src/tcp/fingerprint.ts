@@ -345,6 +345,22 @@ export class ChunkPool {
     return at;
   }
 
+  /** The hashes of chunks `at .. at + n` as an array of unsigned values (NO_CHUNKS when n is 0). */
+  hashList(at: number, n: number): number[] {
+    if (n === 0) return NO_CHUNKS;
+    const out: number[] = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = this.hashes[at + k]! >>> 0;
+    return out;
+  }
+
+  /** The lengths of chunks `at .. at + n` as an array (NO_CHUNKS when n is 0). */
+  lengthList(at: number, n: number): number[] {
+    if (n === 0) return NO_CHUNKS;
+    const out: number[] = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = this.lengths[at + k]!;
+    return out;
+  }
+
   /** Drop the spare capacity (no chunk is added any more). */
   trim(): void {
     if (this.hashes.length === this.size) return;
@@ -392,9 +408,7 @@ export class PooledFingerprint implements Fingerprint, StoresChunks {
   get hashes(): number[] {
     if (this.hashList === null) {
       if (this.chunkN === 0) return NO_CHUNKS;
-      const out: number[] = new Array(this.chunkN);
-      for (let i = 0; i < this.chunkN; i++) out[i] = this.pool.hashes[this.chunkAt + i]! >>> 0;
-      this.hashList = out;
+      this.hashList = this.pool.hashList(this.chunkAt, this.chunkN);
     }
     return this.hashList;
   }
@@ -405,9 +419,7 @@ export class PooledFingerprint implements Fingerprint, StoresChunks {
   get lengths(): number[] {
     if (this.lengthList === null) {
       if (this.chunkN === 0) return NO_CHUNKS;
-      const out: number[] = new Array(this.chunkN);
-      for (let i = 0; i < this.chunkN; i++) out[i] = this.pool.lengths[this.chunkAt + i]!;
-      this.lengthList = out;
+      this.lengthList = this.pool.lengthList(this.chunkAt, this.chunkN);
     }
     return this.lengthList;
   }

@@ -252,11 +252,7 @@ export class MessageRecord implements Message, Fingerprint {
     if (this.hashList === null) {
       const n = this.chunkN();
       if (n === 0) return NO_CHUNKS;
-      const at = this.store.ints[this.i + CHUNK_AT]!;
-      const pool = this.store.pool.hashes;
-      const out: number[] = new Array(n);
-      for (let k = 0; k < n; k++) out[k] = pool[at + k]! >>> 0;
-      this.hashList = out;
+      this.hashList = this.store.pool.hashList(this.store.ints[this.i + CHUNK_AT]!, n);
     }
     return this.hashList;
   }
@@ -267,11 +263,7 @@ export class MessageRecord implements Message, Fingerprint {
     if (this.lengthList === null) {
       const n = this.chunkN();
       if (n === 0) return NO_CHUNKS;
-      const at = this.store.ints[this.i + CHUNK_AT]!;
-      const pool = this.store.pool.lengths;
-      const out: number[] = new Array(n);
-      for (let k = 0; k < n; k++) out[k] = pool[at + k]!;
-      this.lengthList = out;
+      this.lengthList = this.store.pool.lengthList(this.store.ints[this.i + CHUNK_AT]!, n);
     }
     return this.lengthList;
   }

@@ -1,0 +1,38 @@
+/**
+ * A correlation side made by hand from sessions, for unit tests of pairing and alignment: a nanosecond
+ * pcap with no packets read, whose sessions and messages are the test's. `overrides` sets any other field
+ * (clock shift, times, packet counts).
+ */
+import { AnomalyLog } from '../../src/common/anomaly.js';
+import type { Side, SideData } from '../../src/correlate/types.js';
+import type { Session } from '../../src/tcp/index.js';
+
+export function sideData(which: Side, sessions: Session[], overrides: Partial<SideData> = {}): SideData {
+  return {
+    side: which,
+    path: which,
+    info: {
+      path: which,
+      format: 'pcap',
+      compression: 'none',
+      byteOrder: 'little',
+      precisionDigits: 9,
+      version: '2.4',
+      snaplen: null,
+      interfaces: [],
+      sections: [],
+    },
+    anomalies: new AnomalyLog(),
+    error: null,
+    packets: 0,
+    tcpPackets: 0,
+    baseSec: 0,
+    shiftNs: 0,
+    firstRelNs: 0,
+    lastRelNs: 0,
+    resolutionNs: 1,
+    sessions,
+    lineHashes: sessions.map((s) => s.messages.map(() => new Uint32Array(0))),
+    ...overrides,
+  };
+}
