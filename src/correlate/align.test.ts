@@ -1,30 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { sideData } from '../../test/helpers/side-data.js';
+import { handshakePacket, sideData } from '../../test/helpers/side-data.js';
 import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { forEachSameStart, pairConstraints } from './align.js';
 import type { Link } from './pair-content.js';
 import type { Side, SideData } from './types.js';
 
 function hs(relNs: number, seq: number): HandshakePacket {
-  return {
-    packet: 1,
-    sec: 0,
-    nsec: 0,
-    relNs,
-    seq,
-    ack: 0,
-    window: 1000,
-    ttl: 64,
-    ipId: 1,
-    mss: 1460,
-    wscale: 7,
-    sackPerm: true,
-    hasTimestamps: false,
-    tsval: 0,
-    tsecr: 0,
-    tfo: false,
-    optionKinds: [2],
-  };
+  return handshakePacket(relNs, seq);
 }
 
 function msg(dir: 0 | 1, relNs: number, start: number, end: number): Message {

@@ -1,29 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { sideData } from '../../test/helpers/side-data.js';
+import { handshakePacket, sideData } from '../../test/helpers/side-data.js';
 import { type HandshakePacket, type Message, Session } from '../tcp/index.js';
 import { coarsePoints, commonPoints, indexHandshakes, MessageIndex, messageKeys } from './candidates.js';
 import type { Side, SideData } from './types.js';
 
 function syn(relNs: number, seq: number, tsval: number): HandshakePacket {
-  return {
-    packet: 1,
-    sec: 0,
-    nsec: 0,
-    relNs,
-    seq,
-    ack: 0,
-    window: 1000,
-    ttl: 64,
-    ipId: 1,
-    mss: 1460,
-    wscale: 7,
-    sackPerm: true,
-    hasTimestamps: tsval !== 0,
-    tsval,
-    tsecr: 0,
-    tfo: false,
-    optionKinds: [2],
-  };
+  return handshakePacket(relNs, seq, { hasTimestamps: tsval !== 0, tsval });
 }
 
 function msg(relNs: number, head: number, chunk: number): Message {

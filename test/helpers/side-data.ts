@@ -1,11 +1,11 @@
 /**
- * A correlation side made by hand from sessions, for unit tests of pairing and alignment: a nanosecond
+ * A correlation side made by hand from sessions (and handshake packets for them), for unit tests of pairing and alignment: a nanosecond
  * pcap with no packets read, whose sessions and messages are the test's. `overrides` sets any other field
  * (clock shift, times, packet counts).
  */
 import { AnomalyLog } from '../../src/common/anomaly.js';
 import type { Side, SideData } from '../../src/correlate/types.js';
-import type { Session } from '../../src/tcp/index.js';
+import type { HandshakePacket, Session } from '../../src/tcp/index.js';
 
 export function sideData(which: Side, sessions: Session[], overrides: Partial<SideData> = {}): SideData {
   return {
@@ -33,6 +33,34 @@ export function sideData(which: Side, sessions: Session[], overrides: Partial<Si
     resolutionNs: 1,
     sessions,
     lineHashes: sessions.map((s) => s.messages.map(() => new Uint32Array(0))),
+    ...overrides,
+  };
+}
+
+/** A handshake packet at `relNs` with sequence number `seq`: MSS 1460, wscale 7, SACK permitted, no timestamps. */
+export function handshakePacket(
+  relNs: number,
+  seq: number,
+  overrides: Partial<HandshakePacket> = {},
+): HandshakePacket {
+  return {
+    packet: 1,
+    sec: 0,
+    nsec: 0,
+    relNs,
+    seq,
+    ack: 0,
+    window: 1000,
+    ttl: 64,
+    ipId: 1,
+    mss: 1460,
+    wscale: 7,
+    sackPerm: true,
+    hasTimestamps: false,
+    tsval: 0,
+    tsecr: 0,
+    tfo: false,
+    optionKinds: [2],
     ...overrides,
   };
 }
