@@ -10,7 +10,7 @@
  * - injected packets only where the device makes them (SYNPROXY's handshake packets and window update);
  * - field changes: TTL - 1 everywhere, addresses and ports for NAT, seq and timestamps for SYNPROXY s2c.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { readAll } from '../../src/capture/index.js';
@@ -20,9 +20,8 @@ import { pairSessions } from '../../src/correlate/pair.js';
 import { loadSide } from '../../src/correlate/side.js';
 import type { PairKind, PairMatch, SessionPair, SideData } from '../../src/correlate/types.js';
 import { Decoder, formatAddress, TCP_ACK, TCP_SYN } from '../../src/decode/index.js';
-import { internetChecksum, pseudoHeader, type RecordSpec, writePcap } from '../helpers/packets.js';
+import { randomisedCopy } from '../helpers/reseq.js';
 import { retimeCapture } from '../helpers/retime.js';
-import { scratchDir } from '../helpers/scratch.js';
 
 type TruthTuple = [string, number, string, number];
 
@@ -366,71 +365,6 @@ describe('packet matching on the lab scenarios', () => {
     },
   );
 });
-
-/**
- * A sequence randomiser made from a sample: the server-side capture rewritten as if the device had added
- * a constant per connection and direction to every sequence number and to the acknowledgements of it,
- * checksums recomputed; SACK blocks shifted the same way, or left as they were (`sackBug`: the known
- * randomiser bug). Everything else is what the real router forwarded.
- */
-function randomisedCopy(
-  path: string,
-  serverPort: number,
-  delta: (clientPort: number) => [number, number],
-  sackBug: boolean,
-): { path: string; sackPackets: [Set<number>, Set<number>] } {
-  const decoder = new Decoder();
-  const records: RecordSpec[] = [];
-  const sackPackets: [Set<number>, Set<number>] = [new Set(), new Set()];
-  const result = readAll(path, (rec) => {
-    const data = rec.buf.slice(rec.offset, rec.offset + rec.caplen);
-    const v = decoder.decode(rec);
-    if (v.isTcp && v.ipVersion === 4 && !v.truncated) {
-      const c2s = v.dstPort === serverPort;
-      const [dc, ds] = delta(c2s ? v.srcPort : v.dstPort);
-      const own = c2s ? dc : ds;
-      const other = c2s ? ds : dc;
-      const tcp = v.l4Offset - rec.offset;
-      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      dv.setUint32(tcp + 4, (v.seq + own) >>> 0);
-      if (v.flags & TCP_ACK) dv.setUint32(tcp + 8, (v.ack + other) >>> 0);
-      // SACK blocks acknowledge the other direction's bytes.
-      const end = tcp + v.tcpHeaderLength;
-      for (let at = tcp + 20; at < end; ) {
-        const kind = data[at]!;
-        if (kind === 0) break;
-        if (kind === 1) {
-          at++;
-          continue;
-        }
-        const len = data[at + 1]!;
-        if (len < 2) break;
-        if (kind === 5) {
-          sackPackets[c2s ? 0 : 1].add(rec.index);
-          if (!sackBug) {
-            for (let e = at + 2; e + 4 <= at + len; e += 4) dv.setUint32(e, (dv.getUint32(e) + other) >>> 0);
-          }
-        }
-        at += len;
-      }
-      const ip = v.l3Offset - rec.offset;
-      const segmentEnd = ip + dv.getUint16(ip + 2);
-      dv.setUint16(tcp + 16, 0);
-      const segment = data.subarray(tcp, segmentEnd);
-      const header = pseudoHeader(
-        data.subarray(ip + 12, ip + 16),
-        data.subarray(ip + 16, ip + 20),
-        6,
-        segment.length,
-      );
-      dv.setUint16(tcp + 16, internetChecksum(header, segment));
-    }
-    records.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data, origLen: rec.len });
-  });
-  const out = join(scratchDir('reseq-'), 'server-side.pcap');
-  writeFileSync(out, writePcap(records, { precision: result.info.precisionDigits > 6 ? 'ns' : 'us' }));
-  return { path: out, sackPackets };
-}
 
 describe('sequence randomiser made from the drop sample (losses, so SACK blocks both ways)', () => {
   const ok = existsSync(join(samplesDir, 'drop', 'truth.json'));

@@ -1,24 +1,13 @@
-/**
- * Pairing against the lab's ground truth, for every scenario in samples/: every client connection is
- * paired with exactly the server-side connection(s) the device logs and the origin's log say carried it
- * (per request for the pooling proxy), failed attempts are unpaired with the right reason, the pair kind
- * fits the device, and the clocks are aligned within the reported bound. Then again with the server-side
- * capture retimed by +3 h 17 min and +80 ppm: the lab's captures share one clock, so the applied shift is
- * the true offset. Also swapped files and captures without shared traffic.
- */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { CaptureError, readAll } from '../../src/capture/index.js';
+import { CaptureError } from '../../src/capture/index.js';
 import { type PairingResult, pairSessions } from '../../src/correlate/pair.js';
 import { loadSide } from '../../src/correlate/side.js';
 import type { PairKind, SessionPair, SideData, Tuple } from '../../src/correlate/types.js';
-import { Decoder, TCP_ACK } from '../../src/decode/index.js';
 import type { Session } from '../../src/tcp/index.js';
 import { announceSkip, corpusCaptures, corpusDir } from '../helpers/corpus.js';
-import { internetChecksum, pseudoHeader, type RecordSpec, writePcap } from '../helpers/packets.js';
+import { randomisedCopy } from '../helpers/reseq.js';
 import { retimeCapture } from '../helpers/retime.js';
-import { scratchDir } from '../helpers/scratch.js';
 import { loadTruth, samplesDir, scenarios, type Truth, type TruthTuple } from '../helpers/truth.js';
 
 const KIND_OF_DEVICE: Record<Truth['device']['kind'], PairKind> = {
@@ -271,49 +260,6 @@ describe('every corpus capture paired with itself', () => {
   );
 });
 
-/**
- * A sequence randomiser made from the routed sample: the server-side capture rewritten as if the device
- * had added a constant per connection and direction to every sequence number (and to the acknowledgements
- * of it), checksums recomputed. Everything else, TSvals included, is what the real router forwarded.
- */
-function randomisedCopy(
-  path: string,
-  serverPort: number,
-  delta: (clientPort: number) => [number, number],
-): string {
-  const decoder = new Decoder();
-  const records: RecordSpec[] = [];
-  let nano = false;
-  const info = readAll(path, (rec) => {
-    const data = rec.buf.slice(rec.offset, rec.offset + rec.caplen);
-    const v = decoder.decode(rec);
-    if (v.isTcp && v.ipVersion === 4 && !v.truncated) {
-      const c2s = v.dstPort === serverPort;
-      const [dc, ds] = delta(c2s ? v.srcPort : v.dstPort);
-      const tcp = v.l4Offset - rec.offset;
-      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      dv.setUint32(tcp + 4, (v.seq + (c2s ? dc : ds)) >>> 0);
-      if (v.flags & TCP_ACK) dv.setUint32(tcp + 8, (v.ack + (c2s ? ds : dc)) >>> 0);
-      const ip = v.l3Offset - rec.offset;
-      const end = ip + dv.getUint16(ip + 2);
-      dv.setUint16(tcp + 16, 0);
-      const segment = data.subarray(tcp, end);
-      const header = pseudoHeader(
-        data.subarray(ip + 12, ip + 16),
-        data.subarray(ip + 16, ip + 20),
-        6,
-        segment.length,
-      );
-      dv.setUint16(tcp + 16, internetChecksum(header, segment));
-    }
-    records.push({ tsSec: rec.tsSec, tsNsec: rec.tsNsec, data, origLen: rec.len });
-  });
-  nano = info.info.precisionDigits > 6;
-  const out = join(scratchDir('reseq-'), 'server-side.pcap');
-  writeFileSync(out, writePcap(records, { precision: nano ? 'ns' : 'us' }));
-  return out;
-}
-
 describe('sequence randomiser (the routed sample with rewritten server-side numbers)', () => {
   const ok = all.includes('routed');
   (ok ? test : test.skip)(
@@ -327,7 +273,8 @@ describe('sequence randomiser (the routed sample with rewritten server-side numb
       ];
       const client = loadSide(join(dir, truth.captures.client), 'client');
       const server = loadSide(
-        randomisedCopy(join(dir, truth.captures.server), truth.connections[0]!.server[0]!.tuple[3], delta),
+        randomisedCopy(join(dir, truth.captures.server), truth.connections[0]!.server[0]!.tuple[3], delta)
+          .path,
         'server',
       );
       const r = pairSessions(client, server);
