@@ -9,10 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { readAll } from '../../src/capture/index.js';
 import { main } from '../../src/cli/program.js';
 import { type Report, reportSchema } from '../../src/report/report-schema.js';
+import { captureStderr } from '../helpers/cli.js';
 import { loadTruth, samplesDir } from '../helpers/truth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dualcap-analyze-merge-'));
@@ -29,17 +30,7 @@ const sides = (): [string, string] => {
   return [join(folder, t.captures.client), join(folder, t.captures.server)];
 };
 
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  void jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const stderr = captureStderr();
 
 function mergedPackets(path: string) {
   const perInterface = new Map<number, number>();
@@ -115,9 +106,9 @@ describe('analyze --merge refuses to destroy an input', () => {
     for (const target of [client, server]) {
       const before = readFileSync(target);
       const mtime = statSync(target).mtimeMs;
-      stderr = '';
+      stderr.clear();
       expect(await main(['analyze', client, server, '--merge', target, '-o', join(tmp, 'x.txt')])).toBe(2);
-      expect(stderr).toMatch(/--merge .*: that is the (client|server)-side capture/);
+      expect(stderr.text).toMatch(/--merge .*: that is the (client|server)-side capture/);
       expect(readFileSync(target).equals(before)).toBe(true);
       expect(statSync(target).mtimeMs).toBe(mtime);
     }
@@ -128,12 +119,12 @@ describe('analyze --merge refuses to destroy an input', () => {
     const [client, server] = sides();
     const before = readFileSync(client);
     expect(await main(['analyze', client, server, '-o', client])).toBe(2);
-    expect(stderr).toMatch(/--output .*: that is the client-side capture/);
+    expect(stderr.text).toMatch(/--output .*: that is the client-side capture/);
     expect(readFileSync(client).equals(before)).toBe(true);
-    stderr = '';
+    stderr.clear();
     const both = join(tmp, 'both.out');
     expect(await main(['analyze', client, server, '--merge', both, '-o', both])).toBe(2);
-    expect(stderr).toMatch(/--merge writes to the same file/);
+    expect(stderr.text).toMatch(/--merge writes to the same file/);
     expect(existsSync(both)).toBe(false);
   });
 
@@ -152,21 +143,21 @@ describe('analyze --merge refuses to destroy an input', () => {
         out,
       ]);
       expect(code).toBe(2);
-      expect(stderr).toMatch(/--merge .*no-such-dir.*: no such directory/);
+      expect(stderr.text).toMatch(/--merge .*no-such-dir.*: no such directory/);
       expect(existsSync(out)).toBe(false);
       expect(existsSync(join(tmp, 'no-such-dir'))).toBe(false);
-      stderr = '';
+      stderr.clear();
       expect(await main(['analyze', client, server, '--merge', tmp, '-o', out])).toBe(2);
-      expect(stderr).toMatch(/--merge .*: is a directory/);
+      expect(stderr.text).toMatch(/--merge .*: is a directory/);
       expect(existsSync(out)).toBe(false);
     },
   );
 
   test('--merge without a file name and an empty --anonymize-key are usage errors', async () => {
     expect(await main(['analyze', 'a.pcap', 'b.pcap', '--merge', ''])).toBe(2);
-    expect(stderr).toMatch(/--merge: give the file to write/);
-    stderr = '';
+    expect(stderr.text).toMatch(/--merge: give the file to write/);
+    stderr.clear();
     expect(await main(['analyze', 'a.pcap', 'b.pcap', '--anonymize-key', ''])).toBe(2);
-    expect(stderr).toMatch(/--anonymize-key: empty/);
+    expect(stderr.text).toMatch(/--anonymize-key: empty/);
   });
 });

@@ -16,11 +16,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { parseDuration, runAnalysis } from '../../src/cli/analyze.js';
 import { main } from '../../src/cli/program.js';
 import { type Report, reportSchema } from '../../src/report/report-schema.js';
 import { renderReportText } from '../../src/report/report-text.js';
+import { captureStderr, sampleSides } from '../helpers/cli.js';
 import { loadTruth, samplesDir, scenarios } from '../helpers/truth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dualcap-analyze-'));
@@ -28,22 +29,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const update = process.env.UPDATE_BASELINE === '1';
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'analyze');
 
-function sides(scenario: string): [string, string] {
-  const t = loadTruth(join(samplesDir(), scenario));
-  return [join('samples', scenario, t.captures.client), join('samples', scenario, t.captures.server)];
-}
-
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  void jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const stderr = captureStderr();
 
 let outputs = 0;
 async function run(args: string[]): Promise<{ code: number; out: string }> {
@@ -70,7 +56,7 @@ describe('--offset durations', () => {
 });
 
 describe.each(scenarios())('JSON report of %s', (scenario) => {
-  const [client, server] = sides(scenario);
+  const [client, server] = sampleSides(scenario);
   const truth = loadTruth(join(samplesDir(), scenario));
   let report: Report;
   test('validates against the schema and survives a JSON round trip', () => {
@@ -111,7 +97,7 @@ describe.each(scenarios())('JSON report of %s', (scenario) => {
 
 describe('golden text reports', () => {
   test.each(['nat', 'seed-wrong-synack'])('%s', async (scenario) => {
-    const { code, out } = await run(['analyze', ...sides(scenario)]);
+    const { code, out } = await run(['analyze', ...sampleSides(scenario)]);
     expect(code).toBe(0);
     const path = join(FIXTURES, `${scenario}.txt`);
     if (update) {
@@ -126,7 +112,7 @@ describe('golden text reports', () => {
 });
 
 describe('choosing the side-by-side view', () => {
-  const [client, server] = sides('seed-wrong-synack');
+  const [client, server] = sampleSides('seed-wrong-synack');
   test('by default the connection the device never forwarded is shown, with its bogus ACKs', async () => {
     const { code, out } = await run(['analyze', client, server]);
     expect(code).toBe(0);
@@ -155,32 +141,32 @@ describe('choosing the side-by-side view', () => {
   });
   test('a pair that does not exist, or a port without connections, is exit 2', async () => {
     expect((await run(['analyze', client, server, '--pair', '999'])).code).toBe(2);
-    expect(stderr).toContain('--pair 999: no such pair (pair ids run from 0 to 61)');
+    expect(stderr.text).toContain('--pair 999: no such pair (pair ids run from 0 to 61)');
     expect((await run(['analyze', client, server, '--client-port', '1'])).code).toBe(2);
-    expect(stderr).toContain('no client-side connection from that port');
+    expect(stderr.text).toContain('no client-side connection from that port');
   });
 });
 
 describe('bad input is exit 2 with a clear message', () => {
-  const [client, server] = sides('routed');
+  const [client, server] = sampleSides('routed');
   test('a missing file', async () => {
     expect((await run(['analyze', client, join(tmp, 'nope.pcap')])).code).toBe(2);
-    expect(stderr).toContain('server-side capture');
-    expect(stderr).toContain('no such file');
+    expect(stderr.text).toContain('server-side capture');
+    expect(stderr.text).toContain('no such file');
   });
   test('the same file twice, or two copies of one file', async () => {
     expect((await run(['analyze', client, client])).code).toBe(2);
-    expect(stderr).toContain('the same file');
+    expect(stderr.text).toContain('the same file');
     const copy = join(tmp, 'copy.pcap.gz');
     copyFileSync(client, copy);
     expect((await run(['analyze', client, copy])).code).toBe(2);
-    expect(stderr).toContain('copies of one capture');
+    expect(stderr.text).toContain('copies of one capture');
   });
   test('a file that is not a capture', async () => {
     const junk = join(tmp, 'junk.pcap');
     writeFileSync(junk, 'not a capture at all, just text');
     expect((await run(['analyze', junk, server])).code).toBe(2);
-    expect(stderr).toContain('junk.pcap');
+    expect(stderr.text).toContain('junk.pcap');
   });
   test('an unreadable file', async () => {
     const locked = join(tmp, 'locked.pcap.gz');
@@ -195,13 +181,13 @@ describe('bad input is exit 2 with a clear message', () => {
     const { code } = await run(['analyze', client, locked]);
     // Running as root reads the file anyway; then the analysis simply succeeds.
     expect(code).toBe(readable ? 0 : 2);
-    if (!readable) expect(stderr).toContain('locked.pcap.gz');
+    if (!readable) expect(stderr.text).toContain('locked.pcap.gz');
   });
   test('bad options', async () => {
     expect((await run(['analyze', client, server, '--offset', '3 hours'])).code).toBe(2);
-    expect(stderr).toContain('--offset: cannot read "3 hours"');
+    expect(stderr.text).toContain('--offset: cannot read "3 hours"');
     expect((await run(['analyze', client, server, '--vip', 'ten.0.0.1'])).code).toBe(2);
-    expect(stderr).toContain('--vip');
+    expect(stderr.text).toContain('--vip');
     expect((await run(['analyze', client, server, '--pair', '1', '--client-port', '2'])).code).toBe(2);
     expect((await run(['analyze', client, server, '--format', 'json', '--pair', '1'])).code).toBe(2);
     expect((await run(['analyze', client])).code).toBe(2);
@@ -210,7 +196,7 @@ describe('bad input is exit 2 with a clear message', () => {
 
 describe('clock hints', () => {
   test('a user offset replaces the estimate and is reported as such', async () => {
-    const [client, server] = sides('routed');
+    const [client, server] = sampleSides('routed');
     const { code, out } = await run(['analyze', client, server, '--format', 'json', '--offset', '385ns']);
     expect(code).toBe(0);
     const r = reportSchema.parse(JSON.parse(out));
@@ -220,7 +206,7 @@ describe('clock hints', () => {
 });
 
 describe('hostile input', () => {
-  const [client, server] = sides('seed-synack-retransmit');
+  const [client, server] = sampleSides('seed-synack-retransmit');
   /** Deterministic byte edits (a small LCG), so a failure can be replayed. */
   function corrupt(path: string, seed: number, edits: number): string {
     const bytes = Buffer.from(readFileSync(path));

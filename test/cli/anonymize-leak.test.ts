@@ -19,7 +19,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { readAll } from '../../src/capture/index.js';
 import { runAnalysis } from '../../src/cli/analyze.js';
 import { main } from '../../src/cli/program.js';
@@ -31,6 +31,7 @@ import { collectPacketExtras } from '../../src/report/html-extras.js';
 import { anonymizeOutputs, type ReportOutputs } from '../../src/report/report-anon.js';
 import { type Report, reportSchema } from '../../src/report/report-schema.js';
 import { renderReportText } from '../../src/report/report-text.js';
+import { captureStderr } from '../helpers/cli.js';
 import { loadTruth, samplesDir } from '../helpers/truth.js';
 
 const SCENARIOS = ['nat', 'seed-wrong-synack'];
@@ -45,17 +46,7 @@ const ETHERTYPE_ARP = 0x0806;
 const tmp = mkdtempSync(join(tmpdir(), 'dualcap-anon-leak-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  void jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const stderr = captureStderr();
 
 /** What the inputs hold that no anonymized output may show. */
 interface Secrets {
@@ -212,7 +203,7 @@ async function analyzeRun(client: string, server: string, args: string[], merge:
   const n = runs++;
   const out = join(tmp, `out-${n}`);
   const mergedPath = join(tmp, `merged-${n}.pcapng`);
-  stderr = '';
+  stderr.clear();
   const code = await main([
     'analyze',
     client,
@@ -226,7 +217,7 @@ async function analyzeRun(client: string, server: string, args: string[], merge:
     code,
     out: existsSync(out) ? readFileSync(out, 'utf8') : '',
     merged: merge && existsSync(mergedPath) ? mergedFile(mergedPath) : null,
-    stderr,
+    stderr: stderr.text,
   };
 }
 

@@ -6,33 +6,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { runAnalysis } from '../../src/cli/analyze.js';
 import { EXPECTABLE_KINDS, parsePolicy } from '../../src/cli/policy.js';
 import { main } from '../../src/cli/program.js';
 import { checkPolicy, type VerifyResult } from '../../src/cli/verify.js';
 import type { Report } from '../../src/report/report-schema.js';
+import { captureStderr, sampleSides } from '../helpers/cli.js';
 import { loadTruth, samplesDir, scenarios } from '../helpers/truth.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dualcap-verify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function sides(scenario: string): [string, string] {
-  const t = loadTruth(join(samplesDir(), scenario));
-  return [join('samples', scenario, t.captures.client), join('samples', scenario, t.captures.server)];
-}
-
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  void jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const stderr = captureStderr();
 
 let outputs = 0;
 async function run(args: string[]): Promise<{ code: number; out: string }> {
@@ -45,7 +31,7 @@ const reports = new Map<string, Report>();
 function reportOf(scenario: string): Report {
   let r = reports.get(scenario);
   if (r === undefined) {
-    const [client, server] = sides(scenario);
+    const [client, server] = sampleSides(scenario);
     r = runAnalysis(client, server, {}).report;
     reports.set(scenario, r);
   }
@@ -167,7 +153,7 @@ describe('policy files', () => {
 });
 
 describe('exit codes end to end', () => {
-  const [client, server] = sides('routed');
+  const [client, server] = sampleSides('routed');
   test('0 when the expectation holds, with the rule and its evidence', async () => {
     const { code, out } = await run(['verify', client, server, '--expect', 'transparent']);
     expect(code).toBe(0);
@@ -192,13 +178,13 @@ describe('exit codes end to end', () => {
     const policy = join(tmp, 'bad.yaml');
     writeFileSync(policy, 'latency:\n  p99: soon\n');
     expect((await run(['verify', client, server, '--policy', policy])).code).toBe(2);
-    expect(stderr).toContain('latency.p99');
+    expect(stderr.text).toContain('latency.p99');
     expect((await run(['verify', client, server, '--policy', join(tmp, 'none.yaml')])).code).toBe(2);
-    expect(stderr).toContain('no such file');
+    expect(stderr.text).toContain('no such file');
     expect((await run(['verify', client, server, '--expect', 'router'])).code).toBe(2);
-    expect(stderr).toContain('not a device kind');
+    expect(stderr.text).toContain('not a device kind');
     expect((await run(['verify', client, server])).code).toBe(2);
     expect((await run(['verify', client, client, '--expect', 'nat'])).code).toBe(2);
-    expect(stderr).toContain('the same file');
+    expect(stderr.text).toContain('the same file');
   });
 });
