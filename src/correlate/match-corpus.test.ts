@@ -7,27 +7,11 @@
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { announceSkip, corpusCaptures, corpusDir } from '../../test/helpers/corpus.js';
+import { SAME_CLOCK } from '../../test/helpers/side-data.js';
 import { CaptureError } from '../capture/index.js';
-import type { ClockAlignment } from './clock.js';
 import { type MatchEvent, matchPackets } from './match.js';
 import { loadSide } from './side.js';
 import type { SessionPair, SideData } from './types.js';
-
-const SAME_CLOCK: ClockAlignment = {
-  offsetNs: 0,
-  skewPpm: 0,
-  referenceNs: 0,
-  boundNs: 0,
-  method: 'user',
-  oneSided: false,
-  skewEstimated: false,
-  constraints: { forward: 0, reverse: 0, used: 0, rejected: 0, invalid: 0 },
-  segments: [],
-  minForwardDelayNs: 0,
-  minReverseDelayNs: 0,
-  warnings: [],
-  rejectedIds: new Float64Array(0),
-};
 
 function selfPairs(side: SideData): SessionPair[] {
   const tuple = { srcIp: '', srcPort: 0, dstIp: '', dstPort: 0 };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { type RecordSpec, type TcpOption, tcpPacket, writePcap } from '../../test/helpers/packets.js';
 import { scratchDir } from '../../test/helpers/scratch.js';
+import { SAME_CLOCK } from '../../test/helpers/side-data.js';
 import type { ClockAlignment } from './clock.js';
 import { FIELD_NAMES, type MatchEvent, type MatchOptions, type MatchStats, matchPackets } from './match.js';
 import { loadSide } from './side.js';
@@ -126,22 +127,6 @@ class Device {
     });
   }
 }
-
-const SAME_CLOCK: ClockAlignment = {
-  offsetNs: 0,
-  skewPpm: 0,
-  referenceNs: 0,
-  boundNs: 0,
-  method: 'user',
-  oneSided: false,
-  skewEstimated: false,
-  constraints: { forward: 0, reverse: 0, used: 0, rejected: 0, invalid: 0 },
-  segments: [],
-  minForwardDelayNs: 0,
-  minReverseDelayNs: 0,
-  warnings: [],
-  rejectedIds: new Float64Array(0),
-};
 
 interface Outcome {
   match: PairMatch;

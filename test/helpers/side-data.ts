@@ -4,6 +4,7 @@
  * (clock shift, times, packet counts).
  */
 import { AnomalyLog } from '../../src/common/anomaly.js';
+import type { ClockAlignment } from '../../src/correlate/clock.js';
 import type { Side, SideData } from '../../src/correlate/types.js';
 import type { HandshakePacket, Session } from '../../src/tcp/index.js';
 
@@ -64,3 +65,20 @@ export function handshakePacket(
     ...overrides,
   };
 }
+
+/** The alignment of two captures stamped by one clock (the lab's): no offset, no skew, as if given by the user. */
+export const SAME_CLOCK: ClockAlignment = {
+  offsetNs: 0,
+  skewPpm: 0,
+  referenceNs: 0,
+  boundNs: 0,
+  method: 'user',
+  oneSided: false,
+  skewEstimated: false,
+  constraints: { forward: 0, reverse: 0, used: 0, rejected: 0, invalid: 0 },
+  segments: [],
+  minForwardDelayNs: 0,
+  minReverseDelayNs: 0,
+  warnings: [],
+  rejectedIds: new Float64Array(0),
+};

@@ -22,6 +22,7 @@ import type { PairKind, PairMatch, SessionPair, SideData } from '../../src/corre
 import { Decoder, formatAddress, TCP_ACK, TCP_SYN } from '../../src/decode/index.js';
 import { randomisedCopy } from '../helpers/reseq.js';
 import { retimeCapture } from '../helpers/retime.js';
+import { SAME_CLOCK } from '../helpers/side-data.js';
 
 type TruthTuple = [string, number, string, number];
 
@@ -111,23 +112,6 @@ function truthPairs(
   }
   return pairs;
 }
-
-/** The lab's alignment: one clock on both sides. */
-const SAME_CLOCK: ClockAlignment = {
-  offsetNs: 0,
-  skewPpm: 0,
-  referenceNs: 0,
-  boundNs: 0,
-  method: 'user',
-  oneSided: false,
-  skewEstimated: false,
-  constraints: { forward: 0, reverse: 0, used: 0, rejected: 0, invalid: 0 },
-  segments: [],
-  minForwardDelayNs: 0,
-  minReverseDelayNs: 0,
-  warnings: [],
-  rejectedIds: new Float64Array(0),
-};
 
 type Variant = 'one clock' | 'server retimed' | 'pairing';
 const VARIANTS: Variant[] = ['one clock', 'server retimed', 'pairing'];
