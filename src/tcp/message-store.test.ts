@@ -7,7 +7,7 @@ describe('MessageStore', () => {
   test('packet numbers past 2^31 read back exactly', () => {
     const store = new MessageStore(2);
     const row = store.add(1, 3_000_000_000, 1_500, 0, 10);
-    store.seen(row, 4_294_967_295, 2_000_000_001);
+    store.seen(row, 4_294_967_295, 2, 1);
     const m = new MessageRecord(store, row);
     expect(m.firstPacket).toBe(3_000_000_000);
     expect(m.lastPacket).toBe(4_294_967_295);

@@ -98,15 +98,19 @@ export class MessageStore {
   setTls(row: number, marker: number): void {
     this.ints[row * INT_WORDS + TLS] = marker;
   }
-  /** A packet of the message's direction while it was current. */
-  seen(row: number, packet: number, relNs: number): void {
+  /**
+   * A packet of the message's direction while it was current, at `relSec` whole seconds from the table's
+   * base second plus `nsec` (its time without a division per packet).
+   */
+  seen(row: number, packet: number, relSec: number, nsec: number): void {
     const i = row * INT_WORDS;
-    this.ints[i + LAST_PACKET] = packet;
-    this.ints[i + PACKETS] = this.ints[i + PACKETS]! + 1;
+    const ints = this.ints;
+    ints[i + LAST_PACKET] = packet;
+    ints[i + PACKETS] = ints[i + PACKETS]! + 1;
     const f = row * FLOAT_WORDS;
-    const sec = wholeSeconds(relNs);
-    this.floats[f + LAST_SEC] = sec;
-    this.floats[f + LAST_REM] = relNs - sec * 1e9;
+    const floats = this.floats;
+    floats[f + LAST_SEC] = relSec;
+    floats[f + LAST_REM] = nsec;
   }
 
   /** Drop the spare capacity (no message is added any more). */

@@ -19,7 +19,18 @@ import {
   A_ZERO_WINDOW,
   H_SYN_UNANSWERED,
 } from './flags.js';
-import { FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
+import {
+  F_BASE_SEQ,
+  F_BASE_SET,
+  F_IS_FIRST_ACK,
+  F_MAX_SEQ_TO_BE_ACKED,
+  F_NEXT_SEQ,
+  F_WIN_SCALE,
+  FLOW_WORDS,
+  FlowStore,
+  WSCALE_NONE,
+  WSCALE_UNKNOWN,
+} from './flow.js';
 import { FlowIndex, flowHash } from './flow-index.js';
 import { checkHandshake } from './handshake-rules.js';
 import { HandshakeStore } from './handshake-store.js';
@@ -112,6 +123,8 @@ export class SessionTable implements StreamSink {
   private finished = false;
   /** TCP packets fed so far. */
   packets = 0;
+  /** Session of the previous TCP packet (-1: none yet). */
+  private lastSession = -1;
   private readonly index: FlowIndex;
   private readonly seg = new Segment();
   private readonly result = new TcpPacketResult();
@@ -125,11 +138,10 @@ export class SessionTable implements StreamSink {
   private readonly freeChunkers: Chunker[] = [];
   private readonly endpoints = new EndpointCache();
   /**
-   * Per tshark flow, the sequence analysis state: session i's a->b flow at 2i, b->a at 2i + 1. Released at
-   * finish() (nothing reads it afterwards). Objects, not rows of a typed array: rows read through views cost
-   * more instructions per packet than they saved in the collector (callgrind, both synthetic files).
+   * Per tshark flow, the sequence analysis state: session i's a->b flow is row 2i, b->a row 2i + 1, read and
+   * written in place by the rules. Released at finish() (nothing reads it afterwards).
    */
-  private flows: FlowState[] = [];
+  private flows = new FlowStore();
   /** Every session's handshake packets. */
   private readonly handshakes = new HandshakeStore();
   private readonly stores: SessionStores;
@@ -158,8 +170,17 @@ export class SessionTable implements StreamSink {
     this.packets++;
     const timeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec;
     const flags = v.flags;
-    const hash = flowHash(v);
-    let idx = this.index.find(v, hash);
+    // Packets of one connection tend to come in runs: the previous packet's session is still the latest
+    // of its address pair (any newer one would have been made by a packet after it), so a tuple match
+    // with it needs no hash or probe.
+    let idx = this.lastSession;
+    let orientation = idx >= 0 ? this.index.matches(idx, v) : 0;
+    let hash = 0;
+    if (orientation === 0) {
+      hash = flowHash(v);
+      idx = this.index.find(v, hash);
+      orientation = this.index.lastMatch;
+    }
     let session: Session;
     let fromA: boolean;
     let preFlags = 0;
@@ -168,31 +189,39 @@ export class SessionTable implements StreamSink {
       fromA = true;
     } else {
       session = this.sessions[idx]!;
-      fromA = this.index.lastMatch === 1;
-      const fwd = fromA ? this.flows[idx * 2]! : this.flows[idx * 2 + 1]!;
-      if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
-        if (v.seq !== fwd.baseSeq) {
+      fromA = orientation === 1;
+      const ints = this.flows.ints;
+      const f = (fromA ? idx * 2 : idx * 2 + 1) * FLOW_WORDS;
+      const baseSet = ints[f + F_BASE_SET] !== 0;
+      if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && baseSet) {
+        if (v.seq !== ints[f + F_BASE_SEQ]! >>> 0) {
           // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
-          session = this.createSession(v, hash, timeNs, idx);
+          session = this.createSession(v, flowHash(v), timeNs, idx);
           fromA = true;
         } else {
           // Same ISN: a repeated SYN. Wireshark restores nextseq (a RST may have moved it) and marks it.
-          fwd.nextSeq = fwd.maxSeqToBeAcked;
+          ints[f + F_NEXT_SEQ] = ints[f + F_MAX_SEQ_TO_BE_ACKED]!;
         }
         preFlags = A_REUSED_PORTS;
       } else if (
         (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
-        fwd.baseSeqSet &&
-        v.seq !== fwd.baseSeq
+        baseSet &&
+        v.seq !== ints[f + F_BASE_SEQ]! >>> 0
       ) {
         // A SYN-ACK with a new ISN re-bases the responder's relative numbers.
-        fwd.baseSeq = v.seq;
+        ints[f + F_BASE_SEQ] = v.seq;
         preFlags = A_REUSED_PORTS;
       }
     }
     idx = session.index;
-    const fwd = fromA ? this.flows[idx * 2]! : this.flows[idx * 2 + 1]!;
-    const rev = fromA ? this.flows[idx * 2 + 1]! : this.flows[idx * 2]!;
+    this.lastSession = idx;
+    const fwdRow = fromA ? idx * 2 : idx * 2 + 1;
+    const revRow = fromA ? idx * 2 + 1 : idx * 2;
+    const s = this.seg;
+    s.flows(this.flows, fwdRow, revRow);
+    const flowInts = s.ints;
+    const fwd = s.f;
+    const rev = s.r;
     const dir: 0 | 1 = fromA === (session.initiator === 'a') ? 0 : 1;
 
     const r = this.result;
@@ -207,9 +236,6 @@ export class SessionTable implements StreamSink {
     const len = v.payloadLength;
     let found = preFlags;
     if (len >= 0) {
-      const s = this.seg;
-      s.fwd = fwd;
-      s.rev = rev;
       s.frame = v.index;
       s.seq = v.seq;
       s.ack = v.ack;
@@ -225,8 +251,8 @@ export class SessionTable implements StreamSink {
       r.dupAckFrame = s.dupAckFrame;
       r.analysed = true;
       r.len = len;
-      r.seq = (v.seq - fwd.baseSeq) >>> 0;
-      r.ack = flags & TCP_ACK ? (v.ack - rev.baseSeq) >>> 0 : v.ack;
+      r.seq = (v.seq - flowInts[fwd + F_BASE_SEQ]!) >>> 0;
+      r.ack = flags & TCP_ACK ? (v.ack - flowInts[rev + F_BASE_SEQ]!) >>> 0 : v.ack;
       r.nxtSeq = (r.seq + len + (flags & SYN_FIN ? 1 : 0)) >>> 0;
     } else {
       r.analysed = false;
@@ -238,14 +264,17 @@ export class SessionTable implements StreamSink {
     if (flags & TCP_SYN) {
       r.window = v.window;
       r.windowScaleFactor = null;
-    } else if (fwd.winScale >= 0) {
-      r.window = v.window << fwd.winScale;
-      r.windowScaleFactor = 1 << fwd.winScale;
     } else {
-      r.window = v.window;
-      r.windowScaleFactor = fwd.winScale;
+      const winScale = flowInts[fwd + F_WIN_SCALE]!;
+      if (winScale >= 0) {
+        r.window = v.window << winScale;
+        r.windowScaleFactor = 1 << winScale;
+      } else {
+        r.window = v.window;
+        r.windowScaleFactor = winScale;
+      }
     }
-    this.afterAnalysis(session, v, fwd, rev, timeNs);
+    this.afterAnalysis(session, v, flowInts, fwd, rev, timeNs);
 
     found |= this.tfoFlags(session, v, dir, len);
     found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
@@ -264,8 +293,9 @@ export class SessionTable implements StreamSink {
   private afterAnalysis(
     session: Session,
     v: PacketView,
-    fwd: FlowState,
-    rev: FlowState,
+    flows: Int32Array,
+    fwd: number,
+    rev: number,
     timeNs: number,
   ): void {
     const flags = v.flags;
@@ -274,7 +304,7 @@ export class SessionTable implements StreamSink {
         // Wireshark keeps absolute times and reads a zero time (the epoch) as "unset".
         session.mruSynNs = v.tsSec === 0 && v.tsNsec === 0 ? Number.NaN : timeNs;
       }
-      fwd.isFirstAck = true;
+      flows[fwd + F_IS_FIRST_ACK] = 1;
     }
     if ((flags & (TCP_SYN | TCP_ACK)) === TCP_ACK) {
       if (!Number.isNaN(session.mruSynNs) && session.firstRttNs === 0) {
@@ -282,16 +312,16 @@ export class SessionTable implements StreamSink {
         // A negative delta is a huge unsigned threshold in Wireshark: out-of-order then always matches time.
         session.firstRttNs = rtt < 0 ? Number.POSITIVE_INFINITY : rtt;
       }
-      fwd.isFirstAck = false;
+      flows[fwd + F_IS_FIRST_ACK] = 0;
     }
-    if (v.wscale >= 0) fwd.winScale = Math.min(v.wscale, 14);
+    if (v.wscale >= 0) flows[fwd + F_WIN_SCALE] = Math.min(v.wscale, 14);
     if (flags & TCP_SYN) {
       // Scaling is used only if both SYNs carried the option.
-      if (fwd.winScale === WSCALE_UNKNOWN) {
-        fwd.winScale = WSCALE_NONE;
-        rev.winScale = WSCALE_NONE;
-      } else if (flags & TCP_ACK && rev.winScale === WSCALE_NONE) {
-        fwd.winScale = WSCALE_NONE;
+      if (flows[fwd + F_WIN_SCALE] === WSCALE_UNKNOWN) {
+        flows[fwd + F_WIN_SCALE] = WSCALE_NONE;
+        flows[rev + F_WIN_SCALE] = WSCALE_NONE;
+      } else if (flags & TCP_ACK && flows[rev + F_WIN_SCALE] === WSCALE_NONE) {
+        flows[fwd + F_WIN_SCALE] = WSCALE_NONE;
       }
     }
   }
@@ -317,7 +347,8 @@ export class SessionTable implements StreamSink {
     const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
     const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
     const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.stores);
-    this.flows.push(new FlowState(this.absZeroNs), new FlowState(this.absZeroNs));
+    this.flows.add(this.absZeroNs);
+    this.flows.add(this.absZeroNs);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;
     if (v.flags & TCP_SYN) {
       session.initiator = synAck ? 'b' : 'a';
@@ -353,9 +384,7 @@ export class SessionTable implements StreamSink {
     const flags = v.flags;
     session.packets++;
     session.lastPacket = v.index;
-    session.endSec = v.tsSec;
-    session.endNsec = v.tsNsec;
-    session.endRelNs = timeNs;
+    session.setEnd(v.tsSec, v.tsNsec, v.tsSec - this.baseSec);
     const ds = dir === 0 ? session.dir0 : session.dir1;
     ds.packets++;
     if (len > 0) ds.payloadBytes += len;
@@ -427,7 +456,7 @@ export class SessionTable implements StreamSink {
       }
       ds.maxEnd = end;
     }
-    if (m >= 0 && messages.dir(m) === dir) messages.seen(m, v.index, timeNs);
+    if (m >= 0 && messages.dir(m) === dir) messages.seen(m, v.index, v.tsSec - this.baseSec, v.tsNsec);
     const captured = Math.min(v.payloadCaptured, len);
     stream.segment(dataSeq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
   }
@@ -644,7 +673,7 @@ export class SessionTable implements StreamSink {
     this.freeChunkers.length = 0;
     this.messages.trim();
     this.handshakes.trim();
-    this.flows = [];
+    this.flows = new FlowStore(0);
   }
 }
 

@@ -440,6 +440,17 @@ export class Session {
   }
 
   /**
+   * @internal the latest packet's time: `relSec` whole seconds from the table's base second plus `nsec`
+   * (the packet's own ns), so the table records it per packet without a division.
+   */
+  setEnd(sec: number, nsec: number, relSec: number): void {
+    this.endSec = sec;
+    this.endNsec = nsec;
+    this.endRelSec = relSec;
+    this.endRelRem = nsec;
+  }
+
+  /**
    * Per direction: [from initiator, from responder]. Pairs are made on request (a pair kept per session
    * would cost 64 bytes each); the objects in them are the session's own.
    */
