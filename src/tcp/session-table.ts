@@ -35,6 +35,8 @@ import { FlowIndex, flowHash } from './flow-index.js';
 import { checkHandshake } from './handshake-rules.js';
 import { HandshakeStore } from './handshake-store.js';
 import {
+  addHistory,
+  flipHistory,
   H_ACK,
   H_DATA,
   H_FIN,
@@ -50,6 +52,29 @@ import {
 import { MessageRecord, MessageStore } from './message-store.js';
 import { analyzeSegment, Segment } from './rules.js';
 import { type CloseInfo, Session, type SessionStores } from './session.js';
+import {
+  D_BITS,
+  D_FIN,
+  D_FIRST_SEQ_SET,
+  D_HEAD_BYTES,
+  D_HEAD_HASH,
+  D_ISN,
+  D_ISN_KNOWN,
+  D_MAX_END,
+  D_PACKETS,
+  D_PAYLOAD_BYTES,
+  D_RST,
+  D_SACK_PACKETS,
+  D_SYN,
+  D_SYN_ACK,
+  D_TIMESTAMP_PACKETS,
+  DIR_NUMS,
+  DIR_WORDS,
+  ROW_NUMS,
+  ROW_WORDS,
+  S_HISTORY,
+  SessionRows,
+} from './session-rows.js';
 import type { GapReason, StreamSink } from './stream.js';
 import { tlsMarker } from './tls.js';
 
@@ -147,6 +172,8 @@ export class SessionTable implements StreamSink {
   private readonly stores: SessionStores;
   /** Every session's messages and their chunk hashes and lengths. */
   private readonly messages = new MessageStore();
+  /** Every session's counters and history (row = session index). */
+  private readonly rows = new SessionRows();
 
   constructor(private readonly options: SessionTableOptions = {}) {
     this.index = new FlowIndex(options.expectedSessions ?? 1024);
@@ -154,7 +181,7 @@ export class SessionTable implements StreamSink {
     this.maxChunksPerMessage = options.maxChunksPerMessage ?? 16;
     this.maxChunksPerSession = options.maxChunksPerSession ?? 64;
     this.maxFindings = options.maxFindingsPerSession ?? 32;
-    this.stores = { handshakes: this.handshakes, messages: this.messages };
+    this.stores = { handshakes: this.handshakes, messages: this.messages, rows: this.rows };
   }
 
   /** Feed one decoded packet; non-TCP packets are ignored. */
@@ -346,6 +373,7 @@ export class SessionTable implements StreamSink {
     const ipVersion = v.ipVersion === 6 ? 6 : 4;
     const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
     const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
+    this.rows.add();
     const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.stores);
     this.flows.add(this.absZeroNs);
     this.flows.add(this.absZeroNs);
@@ -353,7 +381,7 @@ export class SessionTable implements StreamSink {
     if (v.flags & TCP_SYN) {
       session.initiator = synAck ? 'b' : 'a';
       session.initiatorBy = synAck ? 'synack' : 'syn';
-      if (synAck) session.history.flipped();
+      if (synAck) flipHistory(this.rows, idx * ROW_WORDS + S_HISTORY);
     } else if (v.srcPort < 1024 && v.dstPort >= 1024) {
       session.initiator = 'b';
       session.initiatorBy = 'port';
@@ -385,49 +413,53 @@ export class SessionTable implements StreamSink {
     session.packets++;
     session.lastPacket = v.index;
     session.setEnd(v.tsSec, v.tsNsec, v.tsSec - this.baseSec);
-    const ds = dir === 0 ? session.dir0 : session.dir1;
-    ds.packets++;
-    if (len > 0) ds.payloadBytes += len;
-    if (v.sackCount > 0) ds.sackPackets++;
-    if (v.hasTimestamps) ds.timestampPackets++;
-    if (!ds.firstSeqSet) {
-      ds.firstSeqSet = true;
-      ds.isn = v.seq;
+    const rows = this.rows;
+    const ints = rows.ints;
+    const row = session.index;
+    const d = row * ROW_WORDS + dir * DIR_WORDS;
+    const h = row * ROW_WORDS + S_HISTORY;
+    ints[d + D_PACKETS]!++;
+    if (len > 0) rows.nums[row * ROW_NUMS + dir * DIR_NUMS + D_PAYLOAD_BYTES]! += len;
+    if (v.sackCount > 0) ints[d + D_SACK_PACKETS]!++;
+    if (v.hasTimestamps) ints[d + D_TIMESTAMP_PACKETS]!++;
+    if ((ints[d + D_BITS]! & D_FIRST_SEQ_SET) === 0) {
+      ints[d + D_BITS] = ints[d + D_BITS]! | D_FIRST_SEQ_SET;
+      ints[d + D_ISN] = v.seq;
     }
-    const h = session.history;
     if (flags & TCP_SYN) {
       if (flags & TCP_ACK) {
-        ds.synAck++;
-        h.add(dir, H_SYNACK);
+        ints[d + D_SYN_ACK]!++;
+        addHistory(rows, h, dir, H_SYNACK);
       } else {
-        ds.syn++;
-        h.add(dir, H_SYN);
+        ints[d + D_SYN]!++;
+        addHistory(rows, h, dir, H_SYN);
       }
-      if (!ds.isnKnown) {
-        ds.isnKnown = true;
-        ds.isn = v.seq;
+      if ((ints[d + D_BITS]! & D_ISN_KNOWN) === 0) {
+        ints[d + D_BITS] = ints[d + D_BITS]! | D_ISN_KNOWN;
+        ints[d + D_ISN] = v.seq;
       }
-      if (flags & (TCP_FIN | TCP_RST)) h.add(dir, H_MULTI_FLAG);
+      if (flags & (TCP_FIN | TCP_RST)) addHistory(rows, h, dir, H_MULTI_FLAG);
       const stream = dir === 0 ? session.stream0 : session.stream1;
       if (!stream.started) stream.start((v.seq + 1) >>> 0);
     }
-    if ((flags & (TCP_FIN | TCP_RST)) === (TCP_FIN | TCP_RST)) h.add(dir, H_INCONSISTENT);
+    if ((flags & (TCP_FIN | TCP_RST)) === (TCP_FIN | TCP_RST)) addHistory(rows, h, dir, H_INCONSISTENT);
     if (flags & TCP_FIN) {
-      ds.fin++;
-      h.add(dir, H_FIN);
+      ints[d + D_FIN]!++;
+      addHistory(rows, h, dir, H_FIN);
       if (session.fin === null) session.fin = closeInfo(v, dir, timeNs);
     }
     if (flags & TCP_RST) {
-      ds.rst++;
-      h.add(dir, H_RST);
+      ints[d + D_RST]!++;
+      addHistory(rows, h, dir, H_RST);
       if (session.rst === null) session.rst = closeInfo(v, dir, timeNs);
     }
-    if (flags & TCP_ACK && len <= 0 && !(flags & (TCP_SYN | TCP_FIN | TCP_RST))) h.add(dir, H_ACK);
+    if (flags & TCP_ACK && len <= 0 && !(flags & (TCP_SYN | TCP_FIN | TCP_RST)))
+      addHistory(rows, h, dir, H_ACK);
     if (len > 0) {
-      h.add(dir, H_DATA);
-      if (found & ANY_RETRANSMISSION) h.add(dir, H_RETRANSMIT);
+      addHistory(rows, h, dir, H_DATA);
+      if (found & ANY_RETRANSMISSION) addHistory(rows, h, dir, H_RETRANSMIT);
     }
-    if (found & A_ZERO_WINDOW) h.add(dir, H_ZERO_WINDOW);
+    if (found & A_ZERO_WINDOW) addHistory(rows, h, dir, H_ZERO_WINDOW);
 
     this.sinkSession = session;
     if (len > 0 && !(flags & TCP_RST && flags & TCP_SYN)) this.trackData(session, v, dir, timeNs, len);
@@ -440,21 +472,24 @@ export class SessionTable implements StreamSink {
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     const dataSeq = v.flags & TCP_SYN ? (v.seq + 1) >>> 0 : v.seq;
     if (!stream.started) stream.start(dataSeq);
-    const ds = dir === 0 ? session.dir0 : session.dir1;
+    const nums = this.rows.nums;
+    const maxEndAt = session.index * ROW_NUMS + dir * DIR_NUMS + D_MAX_END;
+    const maxEnd = nums[maxEndAt]!;
     const start = stream.offsetOf(dataSeq);
     const end = start + len;
     const messages = this.messages;
     let m = session.currentMessage;
-    if (end > ds.maxEnd) {
+    if (end > maxEnd) {
       if (m < 0 || messages.dir(m) !== dir) {
-        m = this.openMessage(session, v, dir, timeNs, ds.maxEnd, end);
+        m = this.openMessage(session, v, dir, timeNs, maxEnd, end);
         if (m >= 0 && start === messages.start(m)) {
           messages.setTls(m, tlsMarker(v.buf, v.payloadOffset, v.payloadCaptured));
         }
       } else {
         messages.setEnd(m, end);
       }
-      ds.maxEnd = end;
+      // openMessage adds no session row, so `nums` is still the rows' array.
+      nums[maxEndAt] = end;
     }
     if (m >= 0 && messages.dir(m) === dir) messages.seen(m, v.index, v.tsSec - this.baseSec, v.tsNsec);
     const captured = Math.min(v.payloadCaptured, len);
@@ -499,12 +534,14 @@ export class SessionTable implements StreamSink {
     const session = this.sinkSession!;
     this.options.onStreamData?.(session, dir, offset, buf, start, end);
     const edge = offset + (end - start);
-    const ds = dir === 0 ? session.dir0 : session.dir1;
-    if (ds.headBytes < HEAD_BYTES) {
-      if (ds.headBytes === 0) ds.headHash = FNV_OFFSET;
-      const take = Math.min(end - start, HEAD_BYTES - ds.headBytes);
-      ds.headHash = fnv1a(buf, start, start + take, ds.headHash);
-      ds.headBytes += take;
+    const ints = this.rows.ints;
+    const d = session.index * ROW_WORDS + dir * DIR_WORDS;
+    const headBytes = ints[d + D_HEAD_BYTES]!;
+    if (headBytes < HEAD_BYTES) {
+      const seed = headBytes === 0 ? FNV_OFFSET : ints[d + D_HEAD_HASH]! >>> 0;
+      const take = Math.min(end - start, HEAD_BYTES - headBytes);
+      ints[d + D_HEAD_HASH] = fnv1a(buf, start, start + take, seed);
+      ints[d + D_HEAD_BYTES] = headBytes + take;
     }
     const messages = this.messages;
     let m = -1;
@@ -599,7 +636,7 @@ export class SessionTable implements StreamSink {
   /** @internal StreamSink: a hole in a direction's bytes. */
   gap(dir: 0 | 1, offset: number, missing: number, reason: GapReason): void {
     const session = this.sinkSession!;
-    session.history.add(dir, H_GAP);
+    addHistory(this.rows, session.index * ROW_WORDS + S_HISTORY, dir, H_GAP);
     this.options.onStreamGap?.(session, dir, offset, missing, reason);
     this.cutFingerprint(session, dir, offset);
   }
@@ -650,7 +687,11 @@ export class SessionTable implements StreamSink {
       // Arrays grown by push keep spare capacity; the session's list no longer grows.
       session.trimMessages();
       session.currentMessage = -1;
-      if (session.hasSyn && !session.hasSynAck && session.dir1.packets === 0) {
+      if (
+        session.hasSyn &&
+        !session.hasSynAck &&
+        this.rows.ints[session.index * ROW_WORDS + DIR_WORDS + D_PACKETS] === 0
+      ) {
         if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
         session.flagCounts[31 - Math.clz32(H_SYN_UNANSWERED)]!++;
         if (session.findings.length < this.maxFindings) {
@@ -673,6 +714,7 @@ export class SessionTable implements StreamSink {
     this.freeChunkers.length = 0;
     this.messages.trim();
     this.handshakes.trim();
+    this.rows.trim();
     this.flows = new FlowStore(0);
   }
 }

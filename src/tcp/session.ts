@@ -10,6 +10,29 @@ import type { Chunker, Fingerprint } from './fingerprint.js';
 import { HandshakeRecord, HandshakeStore } from './handshake-store.js';
 import { History } from './history.js';
 import { MessageRecord, MessageStore } from './message-store.js';
+import {
+  D_BITS,
+  D_FIN,
+  D_FIRST_SEQ_SET,
+  D_HEAD_BYTES,
+  D_HEAD_HASH,
+  D_ISN,
+  D_ISN_KNOWN,
+  D_MAX_END,
+  D_PACKETS,
+  D_PAYLOAD_BYTES,
+  D_RST,
+  D_SACK_PACKETS,
+  D_SYN,
+  D_SYN_ACK,
+  D_TIMESTAMP_PACKETS,
+  DIR_NUMS,
+  DIR_WORDS,
+  ROW_NUMS,
+  ROW_WORDS,
+  S_HISTORY,
+  SessionRows,
+} from './session-rows.js';
 import { StreamReassembler } from './stream.js';
 
 /** An endpoint: IPv4 in word [3] with words [0..2] = 0, IPv6 as four big-endian 32-bit words. */
@@ -122,40 +145,121 @@ export interface CloseInfo {
   relNs: number;
 }
 
-/** Per-direction counters and stream facts. */
+/**
+ * Per-direction counters and stream facts, read from (and written to) the direction's block of a
+ * session's row (session-rows.ts); one made with `new DirectionStats()` has a row of its own.
+ */
 export class DirectionStats {
-  packets = 0;
-  /** Sum of TCP payload lengths (retransmissions included, as tshark's tcp.len). */
-  payloadBytes = 0;
-  syn = 0;
-  synAck = 0;
-  fin = 0;
-  rst = 0;
-  /** Packets carrying SACK blocks, and packets carrying the timestamps option. */
-  sackPackets = 0;
-  timestampPackets = 0;
-  private isnI32 = 0;
-  isnKnown = false;
-  firstSeqSet = false;
-  /** Highest stream offset of new payload seen (end of the last new byte). */
-  maxEnd = 0;
-  private headHashI32 = 0;
-  headBytes = 0;
+  private readonly rows: SessionRows;
+  /** Word offsets of the block in `rows.ints` and `rows.nums`. */
+  private readonly i: number;
+  private readonly n: number;
 
+  constructor(rows: SessionRows | null = null, row = 0, dir: 0 | 1 = 0) {
+    this.rows = rows ?? new SessionRows(1);
+    if (rows === null) this.rows.add();
+    this.i = row * ROW_WORDS + dir * DIR_WORDS;
+    this.n = row * ROW_NUMS + dir * DIR_NUMS;
+  }
+
+  private word(k: number): number {
+    return this.rows.ints[this.i + k]!;
+  }
+  private setWord(k: number, value: number): void {
+    this.rows.ints[this.i + k] = value;
+  }
+  private setBit(mask: number, on: boolean): void {
+    this.setWord(D_BITS, on ? this.word(D_BITS) | mask : this.word(D_BITS) & ~mask);
+  }
+
+  get packets(): number {
+    return this.word(D_PACKETS);
+  }
+  set packets(n: number) {
+    this.setWord(D_PACKETS, n);
+  }
+  /** Sum of TCP payload lengths (retransmissions included, as tshark's tcp.len). */
+  get payloadBytes(): number {
+    return this.rows.nums[this.n + D_PAYLOAD_BYTES]!;
+  }
+  set payloadBytes(n: number) {
+    this.rows.nums[this.n + D_PAYLOAD_BYTES] = n;
+  }
+  get syn(): number {
+    return this.word(D_SYN);
+  }
+  set syn(n: number) {
+    this.setWord(D_SYN, n);
+  }
+  get synAck(): number {
+    return this.word(D_SYN_ACK);
+  }
+  set synAck(n: number) {
+    this.setWord(D_SYN_ACK, n);
+  }
+  get fin(): number {
+    return this.word(D_FIN);
+  }
+  set fin(n: number) {
+    this.setWord(D_FIN, n);
+  }
+  get rst(): number {
+    return this.word(D_RST);
+  }
+  set rst(n: number) {
+    this.setWord(D_RST, n);
+  }
+  /** Packets carrying SACK blocks, and packets carrying the timestamps option. */
+  get sackPackets(): number {
+    return this.word(D_SACK_PACKETS);
+  }
+  set sackPackets(n: number) {
+    this.setWord(D_SACK_PACKETS, n);
+  }
+  get timestampPackets(): number {
+    return this.word(D_TIMESTAMP_PACKETS);
+  }
+  set timestampPackets(n: number) {
+    this.setWord(D_TIMESTAMP_PACKETS, n);
+  }
   /** ISN (raw) if a SYN was seen in this direction, else the first raw seq seen; `isnKnown` says which. */
   get isn(): number {
-    return this.isnI32 >>> 0;
+    return this.word(D_ISN) >>> 0;
   }
   set isn(seq: number) {
-    this.isnI32 = seq | 0;
+    this.setWord(D_ISN, seq | 0);
   }
-
+  get isnKnown(): boolean {
+    return (this.word(D_BITS) & D_ISN_KNOWN) !== 0;
+  }
+  set isnKnown(known: boolean) {
+    this.setBit(D_ISN_KNOWN, known);
+  }
+  get firstSeqSet(): boolean {
+    return (this.word(D_BITS) & D_FIRST_SEQ_SET) !== 0;
+  }
+  set firstSeqSet(set: boolean) {
+    this.setBit(D_FIRST_SEQ_SET, set);
+  }
+  /** Highest stream offset of new payload seen (end of the last new byte). */
+  get maxEnd(): number {
+    return this.rows.nums[this.n + D_MAX_END]!;
+  }
+  set maxEnd(offset: number) {
+    this.rows.nums[this.n + D_MAX_END] = offset;
+  }
   /** Fingerprint of the direction's first bytes (head hash only; chunks live in messages). */
   get headHash(): number {
-    return this.headHashI32 >>> 0;
+    return this.word(D_HEAD_HASH) >>> 0;
   }
   set headHash(hash: number) {
-    this.headHashI32 = hash | 0;
+    this.setWord(D_HEAD_HASH, hash | 0);
+  }
+  get headBytes(): number {
+    return this.word(D_HEAD_BYTES);
+  }
+  set headBytes(n: number) {
+    this.setWord(D_HEAD_BYTES, n);
   }
 }
 
@@ -163,6 +267,8 @@ export class DirectionStats {
 export interface SessionStores {
   readonly handshakes: HandshakeStore;
   readonly messages: MessageStore;
+  /** Per-session counters and history (session i's row is row i). */
+  readonly rows: SessionRows;
 }
 
 export class Session {
@@ -239,11 +345,31 @@ export class Session {
   fin: CloseInfo | null = null;
   rst: CloseInfo | null = null;
 
-  /** Per direction, from the initiator and from the responder (`dirs` gives both as a pair). */
-  readonly dir0 = new DirectionStats();
-  readonly dir1 = new DirectionStats();
-  /** Zeek-style history string (upper case = initiator). */
-  readonly history = new History();
+  /**
+   * Per direction, from the initiator and from the responder (`dirs` gives both as a pair): views of the
+   * session's row, made on first read and kept.
+   */
+  get dir0(): DirectionStats {
+    if (this.dir0View === null) this.dir0View = new DirectionStats(this.rows, this.row, 0);
+    return this.dir0View;
+  }
+  get dir1(): DirectionStats {
+    if (this.dir1View === null) this.dir1View = new DirectionStats(this.rows, this.row, 1);
+    return this.dir1View;
+  }
+  /** Zeek-style history string (upper case = initiator): a view of the session's row, made on first read. */
+  get history(): History {
+    if (this.historyView === null)
+      this.historyView = new History(this.rows, this.row * ROW_WORDS + S_HISTORY);
+    return this.historyView;
+  }
+  private dir0View: DirectionStats | null = null;
+  private dir1View: DirectionStats | null = null;
+  private historyView: History | null = null;
+  /** Where the session's counters and history are: the table's rows (row = index) or a row of its own. */
+  private readonly rows: SessionRows;
+  /** @internal the session's row in `rows`. */
+  readonly row: number;
   /**
    * Application messages in time order (bounded by the table's maxMessagesPerSession). The table records
    * them as rows of its MessageStore; the list of views is made on first read and kept up to date.
@@ -325,6 +451,13 @@ export class Session {
     stores: SessionStores | null = null,
   ) {
     this.stores = stores;
+    if (stores === null) {
+      this.rows = new SessionRows(1);
+      this.row = this.rows.add();
+    } else {
+      this.rows = stores.rows;
+      this.row = index;
+    }
     this.index = index;
     this.a = a;
     this.b = b;
@@ -420,7 +553,7 @@ export class Session {
   private ownStores(): SessionStores {
     // Sessions made outside a table keep their handshake packets and messages in stores of their own.
     if (this.stores === null)
-      this.stores = { handshakes: new HandshakeStore(3), messages: new MessageStore(4) };
+      this.stores = { handshakes: new HandshakeStore(3), messages: new MessageStore(4), rows: this.rows };
     return this.stores;
   }
 
