@@ -44,9 +44,13 @@ export function crossCheckDeviceLogs(runDir, run, connections, originLog) {
   }
   let mapped = 0;
   let present = 0;
-  const passThrough = !['haproxy-tcp', 'haproxy-tls', 'nginx-pool', 'seed-wrong-synack'].includes(
-    run.scenario,
-  );
+  const passThrough = ![
+    'haproxy-tcp',
+    'haproxy-tls',
+    'haproxy-tls-pool',
+    'nginx-pool',
+    'seed-wrong-synack',
+  ].includes(run.scenario);
   for (const c of connections) {
     const evs = byOrig.get(key(c.client.tuple));
     if (evs) present++;

@@ -65,6 +65,17 @@ export const DEVICES = {
     always: ['terminates-tcp', 'terminates-tls'],
     whenSeen: ['delays-server-connect'],
   },
+  // As haproxy-tls, with server connections shared between client connections (http-reuse always).
+  'haproxy-tls-pool': {
+    device: {
+      kind: 'l7-proxy',
+      terminatesTcp: true,
+      terminatesTls: true,
+      rewrites: { ...proxyLegs, payload: true },
+    },
+    always: ['terminates-tcp', 'terminates-tls'],
+    whenSeen: ['delays-server-connect', 'pools-connections'],
+  },
   synproxy: {
     device: {
       kind: 'syn-proxy',

@@ -211,3 +211,96 @@ describe('coarseByTiming', () => {
     expect(coarseByTiming(client, server)).toBeNull();
   });
 });
+
+/**
+ * A TLS-terminating proxy with a pool of `poolSize` server connections: each client connection sends two
+ * requests; each request goes out on the server connection that has been idle longest, after the device's
+ * delay. Every third client sends its Finished flight (80 bytes) in the same message as its first request.
+ * Returns the sides and, per client request message, the server session and message that carried it.
+ */
+function pooled(clients: number, poolSize: number, serverShiftNs = 0) {
+  type Job = { t: number; c: number; cm: number; bytes: number; delay: number };
+  const jobs: Job[] = [];
+  const clientMessages: Message[][] = [];
+  // Connection starts 2 to 10 ms apart at random (a fixed seed): a strictly regular schedule would make
+  // chance coincidences as regular as the true ones.
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  let t0 = 0;
+  for (let c = 0; c < clients; c++) {
+    t0 += (2 + 8 * random()) * MS;
+    const merged = c % 3 === 0;
+    const list = [msg(0, t0, 349, CLIENT_HELLO), msg(1, t0 + 0.5 * MS, 778, SERVER_HELLO)];
+    if (!merged) list.push(msg(0, t0 + 1 * MS, 80, 20), msg(1, t0 + 1.2 * MS, 510, APPLICATION_DATA));
+    for (let k = 0; k < 2; k++) {
+      const t = t0 + 2 * MS + k * 17 * MS;
+      const bytes = 150 + Math.floor(900 * random());
+      const first = merged && k === 0;
+      jobs.push({ t, c, cm: list.length, bytes, delay: (0.3 + random()) * MS });
+      list.push(msg(0, t, bytes + 22 + (first ? 80 : 0), first ? 20 : APPLICATION_DATA));
+      list.push(msg(1, t + 6 * MS, 236, APPLICATION_DATA));
+    }
+    clientMessages.push(list);
+  }
+  jobs.sort((a, b) => a.t + a.delay - (b.t + b.delay));
+  const serverMessages: Message[][] = Array.from({ length: poolSize }, () => []);
+  const idleSince = new Array<number>(poolSize).fill(Number.NEGATIVE_INFINITY);
+  const carried = new Map<string, [number, number]>();
+  for (const j of jobs) {
+    const at = j.t + j.delay;
+    let s = 0;
+    for (let i = 1; i < poolSize; i++) if (idleSince[i]! < idleSince[s]!) s = i;
+    const list = serverMessages[s]!;
+    carried.set(`${j.c}/${j.cm}`, [s, list.length]);
+    list.push(msg(0, at + serverShiftNs, j.bytes), msg(1, at + 2 * MS + serverShiftNs, 238));
+    idleSince[s] = at + 2.5 * MS;
+  }
+  return { client: sideOf('client', clientMessages), server: sideOf('server', serverMessages), carried };
+}
+
+describe('timingLinks behind a connection pool', () => {
+  test('each server-side request goes to the client request it carries, across client connections', () => {
+    const { client, server, carried } = pooled(24, 3);
+    const links = link(client, server);
+    const requests = links.filter((l) => client.sessions[l.c]!.messages[l.cm]!.dir === 0);
+    expect(requests).toHaveLength(carried.size);
+    for (const l of requests) expect([l.s, l.sm]).toEqual(carried.get(`${l.c}/${l.cm}`));
+    // Server connections carry the requests of several client connections.
+    for (let s = 0; s < 3; s++)
+      expect(new Set(links.filter((l) => l.s === s).map((l) => l.c)).size).toBeGreaterThan(1);
+    // Each response goes with its request, and the Finished flights alone are never linked.
+    for (const l of links) {
+      const m = client.sessions[l.c]!.messages[l.cm]!;
+      expect(m.end - m.start).not.toBe(80);
+      if (m.dir === 1) {
+        const request = links.find((r) => r.c === l.c && r.cm === l.cm - 1);
+        expect(request?.s).toBe(l.s);
+        expect(request?.sm).toBe(l.sm - 1);
+      }
+    }
+    expect(links.every(isTimingLink)).toBe(true);
+  });
+
+  test('the coarse offset from every server-side request, hours off, then the same links', () => {
+    const shift = 3 * 3600e9 + 17 * 60e9;
+    const { client, server, carried } = pooled(24, 3, shift);
+    const coarse = coarseByTiming(client, server);
+    expect(coarse).not.toBeNull();
+    expect(Math.abs(coarse!.offsetNs + shift)).toBeLessThan(2 * MS);
+    const links = link(client, server, coarseClock(coarse!));
+    const requests = links.filter((l) => client.sessions[l.c]!.messages[l.cm]!.dir === 0);
+    expect(requests).toHaveLength(carried.size);
+    for (const l of requests) expect([l.s, l.sm]).toEqual(carried.get(`${l.c}/${l.cm}`));
+  });
+
+  test('unrelated pooled server side: no links', () => {
+    const { client } = pooled(24, 3);
+    const { server } = pooled(24, 3, 3.7 * MS);
+    for (const s of server.sessions)
+      for (const m of s.messages) if (m.dir === 0) m.end = ((m.end * 7) % 1000) + 100;
+    expect(link(client, server)).toEqual([]);
+  });
+});

@@ -25,6 +25,7 @@ import { type CoarseOffset, findCoarseOffset } from './coarse-offset.js';
 import { at, type PairClock } from './pair-clock.js';
 import type { Link } from './pair-content.js';
 import type { Similarity } from './pair-similarity.js';
+import { type PoolFrame, type PoolRules, poolLinks } from './pair-timing-pool.js';
 import type { SideData } from './types.js';
 
 /** Similarity of a link made by timing and sizes: below any content link (SIZE_ONLY is 0.3). */
@@ -51,8 +52,12 @@ const COARSE_CLUSTER_NS = 10e6;
 const NEAREST_SESSIONS = 64;
 /** Candidate client sessions kept per server session for the assignment. */
 const KEEP_PER_SERVER = 4;
-/** Size differences tried for the coarse offset. */
-const TYPICAL_TRIED = 4;
+/**
+ * Size differences tried for the coarse offset, most common first. Regular request sizes make some chance
+ * differences more common than the true one (behind a pool, every server request fits dozens of client
+ * requests), so the true one is not always among the first few: its points agree in time as well.
+ */
+const TYPICAL_TRIED = 32;
 /** Server-side messages sampled for the coarse offset. */
 const MAX_COARSE_MESSAGES = 4096;
 /** Bound on the coarse offset's candidate points (sessions x messages). */
@@ -118,15 +123,7 @@ interface Candidate {
 }
 
 /** What linking one server session against one client session needs. */
-interface Frame {
-  client: SideData;
-  server: SideData;
-  clock: PairClock;
-  maxLatency: number;
-  window: number;
-  /** The device's usual size difference (client - server bytes) per direction. */
-  typical: [number, number];
-}
+type Frame = PoolFrame;
 
 /**
  * Links server-side messages to client-side TLS messages by timing and sizes. `clientEligible` and
@@ -200,7 +197,6 @@ export function timingLinks(
     mine.sort((a, b) => a.cost - b.cost || a.c - b.c);
     for (let i = 0; i < mine.length && i < KEEP_PER_SERVER; i++) candidates.push(mine[i]!);
   }
-  if (candidates.length === 0) return [];
   candidates.sort((a, b) => a.cost - b.cost || a.s - b.s || a.c - b.c);
 
   // Best first; a client message carries one server message, a server session goes to one client session.
@@ -219,14 +215,17 @@ export function timingLinks(
     chosen.push(k);
   }
   const accepted = consistent(chosen);
-  if (accepted.length === 0) return [];
 
   const out: Link[] = [];
+  const usedClient = new Set<number>();
+  const linkedServer = new Uint8Array(server.sessions.length);
   for (const k of accepted) {
+    linkedServer[k.s] = 1;
     // Another client session nearly as good: time and size did not clearly decide.
     const second = runnerUp.get(k.s);
     const ambiguous = second !== undefined && second - k.cost < 0.5;
-    for (const l of k.links)
+    for (const l of k.links) {
+      usedClient.add(key(k.c, l.cm));
       out.push({
         c: k.c,
         cm: l.cm,
@@ -238,10 +237,25 @@ export function timingLinks(
         ambiguous,
         alike: 0,
       });
+    }
   }
+  // Server sessions no single client session accounts for: a pool carrying the requests of several
+  // client connections (pair-timing-pool.ts links them one request at a time).
+  const left = servers.filter((s) => linkedServer[s.index] === 0);
+  if (left.length > 0) out.push(...poolLinks(f, POOL_RULES, left, tlsClients, usedClient));
   out.sort((a, b) => a.c - b.c || a.cm - b.cm);
   return out;
 }
+
+/** The rules of this file, lent to the per-request pass. */
+const POOL_RULES: PoolRules = {
+  carriesData,
+  sizesFit,
+  cost: linkCost,
+  similarity: timingSimilarity,
+  postHandshakeBytes: POST_HANDSHAKE_BYTES,
+  consistent: consistentRequests,
+};
 
 /** Data messages of some client sessions by time (shared-base ns). */
 class TimeIndex {
@@ -405,6 +419,21 @@ function consistent(chosen: Candidate[]): Candidate[] {
 }
 
 /**
+ * The same guard for links made one request at a time: at least MIN_PAIRS links, most size differences
+ * one amount, and most latencies near their median; the links whose latency is not are dropped.
+ */
+function consistentRequests(latencies: readonly number[], diffs: readonly number[]): boolean[] {
+  const none = latencies.map(() => false);
+  if (latencies.length < MIN_PAIRS) return none;
+  if (modeShare(diffs, SIZE_AGREE_BYTES) < SIZE_AGREE_SHARE) return none;
+  const m = median(latencies.slice());
+  const agree = latencies.map((l) => Math.abs(l - m) <= CONSISTENT_NS);
+  const n = agree.filter(Boolean).length;
+  if (n < MIN_PAIRS || n < CONSISTENT_SHARE * latencies.length) return none;
+  return agree;
+}
+
+/**
  * Centres of the `n` fullest windows of `width` over the values, fullest first, windows not overlapping
  * (each the median of its values).
  */
@@ -484,11 +513,10 @@ function timingSimilarity(): Similarity {
  */
 export function coarseByTiming(client: SideData, server: SideData): CoarseOffset | null {
   const tlsClients = client.sessions.filter(startsWithClientHello);
-  const firstOf = (dir: 0 | 1) =>
-    server.sessions
-      .map((s) => s.messages.find((m) => m.dir === dir && carriesData(m)))
-      .filter((m): m is Message => m !== undefined);
-  const requests = firstOf(0);
+  // Every data message of a direction: behind a pool, a few server sessions carry all the requests.
+  const allOf = (dir: 0 | 1) =>
+    server.sessions.flatMap((s) => s.messages.filter((m) => m.dir === dir && carriesData(m)));
+  const requests = allOf(0);
   if (tlsClients.length < MIN_PAIRS || requests.length < MIN_PAIRS) return null;
   const all = timingPoints(client, server, tlsClients, requests, 0);
   // True pairs share one size difference and one time difference; chance pairs scatter over both. The
@@ -524,7 +552,7 @@ export function coarseByTiming(client: SideData, server: SideData): CoarseOffset
     return r.sort((a, b) => a - b);
   };
   const below = residuals(req);
-  const above = residuals(timingPoints(client, server, tlsClients, firstOf(1), 1));
+  const above = residuals(timingPoints(client, server, tlsClients, allOf(1), 1));
   if (below.length < MIN_PAIRS) return null;
   const lo = below[Math.floor(0.9 * (below.length - 1))]!;
   const hi = above.length >= MIN_PAIRS ? above[Math.ceil(0.1 * (above.length - 1))]! : Number.NaN;
