@@ -1,10 +1,10 @@
 /**
- * A table's per-session counters, one row per session in two typed arrays: both directions' statistics
- * and the history. The collector neither copies nor marks typed-array contents, and every session lives
- * to the end of the capture: as five objects per session (two `DirectionStats`, the `History` and the
- * two flows' state) they were a third of what each scavenge copied and each mark-compact re-marked. The
- * table writes the rows in place; `Session.dirs`, `dir0`, `dir1` and `history` make views of a row only
- * when asked for.
+ * A table's per-session numbers, one row per session in two typed arrays: both directions' statistics,
+ * the history and the session's own counters, times and bookkeeping. The collector neither copies nor marks typed-array contents, and every session lives
+ * to the end of the capture: as fields of the session and of three more objects per session (two
+ * `DirectionStats` and the `History`) they were about half of what each scavenge copied and each
+ * mark-compact re-marked. The table writes the rows in place; `Session`'s accessors read them, and
+ * `Session.dirs`, `dir0`, `dir1` and `history` make views of a row only when asked for.
  */
 import { HISTORY_WORDS, type HistoryHost } from './history.js';
 
@@ -27,13 +27,50 @@ export const D_ISN_KNOWN = 1;
 export const D_FIRST_SEQ_SET = 2;
 /** Offset of the history in a row. */
 export const S_HISTORY = 2 * DIR_WORDS;
-export const ROW_WORDS = S_HISTORY + HISTORY_WORDS;
+// Int32 words of the session's own numbers, after the history. Packet numbers and the SYN's sequence
+// number are unsigned 32-bit values, read back with `>>> 0`.
+const S = S_HISTORY + HISTORY_WORDS;
+export const S_PACKETS = S;
+export const S_FIRST_PACKET = S + 1;
+export const S_LAST_PACKET = S + 2;
+export const S_START_NSEC = S + 3;
+export const S_END_NSEC = S + 4;
+export const S_SYN_COUNT = S + 5;
+export const S_SYN_ACK_COUNT = S + 6;
+export const S_MESSAGES_DROPPED = S + 7;
+export const S_PREVIOUS_INDEX = S + 8;
+export const S_CURRENT_MESSAGE = S + 9;
+export const S_FIRST_MESSAGE = S + 10;
+export const S_LAST_MESSAGE = S + 11;
+export const S_MESSAGE_COUNT = S + 12;
+export const S_FP_CURSOR0 = S + 13;
+export const S_FP_CURSOR1 = S + 14;
+export const S_UNUSED_CHUNKS0 = S + 15;
+export const S_UNUSED_CHUNKS1 = S + 16;
+export const S_CHUNK_BUDGET = S + 17;
+export const S_ESTABLISHED = S + 18;
+export const S_LAST_SYN_SEQ = S + 19;
+export const S_SYN_DATA_LENGTH = S + 20;
+export const S_CURRENT_DIR = S + 21;
+export const ROW_WORDS = S + 22;
 // Float64 words of a direction's block (direction d at row + d * DIR_NUMS): byte counts and stream offsets
 // grow past 32 bits.
 export const D_PAYLOAD_BYTES = 0;
 export const D_MAX_END = 1;
 export const DIR_NUMS = 2;
-export const ROW_NUMS = 2 * DIR_NUMS;
+// Float64 words of the session's own numbers: seconds may exceed 32 bits (pcapng), times in ns are doubles
+// (a typed array holds any double without a heap number of its own: Infinity and NaN included).
+const N = 2 * DIR_NUMS;
+export const N_START_SEC = N;
+export const N_END_SEC = N + 1;
+export const N_START_REL = N + 2;
+export const N_END_REL = N + 3;
+export const N_SINCE_PREVIOUS = N + 4;
+/** First RTT (SYN -> handshake ACK): 0 = unknown, Infinity for a negative delta. */
+export const N_FIRST_RTT = N + 5;
+/** Time of the most recent pure SYN; NaN when none. */
+export const N_MRU_SYN = N + 6;
+export const ROW_NUMS = N + 7;
 
 export class SessionRows implements HistoryHost {
   ints: Int32Array;
@@ -47,10 +84,22 @@ export class SessionRows implements HistoryHost {
     this.nums = new Float64Array(Math.max(1, rows) * ROW_NUMS);
   }
 
-  /** A new row of zeros; returns its number. */
+  /** A new row: counters at zero, "none" (-1, NaN) where zero would mean something. */
   add(): number {
     const row = this.size;
     if ((row + 1) * ROW_WORDS > this.ints.length) this.grow();
+    const w = row * ROW_WORDS;
+    const ints = this.ints;
+    ints[w + S_PREVIOUS_INDEX] = -1;
+    ints[w + S_CURRENT_MESSAGE] = -1;
+    ints[w + S_FIRST_MESSAGE] = -1;
+    ints[w + S_LAST_MESSAGE] = -1;
+    ints[w + S_FP_CURSOR0] = -1;
+    ints[w + S_FP_CURSOR1] = -1;
+    ints[w + S_CURRENT_DIR] = -1;
+    const n = row * ROW_NUMS;
+    this.nums[n + N_SINCE_PREVIOUS] = -1;
+    this.nums[n + N_MRU_SYN] = Number.NaN;
     this.size = row + 1;
     return row;
   }

@@ -70,9 +70,14 @@ import {
   D_TIMESTAMP_PACKETS,
   DIR_NUMS,
   DIR_WORDS,
+  N_END_REL,
+  N_END_SEC,
   ROW_NUMS,
   ROW_WORDS,
+  S_END_NSEC,
   S_HISTORY,
+  S_LAST_PACKET,
+  S_PACKETS,
   SessionRows,
 } from './session-rows.js';
 import type { GapReason, StreamSink } from './stream.js';
@@ -410,16 +415,21 @@ export class SessionTable implements StreamSink {
     found: number,
   ): void {
     const flags = v.flags;
-    session.packets++;
-    session.lastPacket = v.index;
-    session.setEnd(v.tsSec, v.tsNsec, v.tsSec - this.baseSec);
     const rows = this.rows;
     const ints = rows.ints;
+    const nums = rows.nums;
     const row = session.index;
-    const d = row * ROW_WORDS + dir * DIR_WORDS;
-    const h = row * ROW_WORDS + S_HISTORY;
+    const w = row * ROW_WORDS;
+    const n = row * ROW_NUMS;
+    ints[w + S_PACKETS]!++;
+    ints[w + S_LAST_PACKET] = v.index;
+    ints[w + S_END_NSEC] = v.tsNsec;
+    nums[n + N_END_SEC] = v.tsSec;
+    nums[n + N_END_REL] = timeNs;
+    const d = w + dir * DIR_WORDS;
+    const h = w + S_HISTORY;
     ints[d + D_PACKETS]!++;
-    if (len > 0) rows.nums[row * ROW_NUMS + dir * DIR_NUMS + D_PAYLOAD_BYTES]! += len;
+    if (len > 0) nums[n + dir * DIR_NUMS + D_PAYLOAD_BYTES]! += len;
     if (v.sackCount > 0) ints[d + D_SACK_PACKETS]!++;
     if (v.hasTimestamps) ints[d + D_TIMESTAMP_PACKETS]!++;
     if ((ints[d + D_BITS]! & D_FIRST_SEQ_SET) === 0) {
@@ -716,6 +726,8 @@ export class SessionTable implements StreamSink {
     this.handshakes.trim();
     this.rows.trim();
     this.flows = new FlowStore(0);
+    // The reused segment would otherwise keep the released rows alive.
+    this.seg.flows(this.flows, 0, 0);
   }
 }
 

@@ -28,9 +28,38 @@ import {
   D_TIMESTAMP_PACKETS,
   DIR_NUMS,
   DIR_WORDS,
+  N_END_REL,
+  N_END_SEC,
+  N_FIRST_RTT,
+  N_MRU_SYN,
+  N_SINCE_PREVIOUS,
+  N_START_REL,
+  N_START_SEC,
   ROW_NUMS,
   ROW_WORDS,
+  S_CHUNK_BUDGET,
+  S_CURRENT_DIR,
+  S_CURRENT_MESSAGE,
+  S_END_NSEC,
+  S_ESTABLISHED,
+  S_FIRST_MESSAGE,
+  S_FIRST_PACKET,
+  S_FP_CURSOR0,
+  S_FP_CURSOR1,
   S_HISTORY,
+  S_LAST_MESSAGE,
+  S_LAST_PACKET,
+  S_LAST_SYN_SEQ,
+  S_MESSAGE_COUNT,
+  S_MESSAGES_DROPPED,
+  S_PACKETS,
+  S_PREVIOUS_INDEX,
+  S_START_NSEC,
+  S_SYN_ACK_COUNT,
+  S_SYN_COUNT,
+  S_SYN_DATA_LENGTH,
+  S_UNUSED_CHUNKS0,
+  S_UNUSED_CHUNKS1,
   SessionRows,
 } from './session-rows.js';
 import { StreamReassembler } from './stream.js';
@@ -94,19 +123,6 @@ export interface Message {
   /** TLS record marker of the message's first bytes (src/tcp/tls.ts); absent or 0 = not TLS. */
   tls?: number;
 }
-
-/**
- * Values that V8 would keep as a heap number of their own in each object (sequence numbers and hashes of
- * 2^31 or more, times in ns) are stored as small integers behind accessors: a signed 32-bit form for
- * 32-bit values, and whole seconds plus the remaining ns for times. Sessions number in the 100,000s, with
- * messages and handshake packets each, so boxed numbers would be most of their memory and allocations.
- */
-export function wholeSeconds(ns: number): number {
-  return Math.floor(ns / 1e9);
-}
-
-/** Whole-seconds value standing for "no time" (NaN) or "infinitely late" in the split time fields. */
-const NOT_A_TIME = -0x40000000;
 
 /**
  * A finding with its evidence (handshake rules and other per-session observations). `detail` is for people
@@ -285,17 +301,48 @@ export class Session {
   communityId: string | null = null;
 
   /** First and last packet: numbers, exact times, and ns relative to the table's base second. */
-  firstPacket = 0;
-  lastPacket = 0;
-  startSec = 0;
-  startNsec = 0;
-  endSec = 0;
-  endNsec = 0;
-  private startRelSec = 0;
-  private startRelRem = 0;
-  private endRelSec = 0;
-  private endRelRem = 0;
-  packets = 0;
+  get firstPacket(): number {
+    return this.rows.ints[this.w + S_FIRST_PACKET]! >>> 0;
+  }
+  set firstPacket(n: number) {
+    this.rows.ints[this.w + S_FIRST_PACKET] = n;
+  }
+  get lastPacket(): number {
+    return this.rows.ints[this.w + S_LAST_PACKET]! >>> 0;
+  }
+  set lastPacket(n: number) {
+    this.rows.ints[this.w + S_LAST_PACKET] = n;
+  }
+  get startSec(): number {
+    return this.rows.nums[this.n + N_START_SEC]!;
+  }
+  set startSec(n: number) {
+    this.rows.nums[this.n + N_START_SEC] = n;
+  }
+  get startNsec(): number {
+    return this.rows.ints[this.w + S_START_NSEC]!;
+  }
+  set startNsec(n: number) {
+    this.rows.ints[this.w + S_START_NSEC] = n;
+  }
+  get endSec(): number {
+    return this.rows.nums[this.n + N_END_SEC]!;
+  }
+  set endSec(n: number) {
+    this.rows.nums[this.n + N_END_SEC] = n;
+  }
+  get endNsec(): number {
+    return this.rows.ints[this.w + S_END_NSEC]!;
+  }
+  set endNsec(n: number) {
+    this.rows.ints[this.w + S_END_NSEC] = n;
+  }
+  get packets(): number {
+    return this.rows.ints[this.w + S_PACKETS]!;
+  }
+  set packets(n: number) {
+    this.rows.ints[this.w + S_PACKETS] = n;
+  }
 
   /** Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. */
   get syn(): HandshakePacket | null {
@@ -338,8 +385,18 @@ export class Session {
   /** Where the table keeps this session's handshake packets and messages (made on first use otherwise). */
   private stores: SessionStores | null;
   /** Number of SYNs / SYN-ACKs seen (retransmissions included). */
-  synCount = 0;
-  synAckCount = 0;
+  get synCount(): number {
+    return this.rows.ints[this.w + S_SYN_COUNT]!;
+  }
+  set synCount(n: number) {
+    this.rows.ints[this.w + S_SYN_COUNT] = n;
+  }
+  get synAckCount(): number {
+    return this.rows.ints[this.w + S_SYN_ACK_COUNT]!;
+  }
+  set synAckCount(n: number) {
+    this.rows.ints[this.w + S_SYN_ACK_COUNT] = n;
+  }
 
   /** First FIN and first RST (who closed first, when). */
   fin: CloseInfo | null = null;
@@ -366,10 +423,15 @@ export class Session {
   private dir0View: DirectionStats | null = null;
   private dir1View: DirectionStats | null = null;
   private historyView: History | null = null;
-  /** Where the session's counters and history are: the table's rows (row = index) or a row of its own. */
+  /**
+   * Where the session's numbers, counters and history are: the table's rows (row = index) or a row of its
+   * own; `w` and `n` are the row's offsets in `rows.ints` and `rows.nums`.
+   */
   private readonly rows: SessionRows;
   /** @internal the session's row in `rows`. */
   readonly row: number;
+  private readonly w: number;
+  private readonly n: number;
   /**
    * Application messages in time order (bounded by the table's maxMessagesPerSession). The table records
    * them as rows of its MessageStore; the list of views is made on first read and kept up to date.
@@ -388,7 +450,12 @@ export class Session {
     return list;
   }
   /** Messages not kept because of the bound. */
-  messagesDropped = 0;
+  get messagesDropped(): number {
+    return this.rows.ints[this.w + S_MESSAGES_DROPPED]!;
+  }
+  set messagesDropped(n: number) {
+    this.rows.ints[this.w + S_MESSAGES_DROPPED] = n;
+  }
   /** Counts of each analysis bit seen (index = bit number), allocated on the first flag. */
   flagCounts: Uint32Array | null = null;
   /** Handshake findings with evidence (bounded). The list is made on first use: most sessions have none. */
@@ -398,45 +465,108 @@ export class Session {
   }
   private findingList: Finding[] | null = null;
 
-  /** Previous session on the same address/port pair, and ns from its last packet to this one's first. */
-  previousIndex = -1;
-  sincePreviousNs = -1;
+  /** Previous session on the same address/port pair (-1: none), and ns from its last packet to this one's first (-1). */
+  get previousIndex(): number {
+    return this.rows.ints[this.w + S_PREVIOUS_INDEX]!;
+  }
+  set previousIndex(n: number) {
+    this.rows.ints[this.w + S_PREVIOUS_INDEX] = n;
+  }
+  get sincePreviousNs(): number {
+    return this.rows.nums[this.n + N_SINCE_PREVIOUS]!;
+  }
+  set sincePreviousNs(n: number) {
+    this.rows.nums[this.n + N_SINCE_PREVIOUS] = n;
+  }
 
   /** @internal stream reconstruction per direction relative to the initiator (`streams` gives both). */
   readonly stream0 = new StreamReassembler(0);
   readonly stream1 = new StreamReassembler(1);
-  /** The first RTT and the latest SYN's time as whole seconds and ns (see `firstRttNs`, `mruSynNs`). */
-  private firstRttSec = 0;
-  private firstRttRem = 0;
-  private mruSynSec = NOT_A_TIME;
-  private mruSynRem = 0;
   /** @internal row of the message currently receiving packets (-1: none). */
-  currentMessage = -1;
+  get currentMessage(): number {
+    return this.rows.ints[this.w + S_CURRENT_MESSAGE]!;
+  }
+  set currentMessage(n: number) {
+    this.rows.ints[this.w + S_CURRENT_MESSAGE] = n;
+  }
   /** @internal rows of the first and last message (-1: none), and how many the table recorded. */
-  firstMessage = -1;
-  lastMessage = -1;
-  messageCount = 0;
+  get firstMessage(): number {
+    return this.rows.ints[this.w + S_FIRST_MESSAGE]!;
+  }
+  set firstMessage(n: number) {
+    this.rows.ints[this.w + S_FIRST_MESSAGE] = n;
+  }
+  get lastMessage(): number {
+    return this.rows.ints[this.w + S_LAST_MESSAGE]!;
+  }
+  set lastMessage(n: number) {
+    this.rows.ints[this.w + S_LAST_MESSAGE] = n;
+  }
+  get messageCount(): number {
+    return this.rows.ints[this.w + S_MESSAGE_COUNT]!;
+  }
+  set messageCount(n: number) {
+    this.rows.ints[this.w + S_MESSAGE_COUNT] = n;
+  }
   private messageList: Message[] | null = null;
   /** @internal per direction: row of the message being fingerprinted (-1: none yet). */
-  fpCursor0 = -1;
-  fpCursor1 = -1;
+  get fpCursor0(): number {
+    return this.rows.ints[this.w + S_FP_CURSOR0]!;
+  }
+  set fpCursor0(n: number) {
+    this.rows.ints[this.w + S_FP_CURSOR0] = n;
+  }
+  get fpCursor1(): number {
+    return this.rows.ints[this.w + S_FP_CURSOR1]!;
+  }
+  set fpCursor1(n: number) {
+    this.rows.ints[this.w + S_FP_CURSOR1] = n;
+  }
   /**
    * @internal per direction: the chunker lent by the table while a fingerprint is open, and the chunks its
    * last fingerprint left unused, returned to `chunkBudget` when the direction's next fingerprint opens.
    */
   chunker0: Chunker | null = null;
   chunker1: Chunker | null = null;
-  unusedChunks0 = 0;
-  unusedChunks1 = 0;
-  chunkBudget: number;
+  get unusedChunks0(): number {
+    return this.rows.ints[this.w + S_UNUSED_CHUNKS0]!;
+  }
+  set unusedChunks0(n: number) {
+    this.rows.ints[this.w + S_UNUSED_CHUNKS0] = n;
+  }
+  get unusedChunks1(): number {
+    return this.rows.ints[this.w + S_UNUSED_CHUNKS1]!;
+  }
+  set unusedChunks1(n: number) {
+    this.rows.ints[this.w + S_UNUSED_CHUNKS1] = n;
+  }
+  get chunkBudget(): number {
+    return this.rows.ints[this.w + S_CHUNK_BUDGET]!;
+  }
+  set chunkBudget(n: number) {
+    this.rows.ints[this.w + S_CHUNK_BUDGET] = n;
+  }
   /** @internal the handshake ACK has been seen (for synack_retransmitted_after_ack). */
-  established = false;
-  /** Raw seq of the latest SYN (kept signed, see `lastSynSeq`). */
-  private lastSynSeqI32 = 0;
+  get established(): boolean {
+    return this.rows.ints[this.w + S_ESTABLISHED] !== 0;
+  }
+  set established(seen: boolean) {
+    this.rows.ints[this.w + S_ESTABLISHED] = seen ? 1 : 0;
+  }
   /** @internal payload length of the first SYN (TCP Fast Open). */
-  synDataLength = 0;
+  get synDataLength(): number {
+    return this.rows.ints[this.w + S_SYN_DATA_LENGTH]!;
+  }
+  set synDataLength(n: number) {
+    this.rows.ints[this.w + S_SYN_DATA_LENGTH] = n;
+  }
   /** @internal direction of the current message even when it was not kept (-1: none yet). */
-  currentDir = -1;
+  get currentDir(): number {
+    return this.rows.ints[this.w + S_CURRENT_DIR]!;
+  }
+  set currentDir(n: number) {
+    this.rows.ints[this.w + S_CURRENT_DIR] = n;
+  }
 
   /**
    * `_absZeroNs` is no longer used (the analysis state per flow lives in the table); the parameter stays so
@@ -458,6 +588,8 @@ export class Session {
       this.rows = stores.rows;
       this.row = index;
     }
+    this.w = this.row * ROW_WORDS;
+    this.n = this.row * ROW_NUMS;
     this.index = index;
     this.a = a;
     this.b = b;
@@ -466,40 +598,24 @@ export class Session {
 
   /** @internal first RTT (SYN -> handshake ACK) in ns: 0 = unknown, Infinity for a negative delta. */
   get firstRttNs(): number {
-    return this.firstRttSec === NOT_A_TIME
-      ? Number.POSITIVE_INFINITY
-      : this.firstRttSec * 1e9 + this.firstRttRem;
+    return this.rows.nums[this.n + N_FIRST_RTT]!;
   }
-  set firstRttNs(ns: number) {
-    if (ns === Number.POSITIVE_INFINITY) {
-      this.firstRttSec = NOT_A_TIME;
-      this.firstRttRem = 0;
-    } else {
-      this.firstRttSec = wholeSeconds(ns);
-      this.firstRttRem = ns - this.firstRttSec * 1e9;
-    }
+  set firstRttNs(n: number) {
+    this.rows.nums[this.n + N_FIRST_RTT] = n;
   }
-
   /** @internal time of the most recent pure SYN (Wireshark's ts_mru_syn); NaN when none. */
   get mruSynNs(): number {
-    return this.mruSynSec === NOT_A_TIME ? Number.NaN : this.mruSynSec * 1e9 + this.mruSynRem;
+    return this.rows.nums[this.n + N_MRU_SYN]!;
   }
-  set mruSynNs(ns: number) {
-    if (Number.isNaN(ns)) {
-      this.mruSynSec = NOT_A_TIME;
-      this.mruSynRem = 0;
-    } else {
-      this.mruSynSec = wholeSeconds(ns);
-      this.mruSynRem = ns - this.mruSynSec * 1e9;
-    }
+  set mruSynNs(n: number) {
+    this.rows.nums[this.n + N_MRU_SYN] = n;
   }
-
   /** @internal raw seq of the latest SYN. */
   get lastSynSeq(): number {
-    return this.lastSynSeqI32 >>> 0;
+    return this.rows.ints[this.w + S_LAST_SYN_SEQ]! >>> 0;
   }
   set lastSynSeq(seq: number) {
-    this.lastSynSeqI32 = seq | 0;
+    this.rows.ints[this.w + S_LAST_SYN_SEQ] = seq;
   }
 
   /** @internal record the packet as the session's first SYN / SYN-ACK / handshake ACK. */
@@ -558,29 +674,16 @@ export class Session {
   }
 
   get startRelNs(): number {
-    return this.startRelSec * 1e9 + this.startRelRem;
+    return this.rows.nums[this.n + N_START_REL]!;
   }
-  set startRelNs(ns: number) {
-    this.startRelSec = wholeSeconds(ns);
-    this.startRelRem = ns - this.startRelSec * 1e9;
+  set startRelNs(n: number) {
+    this.rows.nums[this.n + N_START_REL] = n;
   }
   get endRelNs(): number {
-    return this.endRelSec * 1e9 + this.endRelRem;
+    return this.rows.nums[this.n + N_END_REL]!;
   }
-  set endRelNs(ns: number) {
-    this.endRelSec = wholeSeconds(ns);
-    this.endRelRem = ns - this.endRelSec * 1e9;
-  }
-
-  /**
-   * @internal the latest packet's time: `relSec` whole seconds from the table's base second plus `nsec`
-   * (the packet's own ns), so the table records it per packet without a division.
-   */
-  setEnd(sec: number, nsec: number, relSec: number): void {
-    this.endSec = sec;
-    this.endNsec = nsec;
-    this.endRelSec = relSec;
-    this.endRelRem = nsec;
+  set endRelNs(n: number) {
+    this.rows.nums[this.n + N_END_REL] = n;
   }
 
   /**
