@@ -7,36 +7,121 @@ import { forEachSameStart } from './align.js';
 import { at, type PairClock } from './pair-clock.js';
 import { type Link, linkLatency } from './pair-content.js';
 import { type HandshakeMatch, synAgreement } from './pair-handshake.js';
-import { deviceAnsweredFirst, passThroughKind, sameNumbering, seqOffsetsOf } from './pair-kind.js';
+import { deviceAnsweredFirst, sameNumbering, seqOffsetsOf } from './pair-kind.js';
 import { SIZE_ONLY } from './pair-similarity.js';
 import { isTimingLink, timingEvidenceText } from './pair-timing.js';
 import { durationText, hex32, sameEndpoint, tupleOf, tupleText } from './pair-tuple.js';
 import { flat } from './text.js';
-import type { Evidence, MappingKind, MessageLink, PairKind, SessionPair, SideData, Tuple } from './types.js';
+import type {
+  Evidence,
+  MappingKind,
+  MessageLink,
+  PairKind,
+  SeqOffsets,
+  SessionPair,
+  SideData,
+  Tuple,
+} from './types.js';
 
-export function passThroughPair(
-  client: SideData,
-  server: SideData,
-  m: HandshakeMatch,
-  clock: PairClock,
-): Omit<SessionPair, 'id'> {
-  const c = client.sessions[m.client]!;
-  const s = server.sessions[m.server]!;
-  const kind = passThroughKind(client, server, c, s, clock);
-  const ct = tupleOf(c);
-  const st = tupleOf(s);
-  return {
-    client: m.client,
-    server: [m.server],
-    mapping: 'one-to-one',
-    kind,
-    score: m.score,
-    evidence: handshakeEvidence(client, server, c, s, ct, st, kind, clock),
-    clientTuple: ct,
-    serverTuples: [st],
-    seqOffsets: seqOffsetsOf(c, s),
-    messages: [],
-  };
+/**
+ * A pass-through pair (paired by its handshakes). Its evidence and tuples are text, made when a reader first
+ * asks and then kept (a reader may change them, as with a plain object): a capture of tens of thousands of
+ * connections made about 1 KB of text per pair that pass 2 never reads and a report reads for few pairs.
+ * `toJSON` gives the plain object with the properties in the documented order.
+ */
+export class HandshakePair implements SessionPair {
+  id = 0;
+  client: number;
+  server: number[];
+  mapping: MappingKind = 'one-to-one';
+  kind: PairKind;
+  score: number;
+  seqOffsets: SeqOffsets | null;
+  private _evidence: Evidence[] | undefined = undefined;
+  private _clientTuple: Tuple | undefined = undefined;
+  private _serverTuples: Tuple[] | undefined = undefined;
+  private _messages: MessageLink[] | undefined = undefined;
+
+  constructor(
+    private readonly sides: PairSides,
+    m: HandshakeMatch,
+    kind: PairKind,
+  ) {
+    this.client = m.client;
+    this.server = [m.server];
+    this.kind = kind;
+    this.score = m.score;
+    this.seqOffsets = seqOffsetsOf(sides.client.sessions[m.client]!, sides.server.sessions[m.server]!);
+  }
+
+  get evidence(): Evidence[] {
+    if (this._evidence === undefined) {
+      const { client, server, clock } = this.sides;
+      const c = client.sessions[this.client]!;
+      const s = server.sessions[this.server[0]!]!;
+      this._evidence = handshakeEvidence(
+        client,
+        server,
+        c,
+        s,
+        this.clientTuple,
+        tupleOf(s),
+        this.kind,
+        clock,
+      );
+    }
+    return this._evidence;
+  }
+  set evidence(v: Evidence[]) {
+    this._evidence = v;
+  }
+
+  get clientTuple(): Tuple {
+    this._clientTuple ??= tupleOf(this.sides.client.sessions[this.client]!);
+    return this._clientTuple;
+  }
+  set clientTuple(v: Tuple) {
+    this._clientTuple = v;
+  }
+
+  get serverTuples(): Tuple[] {
+    this._serverTuples ??= [tupleOf(this.sides.server.sessions[this.server[0]!]!)];
+    return this._serverTuples;
+  }
+  set serverTuples(v: Tuple[]) {
+    this._serverTuples = v;
+  }
+
+  get messages(): MessageLink[] {
+    this._messages ??= [];
+    return this._messages;
+  }
+  set messages(v: MessageLink[]) {
+    this._messages = v;
+  }
+
+  toJSON(): SessionPair {
+    return {
+      id: this.id,
+      client: this.client,
+      server: this.server,
+      mapping: this.mapping,
+      kind: this.kind,
+      score: this.score,
+      evidence: this.evidence,
+      clientTuple: this.clientTuple,
+      serverTuples: this.serverTuples,
+      seqOffsets: this.seqOffsets,
+      messages: this.messages,
+    };
+  }
+}
+
+/** What the evidence of pass-through pairs is made from: both sides and the clock they were paired on. */
+export interface PairSides {
+  client: SideData;
+  server: SideData;
+  clock: PairClock;
 }
 
 function handshakeEvidence(

@@ -24,7 +24,7 @@ import {
 } from './candidates.js';
 import type { ClockAlignment } from './clock.js';
 import { type CoarseOffset, findCoarseOffset, timeOverlap } from './coarse-offset.js';
-import { contentPairs, passThroughPair } from './pair-build.js';
+import { contentPairs, HandshakePair, type PairSides } from './pair-build.js';
 import {
   alignedClock,
   coarseClock,
@@ -151,6 +151,8 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   };
 
   let round: Round = { matches: [], links: [] };
+  // The kinds of the last round's handshake matches and the clock they were judged on.
+  let kinds: { clock: PairClock; passThrough: PassThroughPair[] } | null = null;
   let aligned = alignPairs(client, server, pairConstraints(client, server, [], []), alignOpts, false);
   // Orientation is judged on the first round: its pairs come from the coarse clock, whose wide window does
   // not yet depend on which way round the files are.
@@ -166,6 +168,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
         server: m.server,
         kind: passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock!),
       }));
+      kinds = { clock, passThrough };
       // The same pairs give the same constraints, hence the same alignment and clock: nothing to refit.
       if (previous !== null && samePairs(previous, passThrough) && sameLinks(before.links, round.links))
         break;
@@ -197,7 +200,15 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
 
   const pairs: SessionPair[] = [];
   if (clock !== null) {
-    for (const m of round.matches) pairs.push({ id: 0, ...passThroughPair(client, server, m, clock) });
+    const sides: PairSides = { client, server, clock };
+    const known = kinds !== null && kinds.clock === clock ? kinds.passThrough : null;
+    for (let i = 0; i < round.matches.length; i++) {
+      const m = round.matches[i]!;
+      const kind =
+        known?.[i]?.kind ??
+        passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock);
+      pairs.push(new HandshakePair(sides, m, kind));
+    }
     for (const p of contentPairs(client, server, round.links, clock)) pairs.push({ id: 0, ...p });
     pairs.sort((a, b) => a.client - b.client);
     pairs.forEach((p, i) => {
@@ -213,8 +224,11 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   }
   const hints = parseHints(opts, warnings);
   // Where the device's traffic goes on the client side, and comes from on the server side.
-  const destinations = new Set(pairs.map((p) => p.clientTuple.dstIp));
-  const sources = new Set(pairs.flatMap((p) => p.serverTuples.map((t) => t.srcIp)));
+  // (Made only when a side has unpaired connections: they are text from every pair's tuples.)
+  const destinations = allSet(pairedC) ? undefined : new Set(pairs.map((p) => p.clientTuple.dstIp));
+  const sources = allSet(pairedS)
+    ? undefined
+    : new Set(pairs.flatMap((p) => p.serverTuples.map((t) => t.srcIp)));
   const unpaired = [
     ...unpairedOf(client, server, pairedC, clock, hints, destinations),
     ...unpairedOf(server, client, pairedS, clock, hints, sources),
@@ -229,6 +243,11 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     });
   }
   return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
+}
+
+function allSet(flags: Uint8Array): boolean {
+  for (let i = 0; i < flags.length; i++) if (flags[i] === 0) return false;
+  return true;
 }
 
 function samePairs(a: readonly PassThroughPair[], b: readonly PassThroughPair[]): boolean {
