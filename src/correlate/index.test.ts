@@ -52,6 +52,25 @@ describe('files given the wrong way round', () => {
     const dropped = r.matches.reduce((n, m) => n + m.dropped[0] + m.dropped[1], 0);
     expect(dropped).toBe(0);
   });
+  test.each(['haproxy-tls', 'haproxy-tls-pool'])(
+    '%s (TLS terminated, no packet crosses): told by the TLS side, then paired the right way round',
+    (scenario) => {
+      const [c, s] = pairOf(`samples/${scenario}`);
+      const r = correlate(s, c);
+      expect(r.swapped).toBe(true);
+      expect(r.client.path).toBe(c);
+      expect(r.warnings[0]?.id).toBe('pair.swapped');
+      expect(r.warnings[0]?.text).toContain('ClientHello');
+      expect(r.unpaired).toEqual([]);
+      expect(r.pairs.length).toBe(r.client.sessions.length);
+    },
+  );
+  test('TLS on both given sides or on neither: not called swapped by TLS', () => {
+    const [c] = pairOf('samples/haproxy-tls');
+    const [, plain] = pairOf('samples/haproxy-tcp');
+    expect(correlate(c, c).swapped).toBe(false);
+    expect(correlate(plain, plain).warnings.some((w) => w.text.includes('ClientHello'))).toBe(false);
+  });
   test('keepOrder analyses them as given and still warns', () => {
     const [c, s] = pairOf('samples/routed');
     const r = correlate(s, c, { keepOrder: true });

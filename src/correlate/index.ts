@@ -6,7 +6,7 @@
 
 import { statSync } from 'node:fs';
 import { type MatchOptions, matchPackets } from './match.js';
-import { type PairOptions, pairSessions } from './pair.js';
+import { type PairingResult, type PairOptions, pairSessions } from './pair.js';
 import { loadSide } from './side.js';
 import type { Correlation, SideData } from './types.js';
 
@@ -98,7 +98,7 @@ export function correlateSides(client: SideData, server: SideData, opts: Correla
       server = asServer;
       again.warnings.unshift({
         id: 'pair.swapped',
-        text: `the files were given in the wrong order: ${asServer.path} reads as the server-side capture and ${asClient.path} as the client-side one (packets are seen there first on the way in); they were analysed that way round.`,
+        text: `the files were given in the wrong order: ${asServer.path} reads as the server-side capture and ${asClient.path} as the client-side one (${swapReason(paired)}); they were analysed that way round.`,
       });
       paired = { ...again, swapped: true };
     }
@@ -125,4 +125,11 @@ export function correlateSides(client: SideData, server: SideData, opts: Correla
     matches,
     warnings,
   };
+}
+
+/** Why the files read the other way round, in words. */
+function swapReason(paired: PairingResult): string {
+  return paired.swappedBy === 'tls'
+    ? "its connections start with a TLS ClientHello: a device that terminates TLS has the clients' TLS on its client side"
+    : 'packets are seen there first on the way in';
 }

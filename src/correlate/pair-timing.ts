@@ -561,6 +561,20 @@ export function coarseByTiming(client: SideData, server: SideData): CoarseOffset
   return { ...found, offsetNs: found.offsetNs + shift, windowNs };
 }
 
+/**
+ * Files given the wrong way round, told by TLS alone (no packet crosses a TLS-terminating device, so the
+ * timing of forwarded packets cannot say it): none of the given client side's connections starts with a
+ * ClientHello, at least MIN_PAIRS of the given server side's do, and read the other way round the request
+ * timing and sizes agree on one clock (`coarseByTiming`).
+ */
+export function tlsLooksSwapped(client: SideData, server: SideData): boolean {
+  if (client.sessions.some(startsWithClientHello)) return false;
+  let tls = 0;
+  for (const s of server.sessions) if (startsWithClientHello(s)) tls++;
+  if (tls < MIN_PAIRS) return false;
+  return coarseByTiming({ ...server, side: 'client' }, { ...client, side: 'server' }) !== null;
+}
+
 interface TimingPoints {
   clientNs: number[];
   serverNs: number[];

@@ -37,7 +37,7 @@ import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
 import { type PairHints, parsePrefix } from './pair-hints.js';
 import { passThroughKind } from './pair-kind.js';
 import { Rarity } from './pair-rarity.js';
-import { coarseByTiming, timingLinks } from './pair-timing.js';
+import { coarseByTiming, timingLinks, tlsLooksSwapped } from './pair-timing.js';
 import { durationText } from './pair-tuple.js';
 import { unpairedOf } from './pair-unpaired.js';
 import type { SessionPair, SideData, Unpaired } from './types.js';
@@ -70,6 +70,8 @@ export interface PairingResult {
   alignment: ClockAlignment;
   coarse: CoarseOffset;
   swapped: boolean;
+  /** What showed the files swapped: forwarded packets' timing, or TLS on the given server side only. */
+  swappedBy?: 'timing' | 'tls';
   warnings: PairWarning[];
   /** Shared base second; `client.shiftNs` and `server.shiftNs` are set from it. */
   baseSec: number;
@@ -235,14 +237,31 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   ];
 
   overlapWarning(client, server, clock !== null ? coarse.offsetNs : null, warnings);
-  const swapped = orientation.verdict === 'swapped';
+  let swapped = orientation.verdict === 'swapped';
+  let swappedBy: 'timing' | 'tls' | undefined = swapped ? 'timing' : undefined;
   if (swapped) {
     warnings.push({
       id: 'pair.swapped',
       text: `the files look swapped: ${client.path} reads as the server-side capture and ${server.path} as the client-side one (the reverse order leaves ${(orientation.swappedRejected * 100).toFixed(0)}% of the timing constraints inconsistent, this one ${(orientation.asGivenRejected * 100).toFixed(0)}%).`,
     });
+  } else if (pairs.length === 0 && !user && tlsLooksSwapped(client, server)) {
+    swapped = true;
+    swappedBy = 'tls';
+    warnings.push({
+      id: 'pair.swapped',
+      text: `the files look swapped: the connections of ${server.path} start with a TLS ClientHello and those of ${client.path} do not, and read the other way round the request timing and sizes agree (a device that terminates TLS has the clients' TLS on its client side).`,
+    });
   }
-  return { pairs, unpaired, alignment: aligned.alignment, coarse, swapped, warnings, baseSec };
+  return {
+    pairs,
+    unpaired,
+    alignment: aligned.alignment,
+    coarse,
+    swapped,
+    ...(swappedBy !== undefined ? { swappedBy } : {}),
+    warnings,
+    baseSec,
+  };
 }
 
 function allSet(flags: Uint8Array): boolean {

@@ -1,12 +1,13 @@
 /**
  * A table's per-session numbers, one row per session in two typed arrays: both directions' statistics,
- * the history and the session's own counters, times and bookkeeping. The collector neither copies nor marks typed-array contents, and every session lives
- * to the end of the capture: as fields of the session and of three more objects per session (two
- * `DirectionStats` and the `History`) they were about half of what each scavenge copied and each
- * mark-compact re-marked. The table writes the rows in place; `Session`'s accessors read them, and
- * `Session.dirs`, `dir0`, `dir1` and `history` make views of a row only when asked for.
+ * the history, the byte streams' states and the session's own counters, times and bookkeeping. The collector neither copies nor marks typed-array contents, and every session lives
+ * to the end of the capture: as fields of the session and of five more objects per session (two
+ * `DirectionStats`, two `StreamReassembler`s and the `History`) they were most of what each scavenge
+ * copied and each mark-compact re-marked. The table writes the rows in place; `Session`'s accessors read
+ * them, and `Session.dirs`, `dir0`, `dir1`, `streams` and `history` make views of a row only when asked for.
  */
 import { HISTORY_WORDS, type HistoryHost } from './history.js';
+import { type PendingSegment, STREAM_NUMS, STREAM_WORDS, type StreamGap, type StreamHost } from './stream.js';
 
 // Int32 words of a direction's block (direction d at row + d * DIR_WORDS). Unsigned values (ISN, head hash)
 // are stored as signed words and read back with `>>> 0`.
@@ -52,7 +53,9 @@ export const S_ESTABLISHED = S + 18;
 export const S_LAST_SYN_SEQ = S + 19;
 export const S_SYN_DATA_LENGTH = S + 20;
 export const S_CURRENT_DIR = S + 21;
-export const ROW_WORDS = S + 22;
+/** Both directions' stream states (stream.ts), direction d at S_STREAM + d * STREAM_WORDS. */
+export const S_STREAM = S + 22;
+export const ROW_WORDS = S_STREAM + 2 * STREAM_WORDS;
 // Float64 words of a direction's block (direction d at row + d * DIR_NUMS): byte counts and stream offsets
 // grow past 32 bits.
 export const D_PAYLOAD_BYTES = 0;
@@ -70,13 +73,18 @@ export const N_SINCE_PREVIOUS = N + 4;
 export const N_FIRST_RTT = N + 5;
 /** Time of the most recent pure SYN; NaN when none. */
 export const N_MRU_SYN = N + 6;
-export const ROW_NUMS = N + 7;
+/** Both directions' stream states, direction d at N_STREAM + d * STREAM_NUMS. */
+export const N_STREAM = N + 7;
+export const ROW_NUMS = N_STREAM + 2 * STREAM_NUMS;
 
-export class SessionRows implements HistoryHost {
+export class SessionRows implements HistoryHost, StreamHost {
   ints: Int32Array;
   nums: Float64Array;
   /** Letters of histories past their packed words, by the history's word offset. */
   readonly overflow = new Map<number, string>();
+  /** Streams' out-of-order buffers and kept gaps, by the stream state's word offset. */
+  readonly pendingLists = new Map<number, PendingSegment[]>();
+  readonly gapLists = new Map<number, StreamGap[]>();
   size = 0;
 
   constructor(rows = 1024) {

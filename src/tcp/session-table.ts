@@ -72,15 +72,30 @@ import {
   DIR_WORDS,
   N_END_REL,
   N_END_SEC,
+  N_STREAM,
   ROW_NUMS,
   ROW_WORDS,
   S_END_NSEC,
   S_HISTORY,
   S_LAST_PACKET,
   S_PACKETS,
+  S_STREAM,
   SessionRows,
 } from './session-rows.js';
-import type { GapReason, StreamSink } from './stream.js';
+import {
+  type GapReason,
+  R_EDGE_OFFSET,
+  R_PENDING,
+  R_STARTED,
+  STREAM_NUMS,
+  STREAM_WORDS,
+  type StreamSink,
+  startStream,
+  streamAcked,
+  streamFlush,
+  streamOffsetOf,
+  streamSegment,
+} from './stream.js';
 import { tlsMarker } from './tls.js';
 
 /** One TCP packet's results. The same object is reused for every packet: copy what you keep. */
@@ -449,8 +464,8 @@ export class SessionTable implements StreamSink {
         ints[d + D_ISN] = v.seq;
       }
       if (flags & (TCP_FIN | TCP_RST)) addHistory(rows, h, dir, H_MULTI_FLAG);
-      const stream = dir === 0 ? session.stream0 : session.stream1;
-      if (!stream.started) stream.start((v.seq + 1) >>> 0);
+      const sw = w + S_STREAM + dir * STREAM_WORDS;
+      if (ints[sw + R_STARTED] === 0) startStream(rows, sw, v.seq + 1);
     }
     if ((flags & (TCP_FIN | TCP_RST)) === (TCP_FIN | TCP_RST)) addHistory(rows, h, dir, H_INCONSISTENT);
     if (flags & TCP_FIN) {
@@ -473,19 +488,28 @@ export class SessionTable implements StreamSink {
 
     this.sinkSession = session;
     if (len > 0 && !(flags & TCP_RST && flags & TCP_SYN)) this.trackData(session, v, dir, timeNs, len);
-    if (flags & TCP_ACK) (dir === 0 ? session.stream1 : session.stream0).acked(v.ack, v.index, this);
+    if (flags & TCP_ACK) {
+      // The acknowledged stream is the other direction's; most have nothing buffered to release.
+      const other = dir === 0 ? 1 : 0;
+      const sw = w + S_STREAM + other * STREAM_WORDS;
+      if (rows.ints[sw + R_PENDING] !== 0) {
+        streamAcked(rows, sw, n + N_STREAM + other * STREAM_NUMS, other, v.ack, v.index, this);
+      }
+    }
   }
 
   /** New payload opens or extends a message; then the bytes go to the stream reassembler. */
   private trackData(session: Session, v: PacketView, dir: 0 | 1, timeNs: number, len: number): void {
-    const stream = dir === 0 ? session.stream0 : session.stream1;
+    const rows = this.rows;
+    const sw = session.index * ROW_WORDS + S_STREAM + dir * STREAM_WORDS;
+    const sn = session.index * ROW_NUMS + N_STREAM + dir * STREAM_NUMS;
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     const dataSeq = v.flags & TCP_SYN ? (v.seq + 1) >>> 0 : v.seq;
-    if (!stream.started) stream.start(dataSeq);
-    const nums = this.rows.nums;
+    if (rows.ints[sw + R_STARTED] === 0) startStream(rows, sw, dataSeq);
+    const nums = rows.nums;
     const maxEndAt = session.index * ROW_NUMS + dir * DIR_NUMS + D_MAX_END;
     const maxEnd = nums[maxEndAt]!;
-    const start = stream.offsetOf(dataSeq);
+    const start = streamOffsetOf(rows, sw, sn, dataSeq);
     const end = start + len;
     const messages = this.messages;
     let m = session.currentMessage;
@@ -503,7 +527,19 @@ export class SessionTable implements StreamSink {
     }
     if (m >= 0 && messages.dir(m) === dir) messages.seen(m, v.index, v.tsSec - this.baseSec, v.tsNsec);
     const captured = Math.min(v.payloadCaptured, len);
-    stream.segment(dataSeq, v.buf, v.payloadOffset, len, Math.max(captured, 0), v.index, this);
+    streamSegment(
+      rows,
+      sw,
+      sn,
+      dir,
+      dataSeq,
+      v.buf,
+      v.payloadOffset,
+      len,
+      Math.max(captured, 0),
+      v.index,
+      this,
+    );
   }
 
   private openMessage(
@@ -523,7 +559,7 @@ export class SessionTable implements StreamSink {
           session,
           previousDir,
           previous,
-          (previousDir === 0 ? session.stream0 : session.stream1).edgeOffset,
+          this.rows.nums[session.index * ROW_NUMS + N_STREAM + previousDir * STREAM_NUMS + R_EDGE_OFFSET]!,
         );
       }
     }
@@ -690,8 +726,11 @@ export class SessionTable implements StreamSink {
     this.finished = true;
     for (const session of this.sessions) {
       this.sinkSession = session;
-      session.stream0.flush(session.lastPacket, this);
-      session.stream1.flush(session.lastPacket, this);
+      const sw = session.index * ROW_WORDS + S_STREAM;
+      const sn = session.index * ROW_NUMS + N_STREAM;
+      const last = session.lastPacket;
+      streamFlush(this.rows, sw, sn, 0, last, this);
+      streamFlush(this.rows, sw + STREAM_WORDS, sn + STREAM_NUMS, 1, last, this);
       this.releaseChunker(session, 0);
       this.releaseChunker(session, 1);
       // Arrays grown by push keep spare capacity; the session's list no longer grows.

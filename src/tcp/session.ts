@@ -35,6 +35,7 @@ import {
   N_SINCE_PREVIOUS,
   N_START_REL,
   N_START_SEC,
+  N_STREAM,
   ROW_NUMS,
   ROW_WORDS,
   S_CHUNK_BUDGET,
@@ -55,6 +56,7 @@ import {
   S_PACKETS,
   S_PREVIOUS_INDEX,
   S_START_NSEC,
+  S_STREAM,
   S_SYN_ACK_COUNT,
   S_SYN_COUNT,
   S_SYN_DATA_LENGTH,
@@ -62,7 +64,7 @@ import {
   S_UNUSED_CHUNKS1,
   SessionRows,
 } from './session-rows.js';
-import { StreamReassembler } from './stream.js';
+import { STREAM_NUMS, STREAM_WORDS, StreamReassembler } from './stream.js';
 
 /** An endpoint: IPv4 in word [3] with words [0..2] = 0, IPv6 as four big-endian 32-bit words. */
 export interface Endpoint {
@@ -479,9 +481,28 @@ export class Session {
     this.rows.nums[this.n + N_SINCE_PREVIOUS] = n;
   }
 
-  /** @internal stream reconstruction per direction relative to the initiator (`streams` gives both). */
-  readonly stream0 = new StreamReassembler(0);
-  readonly stream1 = new StreamReassembler(1);
+  /**
+   * @internal stream reconstruction per direction relative to the initiator (`streams` gives both): views
+   * of the session's row, made on first read and kept.
+   */
+  get stream0(): StreamReassembler {
+    if (this.stream0View === null)
+      this.stream0View = new StreamReassembler(0, this.rows, this.w + S_STREAM, this.n + N_STREAM);
+    return this.stream0View;
+  }
+  get stream1(): StreamReassembler {
+    if (this.stream1View === null) {
+      this.stream1View = new StreamReassembler(
+        1,
+        this.rows,
+        this.w + S_STREAM + STREAM_WORDS,
+        this.n + N_STREAM + STREAM_NUMS,
+      );
+    }
+    return this.stream1View;
+  }
+  private stream0View: StreamReassembler | null = null;
+  private stream1View: StreamReassembler | null = null;
   /** @internal row of the message currently receiving packets (-1: none). */
   get currentMessage(): number {
     return this.rows.ints[this.w + S_CURRENT_MESSAGE]!;

@@ -209,7 +209,7 @@ function pairsKey(pairs: SessionPair[], l: Loaded): string[] {
 }
 
 describe('files given the wrong way round', () => {
-  test.each(all.filter((s) => s === 'routed' || s === 'haproxy-tcp'))(
+  test.each(all.filter((s) => ['routed', 'haproxy-tcp', 'haproxy-tls', 'haproxy-tls-pool'].includes(s)))(
     '%s: swapped is detected',
     (scenario) => {
       const dir = join(samplesDir(), scenario);
