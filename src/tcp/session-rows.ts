@@ -55,7 +55,20 @@ export const S_SYN_DATA_LENGTH = S + 20;
 export const S_CURRENT_DIR = S + 21;
 /** Both directions' stream states (stream.ts), direction d at S_STREAM + d * STREAM_WORDS. */
 export const S_STREAM = S + 22;
-export const ROW_WORDS = S_STREAM + 2 * STREAM_WORDS;
+/** The SYN, SYN-ACK and handshake ACK: row + 1 in the table's HandshakeStore, 0 = none. */
+export const S_HANDSHAKES = S_STREAM + 2 * STREAM_WORDS;
+/** CLOSE_ bits: first FIN / RST seen, and from which direction. */
+export const S_CLOSE_BITS = S_HANDSHAKES + 3;
+/** The first FIN's and the first RST's packet and ns (C_ words), their seconds and times at N_FIN, N_RST. */
+export const S_FIN = S_CLOSE_BITS + 1;
+export const S_RST = S_FIN + 2;
+export const C_PACKET = 0;
+export const C_NSEC = 1;
+export const ROW_WORDS = S_RST + 2;
+export const CLOSE_FIN = 1;
+export const CLOSE_FIN_DIR1 = 2;
+export const CLOSE_RST = 4;
+export const CLOSE_RST_DIR1 = 8;
 // Float64 words of a direction's block (direction d at row + d * DIR_NUMS): byte counts and stream offsets
 // grow past 32 bits.
 export const D_PAYLOAD_BYTES = 0;
@@ -75,7 +88,12 @@ export const N_FIRST_RTT = N + 5;
 export const N_MRU_SYN = N + 6;
 /** Both directions' stream states, direction d at N_STREAM + d * STREAM_NUMS. */
 export const N_STREAM = N + 7;
-export const ROW_NUMS = N_STREAM + 2 * STREAM_NUMS;
+/** The first FIN's and RST's seconds and times from the table's base second (C_SEC, C_REL). */
+export const N_FIN = N_STREAM + 2 * STREAM_NUMS;
+export const N_RST = N_FIN + 2;
+export const C_SEC = 0;
+export const C_REL = 1;
+export const ROW_NUMS = N_RST + 2;
 
 export class SessionRows implements HistoryHost, StreamHost {
   ints: Int32Array;

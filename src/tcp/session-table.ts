@@ -51,7 +51,7 @@ import {
 } from './history.js';
 import { MessageRecord, MessageStore } from './message-store.js';
 import { analyzeSegment, Segment } from './rules.js';
-import { type CloseInfo, Session, type SessionStores } from './session.js';
+import { Session, type SessionStores } from './session.js';
 import {
   D_BITS,
   D_FIN,
@@ -471,12 +471,12 @@ export class SessionTable implements StreamSink {
     if (flags & TCP_FIN) {
       ints[d + D_FIN]!++;
       addHistory(rows, h, dir, H_FIN);
-      if (session.fin === null) session.fin = closeInfo(v, dir, timeNs);
+      if (!session.hasFin) session.recordClose(false, dir, v.index, v.tsSec, v.tsNsec, timeNs);
     }
     if (flags & TCP_RST) {
       ints[d + D_RST]!++;
       addHistory(rows, h, dir, H_RST);
-      if (session.rst === null) session.rst = closeInfo(v, dir, timeNs);
+      if (!session.hasRst) session.recordClose(true, dir, v.index, v.tsSec, v.tsNsec, timeNs);
     }
     if (flags & TCP_ACK && len <= 0 && !(flags & (TCP_SYN | TCP_FIN | TCP_RST)))
       addHistory(rows, h, dir, H_ACK);
@@ -780,39 +780,4 @@ function nextOfDir(messages: MessageStore, dir: 0 | 1, row: number): number {
 function writes(chunker: Chunker, m: number): boolean {
   const current = chunker.current;
   return current !== null && current === chunker.view && (current as MessageRecord).row === m;
-}
-
-function closeInfo(v: PacketView, dir: 0 | 1, relNs: number): CloseInfo {
-  return new CloseRecord(dir, v.index, v.tsSec, v.tsNsec, relNs);
-}
-
-/** A first FIN or RST; its time is kept as whole seconds and ns (a double field would be a boxed number). */
-class CloseRecord implements CloseInfo {
-  dir: 0 | 1;
-  packet: number;
-  sec: number;
-  nsec: number;
-  private relSec: number;
-  private relRem: number;
-
-  constructor(dir: 0 | 1, packet: number, sec: number, nsec: number, relNs: number) {
-    this.dir = dir;
-    this.packet = packet;
-    this.sec = sec;
-    this.nsec = nsec;
-    this.relSec = Math.floor(relNs / 1e9);
-    this.relRem = relNs - this.relSec * 1e9;
-  }
-
-  get relNs(): number {
-    return this.relSec * 1e9 + this.relRem;
-  }
-  set relNs(ns: number) {
-    this.relSec = Math.floor(ns / 1e9);
-    this.relRem = ns - this.relSec * 1e9;
-  }
-
-  toJSON(): CloseInfo {
-    return { dir: this.dir, packet: this.packet, sec: this.sec, nsec: this.nsec, relNs: this.relNs };
-  }
 }

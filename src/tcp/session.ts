@@ -11,6 +11,14 @@ import { HandshakeRecord, HandshakeStore } from './handshake-store.js';
 import { History } from './history.js';
 import { MessageRecord, MessageStore } from './message-store.js';
 import {
+  C_NSEC,
+  C_PACKET,
+  C_REL,
+  C_SEC,
+  CLOSE_FIN,
+  CLOSE_FIN_DIR1,
+  CLOSE_RST,
+  CLOSE_RST_DIR1,
   D_BITS,
   D_FIN,
   D_FIRST_SEQ_SET,
@@ -30,8 +38,10 @@ import {
   DIR_WORDS,
   N_END_REL,
   N_END_SEC,
+  N_FIN,
   N_FIRST_RTT,
   N_MRU_SYN,
+  N_RST,
   N_SINCE_PREVIOUS,
   N_START_REL,
   N_START_SEC,
@@ -39,14 +49,17 @@ import {
   ROW_NUMS,
   ROW_WORDS,
   S_CHUNK_BUDGET,
+  S_CLOSE_BITS,
   S_CURRENT_DIR,
   S_CURRENT_MESSAGE,
   S_END_NSEC,
   S_ESTABLISHED,
+  S_FIN,
   S_FIRST_MESSAGE,
   S_FIRST_PACKET,
   S_FP_CURSOR0,
   S_FP_CURSOR1,
+  S_HANDSHAKES,
   S_HISTORY,
   S_LAST_MESSAGE,
   S_LAST_PACKET,
@@ -55,6 +68,7 @@ import {
   S_MESSAGES_DROPPED,
   S_PACKETS,
   S_PREVIOUS_INDEX,
+  S_RST,
   S_START_NSEC,
   S_STREAM,
   S_SYN_ACK_COUNT,
@@ -289,6 +303,29 @@ export interface SessionStores {
   readonly rows: SessionRows;
 }
 
+/** Handshake packet kinds: index in `SessionExtras.handshakes` and word after S_HANDSHAKES. */
+const HS_SYN = 0;
+const HS_SYN_ACK = 1;
+const HS_ACK = 2;
+
+/**
+ * A session's objects that most sessions never need during the capture: views made when a reader asks,
+ * values assigned from outside, lists made on first use. One object made on demand in place of a dozen
+ * fields in every session. `undefined` in `handshakes`, `fin`, `rst`: read the session's row.
+ */
+class SessionExtras {
+  handshakes: (HandshakePacket | null | undefined)[] = [undefined, undefined, undefined];
+  fin: CloseInfo | null | undefined = undefined;
+  rst: CloseInfo | null | undefined = undefined;
+  dir0: DirectionStats | null = null;
+  dir1: DirectionStats | null = null;
+  history: History | null = null;
+  stream0: StreamReassembler | null = null;
+  stream1: StreamReassembler | null = null;
+  messages: Message[] | null = null;
+  findings: Finding[] | null = null;
+}
+
 export class Session {
   /** Index in the table, in order of first packet: equals tshark's tcp.stream numbering. */
   readonly index: number;
@@ -346,44 +383,52 @@ export class Session {
     this.rows.ints[this.w + S_PACKETS] = n;
   }
 
-  /** Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. */
+  /**
+   * Handshake packets: the first SYN, the first SYN-ACK, and the ACK completing the handshake. The table
+   * records each as a row of its HandshakeStore (the row + 1 in the session's row, 0 = none); a view of it
+   * is made on first read. An assigned value (or the view once made) is kept in `extras`.
+   */
   get syn(): HandshakePacket | null {
-    const h = this.synHs;
-    if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.stores!.handshakes, h);
-    this.synHs = record;
-    return record;
+    return this.handshake(HS_SYN);
   }
   set syn(packet: HandshakePacket | null) {
-    this.synHs = packet;
+    this.more().handshakes[HS_SYN] = packet;
   }
   get synAck(): HandshakePacket | null {
-    const h = this.synAckHs;
-    if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.stores!.handshakes, h);
-    this.synAckHs = record;
-    return record;
+    return this.handshake(HS_SYN_ACK);
   }
   set synAck(packet: HandshakePacket | null) {
-    this.synAckHs = packet;
+    this.more().handshakes[HS_SYN_ACK] = packet;
   }
   get handshakeAck(): HandshakePacket | null {
-    const h = this.handshakeAckHs;
-    if (typeof h !== 'number') return h;
-    const record = new HandshakeRecord(this.stores!.handshakes, h);
-    this.handshakeAckHs = record;
-    return record;
+    return this.handshake(HS_ACK);
   }
   set handshakeAck(packet: HandshakePacket | null) {
-    this.handshakeAckHs = packet;
+    this.more().handshakes[HS_ACK] = packet;
   }
-  /**
-   * The three handshake packets: null, a row of `handshakes` (the table records them so, and the view is
-   * made on first read), or an object (assigned, or the view once made).
-   */
-  private synHs: HandshakePacket | number | null = null;
-  private synAckHs: HandshakePacket | number | null = null;
-  private handshakeAckHs: HandshakePacket | number | null = null;
+  private handshake(k: number): HandshakePacket | null {
+    const known = this.extras?.handshakes[k];
+    if (known !== undefined) return known;
+    const h = this.rows.ints[this.w + S_HANDSHAKES + k]!;
+    if (h === 0) return null;
+    const record = new HandshakeRecord(this.stores!.handshakes, h - 1);
+    this.more().handshakes[k] = record;
+    return record;
+  }
+  private hasHandshake(k: number): boolean {
+    const known = this.extras?.handshakes[k];
+    return known !== undefined ? known !== null : this.rows.ints[this.w + S_HANDSHAKES + k] !== 0;
+  }
+  private handshakeSeq(k: number): number {
+    const known = this.extras?.handshakes[k];
+    if (known !== undefined) return known === null ? 0 : known.seq;
+    const h = this.rows.ints[this.w + S_HANDSHAKES + k]!;
+    return h === 0 ? 0 : this.stores!.handshakes.seq(h - 1);
+  }
+  private recordHandshake(k: number, v: PacketView, relNs: number, optionKinds: number[]): void {
+    this.rows.ints[this.w + S_HANDSHAKES + k] = this.handshakeStore().add(v, relNs, optionKinds) + 1;
+    if (this.extras !== null) this.extras.handshakes[k] = undefined;
+  }
   /** Where the table keeps this session's handshake packets and messages (made on first use otherwise). */
   private stores: SessionStores | null;
   /** Number of SYNs / SYN-ACKs seen (retransmissions included). */
@@ -400,38 +445,51 @@ export class Session {
     this.rows.ints[this.w + S_SYN_ACK_COUNT] = n;
   }
 
-  /** First FIN and first RST (who closed first, when). */
-  fin: CloseInfo | null = null;
-  rst: CloseInfo | null = null;
+  /** First FIN and first RST (who closed first, when): recorded in the session's row, made on first read. */
+  get fin(): CloseInfo | null {
+    const known = this.extras?.fin;
+    return known !== undefined ? known : this.close(false);
+  }
+  set fin(info: CloseInfo | null) {
+    this.more().fin = info;
+  }
+  get rst(): CloseInfo | null {
+    const known = this.extras?.rst;
+    return known !== undefined ? known : this.close(true);
+  }
+  set rst(info: CloseInfo | null) {
+    this.more().rst = info;
+  }
 
   /**
    * Per direction, from the initiator and from the responder (`dirs` gives both as a pair): views of the
    * session's row, made on first read and kept.
    */
   get dir0(): DirectionStats {
-    if (this.dir0View === null) this.dir0View = new DirectionStats(this.rows, this.row, 0);
-    return this.dir0View;
+    const x = this.more();
+    if (x.dir0 === null) x.dir0 = new DirectionStats(this.rows, this.row, 0);
+    return x.dir0;
   }
   get dir1(): DirectionStats {
-    if (this.dir1View === null) this.dir1View = new DirectionStats(this.rows, this.row, 1);
-    return this.dir1View;
+    const x = this.more();
+    if (x.dir1 === null) x.dir1 = new DirectionStats(this.rows, this.row, 1);
+    return x.dir1;
   }
   /** Zeek-style history string (upper case = initiator): a view of the session's row, made on first read. */
   get history(): History {
-    if (this.historyView === null)
-      this.historyView = new History(this.rows, this.row * ROW_WORDS + S_HISTORY);
-    return this.historyView;
+    const x = this.more();
+    if (x.history === null) x.history = new History(this.rows, this.w + S_HISTORY);
+    return x.history;
   }
-  private dir0View: DirectionStats | null = null;
-  private dir1View: DirectionStats | null = null;
-  private historyView: History | null = null;
   /**
    * Where the session's numbers, counters and history are: the table's rows (row = index) or a row of its
    * own; `w` and `n` are the row's offsets in `rows.ints` and `rows.nums`.
    */
   private readonly rows: SessionRows;
   /** @internal the session's row in `rows`. */
-  readonly row: number;
+  get row(): number {
+    return this.w / ROW_WORDS;
+  }
   private readonly w: number;
   private readonly n: number;
   /**
@@ -439,7 +497,8 @@ export class Session {
    * them as rows of its MessageStore; the list of views is made on first read and kept up to date.
    */
   get messages(): Message[] {
-    let list = this.messageList;
+    const x = this.more();
+    let list = x.messages;
     if (list === null) {
       list = [];
       const store = this.stores?.messages;
@@ -447,7 +506,7 @@ export class Session {
         for (let row = this.firstMessage; row >= 0; row = store.next(row))
           list.push(new MessageRecord(store, row));
       }
-      this.messageList = list;
+      x.messages = list;
     }
     return list;
   }
@@ -462,10 +521,10 @@ export class Session {
   flagCounts: Uint32Array | null = null;
   /** Handshake findings with evidence (bounded). The list is made on first use: most sessions have none. */
   get findings(): Finding[] {
-    if (this.findingList === null) this.findingList = [];
-    return this.findingList;
+    const x = this.more();
+    if (x.findings === null) x.findings = [];
+    return x.findings;
   }
-  private findingList: Finding[] | null = null;
 
   /** Previous session on the same address/port pair (-1: none), and ns from its last packet to this one's first (-1). */
   get previousIndex(): number {
@@ -486,23 +545,29 @@ export class Session {
    * of the session's row, made on first read and kept.
    */
   get stream0(): StreamReassembler {
-    if (this.stream0View === null)
-      this.stream0View = new StreamReassembler(0, this.rows, this.w + S_STREAM, this.n + N_STREAM);
-    return this.stream0View;
+    const x = this.more();
+    if (x.stream0 === null)
+      x.stream0 = new StreamReassembler(0, this.rows, this.w + S_STREAM, this.n + N_STREAM);
+    return x.stream0;
   }
   get stream1(): StreamReassembler {
-    if (this.stream1View === null) {
-      this.stream1View = new StreamReassembler(
+    const x = this.more();
+    if (x.stream1 === null) {
+      x.stream1 = new StreamReassembler(
         1,
         this.rows,
         this.w + S_STREAM + STREAM_WORDS,
         this.n + N_STREAM + STREAM_NUMS,
       );
     }
-    return this.stream1View;
+    return x.stream1;
   }
-  private stream0View: StreamReassembler | null = null;
-  private stream1View: StreamReassembler | null = null;
+  /** What few sessions need or readers ask for, in one object made on first use (null: none yet). */
+  private extras: SessionExtras | null = null;
+  private more(): SessionExtras {
+    if (this.extras === null) this.extras = new SessionExtras();
+    return this.extras;
+  }
   /** @internal row of the message currently receiving packets (-1: none). */
   get currentMessage(): number {
     return this.rows.ints[this.w + S_CURRENT_MESSAGE]!;
@@ -529,7 +594,6 @@ export class Session {
   set messageCount(n: number) {
     this.rows.ints[this.w + S_MESSAGE_COUNT] = n;
   }
-  private messageList: Message[] | null = null;
   /** @internal per direction: row of the message being fingerprinted (-1: none yet). */
   get fpCursor0(): number {
     return this.rows.ints[this.w + S_FP_CURSOR0]!;
@@ -602,15 +666,11 @@ export class Session {
     stores: SessionStores | null = null,
   ) {
     this.stores = stores;
-    if (stores === null) {
-      this.rows = new SessionRows(1);
-      this.row = this.rows.add();
-    } else {
-      this.rows = stores.rows;
-      this.row = index;
-    }
-    this.w = this.row * ROW_WORDS;
-    this.n = this.row * ROW_NUMS;
+    const rows = stores === null ? new SessionRows(1) : stores.rows;
+    const row = stores === null ? rows.add() : index;
+    this.rows = rows;
+    this.w = row * ROW_WORDS;
+    this.n = row * ROW_NUMS;
     this.index = index;
     this.a = a;
     this.b = b;
@@ -641,29 +701,72 @@ export class Session {
 
   /** @internal record the packet as the session's first SYN / SYN-ACK / handshake ACK. */
   recordSyn(v: PacketView, relNs: number, optionKinds: number[]): void {
-    this.synHs = this.handshakeStore().add(v, relNs, optionKinds);
+    this.recordHandshake(HS_SYN, v, relNs, optionKinds);
   }
   recordSynAck(v: PacketView, relNs: number, optionKinds: number[]): void {
-    this.synAckHs = this.handshakeStore().add(v, relNs, optionKinds);
+    this.recordHandshake(HS_SYN_ACK, v, relNs, optionKinds);
   }
   recordHandshakeAck(v: PacketView, relNs: number, optionKinds: number[]): void {
-    this.handshakeAckHs = this.handshakeStore().add(v, relNs, optionKinds);
+    this.recordHandshake(HS_ACK, v, relNs, optionKinds);
   }
   /** @internal whether the packets were seen, without making their views. */
   get hasSyn(): boolean {
-    return this.synHs !== null;
+    return this.hasHandshake(HS_SYN);
   }
   get hasSynAck(): boolean {
-    return this.synAckHs !== null;
+    return this.hasHandshake(HS_SYN_ACK);
   }
   /** @internal raw seq of the first SYN / SYN-ACK (0 when not seen), without making their views. */
   get synSeq(): number {
-    const h = this.synHs;
-    return h === null ? 0 : typeof h === 'number' ? this.stores!.handshakes.seq(h) : h.seq;
+    return this.handshakeSeq(HS_SYN);
   }
   get synAckSeq(): number {
-    const h = this.synAckHs;
-    return h === null ? 0 : typeof h === 'number' ? this.stores!.handshakes.seq(h) : h.seq;
+    return this.handshakeSeq(HS_SYN_ACK);
+  }
+
+  /** @internal whether a FIN / RST was recorded, without making its object. */
+  get hasFin(): boolean {
+    const known = this.extras?.fin;
+    return known !== undefined ? known !== null : (this.rows.ints[this.w + S_CLOSE_BITS]! & CLOSE_FIN) !== 0;
+  }
+  get hasRst(): boolean {
+    const known = this.extras?.rst;
+    return known !== undefined ? known !== null : (this.rows.ints[this.w + S_CLOSE_BITS]! & CLOSE_RST) !== 0;
+  }
+  /** @internal record the session's first FIN (`rst` false) or RST: direction, packet and time. */
+  recordClose(rst: boolean, dir: 0 | 1, packet: number, sec: number, nsec: number, relNs: number): void {
+    const ints = this.rows.ints;
+    const nums = this.rows.nums;
+    const w = this.w + (rst ? S_RST : S_FIN);
+    const n = this.n + (rst ? N_RST : N_FIN);
+    ints[w + C_PACKET] = packet;
+    ints[w + C_NSEC] = nsec;
+    nums[n + C_SEC] = sec;
+    nums[n + C_REL] = relNs;
+    const bits = rst
+      ? CLOSE_RST | (dir === 1 ? CLOSE_RST_DIR1 : 0)
+      : CLOSE_FIN | (dir === 1 ? CLOSE_FIN_DIR1 : 0);
+    ints[this.w + S_CLOSE_BITS] = ints[this.w + S_CLOSE_BITS]! | bits;
+    if (this.extras !== null) {
+      if (rst) this.extras.rst = undefined;
+      else this.extras.fin = undefined;
+    }
+  }
+  private close(rst: boolean): CloseInfo | null {
+    const bits = this.rows.ints[this.w + S_CLOSE_BITS]!;
+    if ((bits & (rst ? CLOSE_RST : CLOSE_FIN)) === 0) return null;
+    const w = this.w + (rst ? S_RST : S_FIN);
+    const n = this.n + (rst ? N_RST : N_FIN);
+    const info: CloseInfo = {
+      dir: bits & (rst ? CLOSE_RST_DIR1 : CLOSE_FIN_DIR1) ? 1 : 0,
+      packet: this.rows.ints[w + C_PACKET]! >>> 0,
+      sec: this.rows.nums[n + C_SEC]!,
+      nsec: this.rows.ints[w + C_NSEC]!,
+      relNs: this.rows.nums[n + C_REL]!,
+    };
+    if (rst) this.more().rst = info;
+    else this.more().fin = info;
+    return info;
   }
 
   private handshakeStore(): HandshakeStore {
@@ -678,13 +781,14 @@ export class Session {
     else this.firstMessage = row;
     this.lastMessage = row;
     this.messageCount++;
-    this.messageList?.push(new MessageRecord(store, row));
+    this.extras?.messages?.push(new MessageRecord(store, row));
     return row;
   }
 
   /** @internal the list of messages, sized exactly (the table calls it at its end). */
   trimMessages(): void {
-    if (this.messageList !== null && this.messageList.length > 0) this.messageList = this.messageList.slice();
+    const list = this.extras?.messages;
+    if (list != null && list.length > 0) this.extras!.messages = list.slice();
   }
 
   private ownStores(): SessionStores {
@@ -738,12 +842,10 @@ export class Session {
 
   /** Handshake durations in ns (SYN -> SYN-ACK, SYN-ACK -> ACK), or null when a packet is missing. */
   get synToSynAckNs(): number | null {
-    return this.synHs !== null && this.synAckHs !== null ? this.synAck!.relNs - this.syn!.relNs : null;
+    return this.hasSyn && this.hasSynAck ? this.synAck!.relNs - this.syn!.relNs : null;
   }
   get synAckToAckNs(): number | null {
-    return this.synAckHs !== null && this.handshakeAckHs !== null
-      ? this.handshakeAck!.relNs - this.synAck!.relNs
-      : null;
+    return this.hasSynAck && this.hasHandshake(HS_ACK) ? this.handshakeAck!.relNs - this.synAck!.relNs : null;
   }
 
   /** How many packets carried analysis bit `bit` (a flags.ts constant). */
