@@ -37,10 +37,15 @@ export class EndpointCache {
 
   /** The endpoint of `words` (an address as the decoder's four words) and `port`, shared when seen before. */
   get(ipVersion: 4 | 6, words: Uint32Array, port: number): Endpoint {
-    const w0 = words[0]! | 0;
-    const w1 = words[1]! | 0;
-    const w2 = words[2]! | 0;
-    const w3 = words[3]! | 0;
+    return this.of(ipVersion, words[0]!, words[1]!, words[2]!, words[3]!, port);
+  }
+
+  /** The endpoint of the address words `a0..a3` (unsigned) and `port`, shared when seen before. */
+  of(ipVersion: 4 | 6, a0: number, a1: number, a2: number, a3: number, port: number): Endpoint {
+    const w0 = a0 | 0;
+    const w1 = a1 | 0;
+    const w2 = a2 | 0;
+    const w3 = a3 | 0;
     const addrHash = wordsHash(ipVersion, w0, w1, w2, w3);
     const slot = (Math.imul(addrHash ^ port, 0x2c1b3c6d) >>> 20) & SLOT_MASK;
     const k = this.endpointKeys;
@@ -57,7 +62,7 @@ export class EndpointCache {
     }
     const endpoint: Endpoint = Object.freeze({
       ipVersion,
-      addr: this.addr(addrHash, ipVersion, words),
+      addr: this.addr(addrHash, ipVersion, a0 >>> 0, a1 >>> 0, a2 >>> 0, a3 >>> 0),
       port,
     });
     this.endpoints[slot] = endpoint;
@@ -70,18 +75,25 @@ export class EndpointCache {
     return endpoint;
   }
 
-  private addr(hash: number, ipVersion: number, words: Uint32Array): readonly number[] {
+  private addr(
+    hash: number,
+    ipVersion: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+  ): readonly number[] {
     const slot = (hash >>> 20) & SLOT_MASK;
     const k = this.addrKeys;
     const o = slot * ADDR_KEY;
-    const w0 = words[0]! | 0;
-    const w1 = words[1]! | 0;
-    const w2 = words[2]! | 0;
-    const w3 = words[3]! | 0;
+    const w0 = a0 | 0;
+    const w1 = a1 | 0;
+    const w2 = a2 | 0;
+    const w3 = a3 | 0;
     if (k[o] === ipVersion && k[o + 1] === w0 && k[o + 2] === w1 && k[o + 3] === w2 && k[o + 4] === w3) {
       return this.addrs[slot]!;
     }
-    const addr = Object.freeze([words[0]!, words[1]!, words[2]!, words[3]!]);
+    const addr = Object.freeze([a0, a1, a2, a3]);
     this.addrs[slot] = addr;
     k[o] = ipVersion;
     k[o + 1] = w0;

@@ -6,6 +6,8 @@
  * do not all collide at 0.
  */
 import type { PacketView } from '../decode/types.js';
+import type { EndpointCache } from './endpoints.js';
+import type { Endpoint } from './session.js';
 
 /** Words per stored tuple: a0..a3, b0..b3, ipVersion << 16 | aPort, bPort. */
 export const TUPLE_WORDS = 10;
@@ -135,6 +137,16 @@ export class FlowIndex {
         }
       }
     }
+  }
+
+  /** Session `idx`'s endpoint a (`side` 0) or b (1), from its stored tuple, shared through `cache`. */
+  endpoint(idx: number, side: 0 | 1, cache: EndpointCache): Endpoint {
+    const t = this.tuples;
+    const o = idx * TUPLE_WORDS;
+    const ipVersion = t[o + 8]! >>> 16 === 6 ? 6 : 4;
+    const port = side === 0 ? t[o + 8]! & 0xffff : t[o + 9]!;
+    const w = o + side * 4;
+    return cache.of(ipVersion, t[w]!, t[w + 1]!, t[w + 2]!, t[w + 3]!, port);
   }
 
   /** 1 if the packet goes a->b in session `idx`, 2 if b->a, 0 if the tuple differs. */

@@ -201,7 +201,14 @@ export class SessionTable implements StreamSink {
     this.maxChunksPerMessage = options.maxChunksPerMessage ?? 16;
     this.maxChunksPerSession = options.maxChunksPerSession ?? 64;
     this.maxFindings = options.maxFindingsPerSession ?? 32;
-    this.stores = { handshakes: this.handshakes, messages: this.messages, rows: this.rows };
+    const index = this.index;
+    const cache = this.endpoints;
+    this.stores = {
+      handshakes: this.handshakes,
+      messages: this.messages,
+      rows: this.rows,
+      endpoints: { endpoint: (session, side) => index.endpoint(session, side, cache) },
+    };
   }
 
   /** Feed one decoded packet; non-TCP packets are ignored. */
@@ -390,11 +397,9 @@ export class SessionTable implements StreamSink {
 
   private createSession(v: PacketView, hash: number, timeNs: number, previous: number): Session {
     const idx = this.sessions.length;
-    const ipVersion = v.ipVersion === 6 ? 6 : 4;
-    const a = this.endpoints.get(ipVersion, v.src, v.srcPort);
-    const b = this.endpoints.get(ipVersion, v.dst, v.dstPort);
     this.rows.add();
-    const session = new Session(idx, a, b, this.absZeroNs, this.maxChunksPerSession, this.stores);
+    // Endpoints are made from the flow index's tuple when first read (`endpoint`).
+    const session = new Session(idx, null, null, this.absZeroNs, this.maxChunksPerSession, this.stores);
     this.flows.add(this.absZeroNs);
     this.flows.add(this.absZeroNs);
     const synAck = v.flags & TCP_SYN && v.flags & TCP_ACK;

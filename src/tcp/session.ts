@@ -301,6 +301,13 @@ export interface SessionStores {
   readonly messages: MessageStore;
   /** Per-session counters and history (session i's row is row i). */
   readonly rows: SessionRows;
+  /** Where sessions made without endpoints get them (side 0 = a, 1 = b). */
+  readonly endpoints?: EndpointSource;
+}
+
+/** Makes (or shares) a table session's endpoint on request. */
+export interface EndpointSource {
+  endpoint(session: number, side: 0 | 1): Endpoint;
 }
 
 /** Handshake packet kinds: index in `SessionExtras.handshakes` and word after S_HANDSHAKES. */
@@ -330,8 +337,20 @@ export class Session {
   /** Index in the table, in order of first packet: equals tshark's tcp.stream numbering. */
   readonly index: number;
   /** Source and destination of the first packet (tshark's endpoint_a / endpoint_b). */
-  readonly a: Endpoint;
-  readonly b: Endpoint;
+  get a(): Endpoint {
+    if (this.aEndpoint === null) this.aEndpoint = this.stores!.endpoints!.endpoint(this.index, 0);
+    return this.aEndpoint;
+  }
+  get b(): Endpoint {
+    if (this.bEndpoint === null) this.bEndpoint = this.stores!.endpoints!.endpoint(this.index, 1);
+    return this.bEndpoint;
+  }
+  /**
+   * The endpoints, once given or made: a table's sessions leave them null and its `endpoints` make them
+   * from the flow index's tuple on first read (two objects and an address list per session otherwise).
+   */
+  private aEndpoint: Endpoint | null;
+  private bEndpoint: Endpoint | null;
   /** Which of a/b initiated: 'a' unless the first packet was a SYN-ACK or a reply from a well-known port. */
   initiator: 'a' | 'b' = 'a';
   /** How the initiator was determined. */
@@ -659,8 +678,8 @@ export class Session {
    */
   constructor(
     index: number,
-    a: Endpoint,
-    b: Endpoint,
+    a: Endpoint | null,
+    b: Endpoint | null,
     _absZeroNs: number,
     chunkBudget: number,
     stores: SessionStores | null = null,
@@ -672,8 +691,8 @@ export class Session {
     this.w = row * ROW_WORDS;
     this.n = row * ROW_NUMS;
     this.index = index;
-    this.a = a;
-    this.b = b;
+    this.aEndpoint = a;
+    this.bEndpoint = b;
     this.chunkBudget = chunkBudget;
   }
 
