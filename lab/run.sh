@@ -8,7 +8,7 @@ REPO_DIR="$(dirname "$LAB_DIR")"
 # shellcheck source=lib/common.sh
 source "$LAB_DIR/lib/common.sh"
 
-ALL_SCENARIOS=(routed nat haproxy-tcp haproxy-tls haproxy-tls-pool nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
+ALL_SCENARIOS=(routed routed6 nat haproxy-tcp haproxy-tls haproxy-tls-pool nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
 OUT_DIR="$REPO_DIR/samples"
 SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -25,7 +25,7 @@ for s in "${SCENARIOS[@]}"; do [ -f "$LAB_DIR/scenarios/$s.sh" ] || die "unknown
 
 install_missing() {
   local -A pkg_of=([tcpdump]=tcpdump [tshark]=tshark [dumpcap]=tshark [haproxy]=haproxy [nginx]=nginx
-    [iptables]=iptables [conntrack]=conntrack [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping [openssl]=openssl)
+    [iptables]=iptables [ip6tables]=iptables [conntrack]=conntrack [ethtool]=ethtool [ip]=iproute2 [ping]=iputils-ping [openssl]=openssl)
   local need=() cmd
   for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || need+=("${pkg_of[$cmd]}")
@@ -61,6 +61,12 @@ for SCENARIO in "${SCENARIOS[@]}"; do
   # Defaults a scenario file may override.
   NFLOG_GROUPS=()
   GZIP_CAPTURES=0
+  LAB_IPV6=0
+  ADDR_CLIENT=$CLIENT_IP
+  ADDR_SERVER=$SERVER_IP
+  ADDR_MBOX_CLIENT=$MBOX_CLIENT_IP
+  ADDR_MBOX_SERVER=$MBOX_SERVER_IP
+  VIP_USED=
   TARGET="$SERVER_IP:$ORIGIN_PORT"
   # shellcheck disable=SC1090
   source "$LAB_DIR/scenarios/$SCENARIO.sh"
@@ -99,7 +105,7 @@ for SCENARIO in "${SCENARIOS[@]}"; do
   printf "%s\n" "$DESCRIPTION" >"$RUN_DIR/description.txt"
   cat >"$RUN_DIR/run.json" <<JSON
 {"scenario":"$SCENARIO","clientFormat":"$CLIENT_FORMAT","serverFormat":"$SERVER_FORMAT","trafficStart":$TRAFFIC_START,"trafficEnd":$TRAFFIC_END,
- "addresses":{"client":"$CLIENT_IP","vip":${VIP_USED:-null},"mboxClientSide":"$MBOX_CLIENT_IP","mboxServerSide":"$MBOX_SERVER_IP","server":"$SERVER_IP"},
+ "addresses":{"client":"$ADDR_CLIENT","vip":${VIP_USED:-null},"mboxClientSide":"$ADDR_MBOX_CLIENT","mboxServerSide":"$ADDR_MBOX_SERVER","server":"$ADDR_SERVER"},
  "nflogGroups":[$(IFS=,; echo "${NFLOG_GROUPS[*]}")],"gzip":$GZIP_CAPTURES}
 JSON
   versions >"$RUN_DIR/versions.json"

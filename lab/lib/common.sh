@@ -15,6 +15,11 @@ MBOX_SERVER_IP=10.99.2.1
 SERVER_IP=10.99.2.2
 ORIGIN_PORT=8080
 VIP_PORT=80
+# IPv6 (unique local addresses), used by scenarios that set LAB_IPV6=1; the IPv4 addresses stay as well.
+CLIENT_IP6=fd99:1::2
+MBOX_CLIENT_IP6=fd99:1::1
+MBOX_SERVER_IP6=fd99:2::1
+SERVER_IP6=fd99:2::2
 
 BG_PIDS=()
 
@@ -106,12 +111,36 @@ build_topology() {
   in_ns "$NS_CLIENT" ip route add default via "$MBOX_CLIENT_IP"
   in_ns "$NS_SERVER" ip route add default via "$MBOX_SERVER_IP"
   in_ns "$NS_MBOX" sysctl -qw net.ipv4.ip_forward=1
+  [ "${LAB_IPV6:-0}" = 1 ] && enable_ipv6
   # A counting rule (no target) that uses conntrack: it makes the mbox track connections, so `conntrack -E`
   # reports them, and its counter is one more independent count of new forwarded connections.
   in_ns "$NS_MBOX" iptables -A FORWARD -p tcp --syn -m conntrack --ctstate NEW
   # Neighbours are resolved before capturing so ARP does not interleave with the first handshakes.
   in_ns "$NS_CLIENT" timeout 5 ping -c1 -W1 "$MBOX_CLIENT_IP" >/dev/null || die "client cannot reach mbox"
   in_ns "$NS_SERVER" timeout 5 ping -c1 -W1 "$MBOX_SERVER_IP" >/dev/null || die "server cannot reach mbox"
+}
+
+# IPv6 on the four veth ends, static addresses without duplicate address detection and without router
+# solicitations (no autoconfiguration traffic in the captures), the mbox forwarding; neighbours resolved
+# before capturing, as for IPv4.
+enable_ipv6() {
+  local ns dev
+  for pair in "$NS_CLIENT c0" "$NS_MBOX mc" "$NS_MBOX ms" "$NS_SERVER s0"; do
+    # shellcheck disable=SC2086
+    set -- $pair
+    in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=0" "net.ipv6.conf.$2.accept_ra=0" \
+      "net.ipv6.conf.$2.router_solicitations=0" "net.ipv6.conf.$2.accept_dad=0"
+  done
+  in_ns "$NS_CLIENT" ip -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+  in_ns "$NS_MBOX" ip -6 addr add "$MBOX_CLIENT_IP6/64" dev mc nodad
+  in_ns "$NS_MBOX" ip -6 addr add "$MBOX_SERVER_IP6/64" dev ms nodad
+  in_ns "$NS_SERVER" ip -6 addr add "$SERVER_IP6/64" dev s0 nodad
+  in_ns "$NS_CLIENT" ip -6 route add default via "$MBOX_CLIENT_IP6"
+  in_ns "$NS_SERVER" ip -6 route add default via "$MBOX_SERVER_IP6"
+  in_ns "$NS_MBOX" sysctl -qw net.ipv6.conf.all.forwarding=1
+  in_ns "$NS_MBOX" ip6tables -A FORWARD -p tcp --syn -m conntrack --ctstate NEW
+  in_ns "$NS_CLIENT" timeout 5 ping -6 -c1 -W1 "$MBOX_CLIENT_IP6" >/dev/null || die "client cannot reach mbox over IPv6"
+  in_ns "$NS_SERVER" timeout 5 ping -6 -c1 -W1 "$MBOX_SERVER_IP6" >/dev/null || die "server cannot reach mbox over IPv6"
 }
 
 # start_capture SIDE IFACE FORMAT FILE: FORMAT is pcap-us, pcap-ns or pcapng; full snaplen, no name lookups.

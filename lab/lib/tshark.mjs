@@ -17,6 +17,9 @@ const FIELDS = [
   'tcp.len',
   'tcp.options.timestamp.tsval',
   'tcp.window_size_value',
+  'ipv6.src',
+  'ipv6.dst',
+  'ipv6.hlim',
   'tcp.payload',
 ];
 
@@ -45,9 +48,10 @@ export function readPackets(file, withPayload = true) {
       n: Number(c[0]),
       time: c[1],
       t: Number(c[1]),
-      src: c[2] ?? '',
-      dst: c[3] ?? '',
-      ttl: c[4] ? Number(c[4]) : -1,
+      // IPv4 or IPv6 (hop limit as the TTL).
+      src: c[2] || c[14] || '',
+      dst: c[3] || c[15] || '',
+      ttl: c[4] ? Number(c[4]) : c[16] ? Number(c[16]) : -1,
       ipId: c[5] ? Number.parseInt(c[5], 16) : -1,
       tcp,
       sport: tcp ? Number(c[6]) : -1,
@@ -58,7 +62,7 @@ export function readPackets(file, withPayload = true) {
       len: tcp ? Number(c[11]) : 0,
       tsval: c[12] ? Number(c[12]) : -1,
       window: c[13] ? Number(c[13]) : -1,
-      payload: withPayload && c[14] ? Buffer.from(c[14].replaceAll(':', ''), 'hex').toString('latin1') : '',
+      payload: withPayload && c[17] ? Buffer.from(c[17].replaceAll(':', ''), 'hex').toString('latin1') : '',
     });
   }
   return out;

@@ -10,7 +10,8 @@ import { runPool } from './http-conn.mjs';
 
 const args = new Map();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
-const [host, port] = (args.get('--target') ?? '').split(':');
+// ADDR:PORT, or [IPV6]:PORT.
+const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(args.get('--target') ?? '') ?? [];
 const prefix = args.get('--prefix') ?? 'lab';
 const logFile = args.get('--log') ?? '/dev/stdout';
 const short = Math.min(1000, Number(args.get('--short') ?? 50));

@@ -87,7 +87,9 @@ export function runConnection(target, job) {
       const req = job.requests[index];
       if (!req) return finish(null);
       req.sent = Date.now() / 1000;
-      socket.write(requestBytes(req, `${target.host}:${target.port}`));
+      socket.write(
+        requestBytes(req, `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`),
+      );
     };
     socket.on(target.ca ? 'secureConnect' : 'connect', () => {
       entry.connected = Date.now() / 1000;

@@ -8,7 +8,8 @@ import { bulkBody } from './content.mjs';
 
 const args = new Map();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
-const [host, portText] = (args.get('--listen') ?? '0.0.0.0:8080').split(':');
+// ADDR:PORT, or [IPV6]:PORT.
+const [, host, portText] = /^\[?(.*?)\]?:(\d+)$/.exec(args.get('--listen') ?? '0.0.0.0:8080') ?? [];
 const logFile = args.get('--log') ?? '/dev/stdout';
 const keepAliveMs = Number(args.get('--keepalive-ms') ?? 120000);
 // A download never exceeds this, so a malformed request cannot make the origin allocate without bound.

@@ -13,7 +13,8 @@ import { runConnection, runPool } from './http-conn.mjs';
 
 const args = new Map();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
-const [host, port] = (args.get('--target') ?? '').split(':');
+// ADDR:PORT, or [IPV6]:PORT.
+const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(args.get('--target') ?? '') ?? [];
 const target = { host, port: Number(port) };
 const prefix = args.get('--prefix') ?? 'seed';
 const logFile = args.get('--log') ?? '/dev/stdout';

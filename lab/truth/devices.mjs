@@ -28,6 +28,11 @@ export const DEVICES = {
     always: ['forwards-packets'],
     whenSeen: ['decrements-ttl'],
   },
+  routed6: {
+    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
+    always: ['forwards-packets'],
+    whenSeen: ['decrements-ttl'],
+  },
   nat: {
     device: {
       kind: 'nat',

@@ -64,9 +64,10 @@ function readSide(path: string): SideFacts {
   const result = readAll(path, (rec) => {
     facts.packets++;
     const v = decoder.decode(rec);
-    if (!v.isTcp || v.ipVersion !== 4) return;
-    const src = formatAddress(4, v.src);
-    const dst = formatAddress(4, v.dst);
+    if (!v.isTcp) return;
+    // IPv6 addresses in the same compressed form as tshark's (RFC 5952).
+    const src = formatAddress(v.ipVersion, v.src);
+    const dst = formatAddress(v.ipVersion, v.dst);
     const key = packetKey(src, v.srcPort, dst, v.dstPort, v);
     facts.ttlByPacket.set(key, v.ttl);
     facts.copies.set(key, (facts.copies.get(key) ?? 0) + 1);
@@ -149,8 +150,8 @@ describe('lab samples', () => {
       expect(wrong).toEqual([]);
     });
 
-    if (scenario === 'routed') {
-      test('the router lowers the TTL by one in both directions', () => {
+    if (scenario === 'routed' || scenario === 'routed6') {
+      test('the router lowers the TTL (IPv6: hop limit) by one in both directions', () => {
         const f = facts();
         let matched = 0;
         const wrong: string[] = [];

@@ -3,7 +3,7 @@
  * HTTP messages share many identical lines and chunks (Host, User-Agent, response headers, body framing)
  * and even similar timing; only the request ids (which carry the scenario's name) and the connections
  * themselves differ. The client side of one scenario against the server side of another shares no traffic,
- * so for each ordered combination (72 with the nine scenarios) the truth is zero pairs and the warning
+ * so for each ordered combination (n x (n - 1) of n scenarios) the truth is zero pairs and the warning
  * that says so: being silent beats being wrong. Also: the same capture given as both sides pairs each
  * connection with itself.
  */

@@ -88,10 +88,13 @@ export function decrementsTtl(ctx: Context): RuleOutcome {
     });
   }
   if (comparable === 0 || decremented.length === 0) return null;
+  // IPv6 calls the field the hop limit.
+  const v6 = decremented.filter((d) => ctx.c.client.sessions[d.pair.client]?.a.ipVersion === 6).length;
+  const field = v6 === 0 ? 'TTL' : v6 === decremented.length ? 'hop limit' : 'TTL (hop limit over IPv6)';
   if (decremented.length < comparable * ctx.opts.agreement) {
     return undecided(
       'decrements-ttl',
-      `TTL lowered on every forwarded client packet of ${decremented.length} of ${comparable} connections only`,
+      `${field} lowered on every forwarded client packet of ${decremented.length} of ${comparable} connections only`,
     );
   }
   const by = [...deltas].map((d) => -d).join(' or ');
@@ -99,9 +102,9 @@ export function decrementsTtl(ctx: Context): RuleOutcome {
     'decrements-ttl',
     agreementConfidence(decremented.length, comparable),
     decremented.length,
-    `every forwarded client packet arrives with its TTL lowered by ${by} (${decremented.length} of ${comparable} connections)`,
+    `every forwarded client packet arrives with its ${field} lowered by ${by} (${decremented.length} of ${comparable} connections)`,
     spread(decremented).map((d) =>
-      evidence(d.pair, [d.client], [d.server], { ttlDelta: d.delta }, d.detail.replace(/^ttl /, 'TTL ')),
+      evidence(d.pair, [d.client], [d.server], { ttlDelta: d.delta }, d.detail.replace(/^ttl /, `${field} `)),
     ),
   );
 }
