@@ -38,6 +38,12 @@ export interface PoolRules {
   consistent(latencies: readonly number[], diffs: readonly number[]): boolean[];
 }
 
+/**
+ * Share of the server-side requests looked at that the kept links must explain. A pool carries every
+ * request of its clients; chance links between unrelated captures (lined up by a user offset, say) explain
+ * a few requests here and there, however consistent those few look.
+ */
+const MIN_EXPLAINED_SHARE = 0.5;
 /** Candidate client requests kept per server request for the assignment. */
 const KEEP_PER_REQUEST = 4;
 /** A runner-up this close in cost (milliseconds of latency) makes the link ambiguous. */
@@ -69,10 +75,12 @@ export function poolLinks(
   const candidates: RequestCandidate[] = [];
   const bestCost = new Map<number, number[]>();
   const mine: RequestCandidate[] = [];
+  let requests = 0;
   for (const s of servers) {
     for (let sm = 0; sm < s.messages.length; sm++) {
       const b = s.messages[sm]!;
       if (b.dir !== 0 || !rules.carriesData(b)) continue;
+      requests++;
       const tb = f.clock.toClient(at(f.server, b.firstRelNs));
       const bytes = b.end - b.start;
       mine.length = 0;
@@ -110,6 +118,7 @@ export function poolLinks(
     chosen.map((k) => k.latencyNs),
     chosen.map((k) => k.diff),
   );
+  if (keep.filter(Boolean).length < MIN_EXPLAINED_SHARE * requests) keep.fill(false);
 
   const out: Link[] = [];
   for (let i = 0; i < chosen.length; i++) {

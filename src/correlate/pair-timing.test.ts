@@ -304,3 +304,25 @@ describe('timingLinks behind a connection pool', () => {
     expect(link(client, server)).toEqual([]);
   });
 });
+
+describe('timingLinks behind a pool: most server requests unexplained', () => {
+  test("a server side whose requests are mostly not these clients': no links, however consistent the few", () => {
+    const { client, server } = pooled(24, 3);
+    // Three more server connections with 60 requests of other clients (sizes and times of their own).
+    let seed = 777;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const others = Array.from({ length: 3 }, () =>
+      Array.from({ length: 20 }, (_, k) => {
+        const t = (5 + k * 9 + 4 * random()) * MS;
+        return [msg(0, t, 150 + Math.floor(900 * random())), msg(1, t + 2 * MS, 238)];
+      }).flat(),
+    );
+    const busy = sideOf('server', [...server.sessions.map((s) => s.messages), ...others]);
+    expect(link(client, busy)).toEqual([]);
+    // The pool's own requests alone are linked (the test is not vacuous).
+    expect(link(client, server).length).toBeGreaterThan(0);
+  });
+});
