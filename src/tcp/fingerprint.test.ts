@@ -108,6 +108,80 @@ describe('content fingerprints', () => {
     expect(cuts).toBeGreaterThan(1000);
   });
 
+  test('equal to the definition for every length up to 70 bytes, at every alignment, whole or in two parts', () => {
+    let x = 99;
+    const next = (n: number) => {
+      x = (Math.imul(x, 1664525) + 1013904223) | 0;
+      return (x >>> 8) % n;
+    };
+    for (let n = 0; n <= 70; n++) {
+      for (let lead = 0; lead < 4; lead++) {
+        for (let trial = 0; trial < 8; trial++) {
+          const data = new Uint8Array(n);
+          for (let i = 0; i < n; i++) data[i] = next(256);
+          const big = new Uint8Array(n + lead + next(5));
+          big.set(data, lead);
+          const split = trial % 2 === 0 ? n : next(n + 1);
+          const fp = emptyFingerprint();
+          const chunker = new Chunker();
+          chunker.begin(fp, 100);
+          chunker.feed(big, lead, lead + split);
+          chunker.feed(big, lead + split, lead + n);
+          chunker.end();
+          expect({ headHash: fp.headHash, hashes: fp.hashes, lengths: fp.lengths, bytes: fp.bytes }).toEqual(
+            referenceFingerprint(data, 100),
+          );
+        }
+      }
+    }
+  });
+
+  test('a cut found at each byte of the unrolled blocks gives the definition', () => {
+    // Fed whole, a message's bytes from CHUNK_MIN on go in turns of 64 bytes; a chunk of length L cut there
+    // ended at byte (L - CHUNK_MIN) % 64 of a turn. Every one of the 64 exits is taken.
+    let x = 5;
+    const next = (n: number) => {
+      x = (Math.imul(x, 1664525) + 1013904223) | 0;
+      return (x >>> 8) % n;
+    };
+    const exits = new Set<number>();
+    for (let k = 0; k < 300; k++) {
+      const data = new Uint8Array(MAX_FINGERPRINT_BYTES);
+      for (let i = 0; i < data.length; i++) data[i] = next(256);
+      const lead = next(4);
+      const big = new Uint8Array(data.length + lead);
+      big.set(data, lead);
+      const fp = emptyFingerprint();
+      const chunker = new Chunker();
+      chunker.begin(fp, 64);
+      chunker.feed(big, lead, big.length);
+      chunker.end();
+      const want = referenceFingerprint(data, 64);
+      expect({ headHash: fp.headHash, hashes: fp.hashes, lengths: fp.lengths, bytes: fp.bytes }).toEqual(
+        want,
+      );
+      for (const len of want.lengths.slice(0, -1)) if (len < CHUNK_MAX) exits.add((len - CHUNK_MIN) % 64);
+    }
+    expect(exits.size).toBe(64);
+  });
+
+  test('FNV-1a equals the byte-at-a-time definition for every length and alignment', () => {
+    const data = bytes(90, 17);
+    for (let start = 0; start < 4; start++) {
+      for (let end = start; end <= start + 70; end++) {
+        let want = FNV_OFFSET | 0;
+        for (let i = start; i < end; i++) want = Math.imul(want ^ data[i]!, 0x01000193);
+        expect(fnv1a(data, start, end)).toBe(want >>> 0);
+        expect(fnv1a(data, start, end, 12345)).toBe(fnv1a(data, end, end, fnv1a(data, start, end, 12345)));
+      }
+    }
+    // A range past the end of the buffer does not throw: the missing bytes count as zeros.
+    const short = data.subarray(0, 10);
+    const padded = new Uint8Array(20);
+    padded.set(short);
+    expect(fnv1a(short, 0, 20)).toBe(fnv1a(padded, 0, 20));
+  });
+
   test('the literals in the hot loop agree with the named constants', () => {
     expect(CHUNK_MASK).toBe(-33554432);
     expect(MIX).toBe(-1640531535);

@@ -31,28 +31,69 @@ const FNV_PRIME = 0x01000193;
 const FNV_OFFSET_I32 = FNV_OFFSET | 0;
 export const MIX = 0x9e3779b1 | 0;
 
+/**
+ * A 32-bit view of the last buffer read by `fnv1a` or `Chunker.feed`: a capture reader hands out records in
+ * one reused buffer, so the view is made once per buffer, not per call. Both loops read four bytes with one
+ * `getInt32` (one bounds check) where a Uint8Array costs a map check and a bounds check per byte.
+ */
+let wordBuf: Uint8Array | null = null;
+let words: DataView = new DataView(new ArrayBuffer(0));
+
+function wordsOf(buf: Uint8Array): DataView {
+  if (buf !== wordBuf) {
+    wordBuf = buf;
+    words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return words;
+}
+
 /** FNV-1a of `bytes[start..end)`, continuing from `h` (start with FNV_OFFSET). */
 export function fnv1a(bytes: Uint8Array, start: number, end: number, h = FNV_OFFSET): number {
   // In signed 32-bit form with the prime as a literal (16777619 = FNV_PRIME): the unsigned offset is not a
-  // small integer, and a loop started from it kept the hash as a boxed number (about 25 instructions a byte).
-  // Four bytes per loop turn: the compiler checks the array's map and reloads its data pointer once per turn.
+  // small integer, and a loop started from it kept the hash as a boxed number. Words only where the range
+  // lies in the buffer (a DataView read past the end throws; an element read past it gives undefined, 0
+  // here) and is long enough to pay for the view's check; 16 bytes a turn, so the view's map is checked once
+  // per four words.
   let x = h | 0;
   let i = start | 0;
-  for (; i + 4 <= end; i += 4) {
-    x = Math.imul(x ^ bytes[i]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 1]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 2]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 3]!, 16777619);
+  const stop = end | 0;
+  if (stop - i >= 8 && i >= 0 && stop <= bytes.length) {
+    const view = wordsOf(bytes);
+    for (; i + 16 <= stop; i = (i + 16) | 0) {
+      const w0 = view.getInt32(i, true);
+      x = Math.imul(x ^ (w0 & 255), 16777619);
+      x = Math.imul(x ^ ((w0 >>> 8) & 255), 16777619);
+      x = Math.imul(x ^ ((w0 >>> 16) & 255), 16777619);
+      x = Math.imul(x ^ (w0 >>> 24), 16777619);
+      const w1 = view.getInt32((i + 4) | 0, true);
+      x = Math.imul(x ^ (w1 & 255), 16777619);
+      x = Math.imul(x ^ ((w1 >>> 8) & 255), 16777619);
+      x = Math.imul(x ^ ((w1 >>> 16) & 255), 16777619);
+      x = Math.imul(x ^ (w1 >>> 24), 16777619);
+      const w2 = view.getInt32((i + 8) | 0, true);
+      x = Math.imul(x ^ (w2 & 255), 16777619);
+      x = Math.imul(x ^ ((w2 >>> 8) & 255), 16777619);
+      x = Math.imul(x ^ ((w2 >>> 16) & 255), 16777619);
+      x = Math.imul(x ^ (w2 >>> 24), 16777619);
+      const w3 = view.getInt32((i + 12) | 0, true);
+      x = Math.imul(x ^ (w3 & 255), 16777619);
+      x = Math.imul(x ^ ((w3 >>> 8) & 255), 16777619);
+      x = Math.imul(x ^ ((w3 >>> 16) & 255), 16777619);
+      x = Math.imul(x ^ (w3 >>> 24), 16777619);
+    }
+    for (; i + 4 <= stop; i = (i + 4) | 0) {
+      const w = view.getInt32(i, true);
+      x = Math.imul(x ^ (w & 255), 16777619);
+      x = Math.imul(x ^ ((w >>> 8) & 255), 16777619);
+      x = Math.imul(x ^ ((w >>> 16) & 255), 16777619);
+      x = Math.imul(x ^ (w >>> 24), 16777619);
+    }
   }
-  for (; i < end; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
+  for (; i < stop; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
   return x >>> 0;
 }
 
-/**
- * 256 fixed pseudo-random words (splitmix32 from a constant seed): both sides must use the same table.
- * Held in a module-private binding, which the optimizing compiler folds into `feed` as a constant of known
- * length (no map, length and bounds checks per byte); an exported binding is read through a cell per use.
- */
+/** 256 fixed pseudo-random words (splitmix32 from a constant seed): both sides must use the same table. */
 const GEAR_TABLE: Int32Array = (() => {
   const table = new Int32Array(256);
   let x = 0x9e3779b9;
@@ -66,13 +107,6 @@ const GEAR_TABLE: Int32Array = (() => {
   return table;
 })();
 export const GEAR: Int32Array = GEAR_TABLE;
-
-/**
- * A 32-bit view of the last buffer `feed` read: a capture reader hands out records in one reused buffer,
- * so the view is made once per buffer, not per call.
- */
-let wordBuf: Uint8Array | null = null;
-let words: DataView = new DataView(new ArrayBuffer(0));
 
 function finalMix(h: number, gear: number, len: number): number {
   h = Math.imul(h ^ gear, MIX);
@@ -117,6 +151,8 @@ export class Chunker {
   private count = 0;
   private readonly hashes: number[] = [];
   private readonly lengths: number[] = [];
+  /** GEAR as an array of small integers, held on the prototype (see below the class). */
+  declare private readonly gearTable: readonly number[];
   /** A fingerprint object its owner points at what it writes (a table's chunkers each keep a message view). */
   view: Fingerprint | null = null;
 
@@ -145,124 +181,422 @@ export class Chunker {
     const fp = this.target;
     if (fp === null) return;
     const before = fp.bytes;
-    fp.bytes += end - start;
-    const limit = this.maxChunks;
+    fp.bytes = before + (end - start);
     let count = this.count;
+    const limit = this.maxChunks;
     if (before >= MAX_FINGERPRINT_BYTES || count >= limit) return;
     if (before < HEAD_BYTES) {
       const headEnd = Math.min(end, start + (HEAD_BYTES - before));
       fp.headHash = fnv1a(buf, start, headEnd, fp.headHash);
     }
     if (end - start > MAX_FINGERPRINT_BYTES - before) end = start + (MAX_FINGERPRINT_BYTES - before);
+    const view = wordsOf(buf);
+    const table = this.gearTable;
+    const hashes = this.hashes;
+    const lengths = this.lengths;
     let gear = this.gear | 0;
     let h = this.chunkHash | 0;
     let len = this.chunkLen | 0;
-    const table = GEAR_TABLE;
-    const hashes = this.hashes;
-    const lengths = this.lengths;
+    let i = start | 0;
+    const last = end | 0;
     // Literals, not the named constants: V8 does not fold module-level constants into these loops, and they
-    // run twice as fast with them inline. 15 / 16 = CHUNK_SAMPLE - 1 / CHUNK_SAMPLE, -33554432 = CHUNK_MASK
-    // (top 7 bits), 32 = CHUNK_MIN, 1024 = CHUNK_MAX, -1640531535 = MIX (fingerprint.test.ts checks they
-    // agree). The bytes go in blocks that end where the chunk length reaches the next multiple of
-    // CHUNK_SAMPLE, so the per-byte code neither counts the length nor tests for a sample; CHUNK_MIN and
-    // CHUNK_MAX are multiples of CHUNK_SAMPLE, so a block lies wholly below CHUNK_MIN (no cut can fall in
-    // it but on its last byte) or wholly at or above it, and no block passes CHUNK_MAX.
-    if (buf !== wordBuf) {
-      wordBuf = buf;
-      words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
-    const view = words;
-    let i = start;
-    while (i < end) {
-      const from = i;
-      let stop = i + (16 - (len & 15));
-      if (stop > end) stop = end;
-      if (stop - i === 16) {
-        // A whole block from a sample point, unrolled, its bytes read four at a time (little-endian, so the
-        // first byte is the low one). In blocks at or past CHUNK_MIN a cut may fall on any byte: the block
-        // stops at the first, and its bytes are taken again one by one below to find where.
-        const w0 = view.getInt32(i, true);
-        const w1 = view.getInt32(i + 4, true);
-        const w2 = view.getInt32(i + 8, true);
-        const w3 = view.getInt32(i + 12, true);
-        if (len >= 32) {
-          const gearBefore = gear;
-          // biome-ignore lint/suspicious/noConfusingLabels: the one exit from the unrolled block at a cut
-          block: {
-            gear = ((gear << 1) + table[w0 & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w0 >>> 8) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w0 >>> 16) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w0 >>> 24]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w1 & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w1 >>> 8) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w1 >>> 16) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w1 >>> 24]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w2 & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w2 >>> 8) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w2 >>> 16) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w2 >>> 24]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w3 & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w3 >>> 8) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[(w3 >>> 16) & 255]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            gear = ((gear << 1) + table[w3 >>> 24]!) | 0;
-            if ((gear & -33554432) === 0) break block;
-            i = stop;
-          }
-          if (i !== stop) {
-            gear = gearBefore;
-            while (i < stop) {
-              gear = ((gear << 1) + table[buf[i]!]!) | 0;
-              i++;
-              if ((gear & -33554432) === 0) break;
-            }
-          }
-        } else {
+    // run twice as fast with them inline. -33554432 = CHUNK_MASK (top 7 bits), 32 = CHUNK_MIN, 1024 =
+    // CHUNK_MAX, 16 / 15 = CHUNK_SAMPLE / CHUNK_SAMPLE - 1, -1640531535 = MIX (fingerprint.test.ts checks
+    // they agree). Each loop turn takes `n` bytes up to the next sample point, a cut or the end of the bytes,
+    // then mixes the sample and closes the chunk there. Whole 16-byte blocks from a sample point are
+    // unrolled, their bytes read four at a time (little-endian, so the first byte is the low one). CHUNK_MIN
+    // and CHUNK_MAX are multiples of CHUNK_SAMPLE, so a block lies wholly below CHUNK_MIN (no cut can fall
+    // in it but on its last byte: it tests none) or wholly at or above it (a cut may fall on any byte: each
+    // is tested, and the first that cuts ends the turn).
+    while (i < last) {
+      let n = 16;
+      const room = (last - i) | 0;
+      if ((len & 15) === 0 && room >= 16) {
+        if (len < 32) {
+          const w0 = view.getInt32(i, true);
           gear = ((gear << 1) + table[w0 & 255]!) | 0;
           gear = ((gear << 1) + table[(w0 >>> 8) & 255]!) | 0;
           gear = ((gear << 1) + table[(w0 >>> 16) & 255]!) | 0;
           gear = ((gear << 1) + table[w0 >>> 24]!) | 0;
+          const w1 = view.getInt32((i + 4) | 0, true);
           gear = ((gear << 1) + table[w1 & 255]!) | 0;
           gear = ((gear << 1) + table[(w1 >>> 8) & 255]!) | 0;
           gear = ((gear << 1) + table[(w1 >>> 16) & 255]!) | 0;
           gear = ((gear << 1) + table[w1 >>> 24]!) | 0;
+          const w2 = view.getInt32((i + 8) | 0, true);
           gear = ((gear << 1) + table[w2 & 255]!) | 0;
           gear = ((gear << 1) + table[(w2 >>> 8) & 255]!) | 0;
           gear = ((gear << 1) + table[(w2 >>> 16) & 255]!) | 0;
           gear = ((gear << 1) + table[w2 >>> 24]!) | 0;
+          const w3 = view.getInt32((i + 12) | 0, true);
           gear = ((gear << 1) + table[w3 & 255]!) | 0;
           gear = ((gear << 1) + table[(w3 >>> 8) & 255]!) | 0;
           gear = ((gear << 1) + table[(w3 >>> 16) & 255]!) | 0;
           gear = ((gear << 1) + table[w3 >>> 24]!) | 0;
-          i = stop;
-        }
-      } else if (len >= 32) {
-        while (i < stop) {
-          gear = ((gear << 1) + table[buf[i]!]!) | 0;
-          i++;
-          if ((gear & -33554432) === 0) break;
+        } else {
+          // Up to four blocks in one turn (`quarters`: as many as the bytes and CHUNK_MAX allow), so the turn's
+          // own work is paid once per 64 bytes; the samples between them are mixed here.
+          let quarters = room >> 4;
+          if (quarters > (1024 - len) >> 4) quarters = (1024 - len) >> 4;
+          n = 64;
+          // biome-ignore lint/suspicious/noConfusingLabels: the one exit from the unrolled blocks at a cut
+          block: {
+            const w0 = view.getInt32(i, true);
+            gear = ((gear << 1) + table[w0 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 1;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w0 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 2;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w0 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 3;
+              break block;
+            }
+            gear = ((gear << 1) + table[w0 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 4;
+              break block;
+            }
+            const w1 = view.getInt32((i + 4) | 0, true);
+            gear = ((gear << 1) + table[w1 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 5;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w1 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 6;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w1 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 7;
+              break block;
+            }
+            gear = ((gear << 1) + table[w1 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 8;
+              break block;
+            }
+            const w2 = view.getInt32((i + 8) | 0, true);
+            gear = ((gear << 1) + table[w2 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 9;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w2 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 10;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w2 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 11;
+              break block;
+            }
+            gear = ((gear << 1) + table[w2 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 12;
+              break block;
+            }
+            const w3 = view.getInt32((i + 12) | 0, true);
+            gear = ((gear << 1) + table[w3 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 13;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w3 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 14;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w3 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 15;
+              break block;
+            }
+            gear = ((gear << 1) + table[w3 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0 || quarters === 1) {
+              n = 16;
+              break block;
+            }
+            h = Math.imul(h ^ gear, -1640531535);
+            const w4 = view.getInt32((i + 16) | 0, true);
+            gear = ((gear << 1) + table[w4 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 17;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w4 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 18;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w4 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 19;
+              break block;
+            }
+            gear = ((gear << 1) + table[w4 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 20;
+              break block;
+            }
+            const w5 = view.getInt32((i + 20) | 0, true);
+            gear = ((gear << 1) + table[w5 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 21;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w5 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 22;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w5 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 23;
+              break block;
+            }
+            gear = ((gear << 1) + table[w5 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 24;
+              break block;
+            }
+            const w6 = view.getInt32((i + 24) | 0, true);
+            gear = ((gear << 1) + table[w6 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 25;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w6 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 26;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w6 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 27;
+              break block;
+            }
+            gear = ((gear << 1) + table[w6 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 28;
+              break block;
+            }
+            const w7 = view.getInt32((i + 28) | 0, true);
+            gear = ((gear << 1) + table[w7 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 29;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w7 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 30;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w7 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 31;
+              break block;
+            }
+            gear = ((gear << 1) + table[w7 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0 || quarters === 2) {
+              n = 32;
+              break block;
+            }
+            h = Math.imul(h ^ gear, -1640531535);
+            const w8 = view.getInt32((i + 32) | 0, true);
+            gear = ((gear << 1) + table[w8 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 33;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w8 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 34;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w8 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 35;
+              break block;
+            }
+            gear = ((gear << 1) + table[w8 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 36;
+              break block;
+            }
+            const w9 = view.getInt32((i + 36) | 0, true);
+            gear = ((gear << 1) + table[w9 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 37;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w9 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 38;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w9 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 39;
+              break block;
+            }
+            gear = ((gear << 1) + table[w9 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 40;
+              break block;
+            }
+            const w10 = view.getInt32((i + 40) | 0, true);
+            gear = ((gear << 1) + table[w10 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 41;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w10 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 42;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w10 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 43;
+              break block;
+            }
+            gear = ((gear << 1) + table[w10 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 44;
+              break block;
+            }
+            const w11 = view.getInt32((i + 44) | 0, true);
+            gear = ((gear << 1) + table[w11 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 45;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w11 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 46;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w11 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 47;
+              break block;
+            }
+            gear = ((gear << 1) + table[w11 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0 || quarters === 3) {
+              n = 48;
+              break block;
+            }
+            h = Math.imul(h ^ gear, -1640531535);
+            const w12 = view.getInt32((i + 48) | 0, true);
+            gear = ((gear << 1) + table[w12 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 49;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w12 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 50;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w12 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 51;
+              break block;
+            }
+            gear = ((gear << 1) + table[w12 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 52;
+              break block;
+            }
+            const w13 = view.getInt32((i + 52) | 0, true);
+            gear = ((gear << 1) + table[w13 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 53;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w13 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 54;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w13 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 55;
+              break block;
+            }
+            gear = ((gear << 1) + table[w13 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 56;
+              break block;
+            }
+            const w14 = view.getInt32((i + 56) | 0, true);
+            gear = ((gear << 1) + table[w14 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 57;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w14 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 58;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w14 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 59;
+              break block;
+            }
+            gear = ((gear << 1) + table[w14 >>> 24]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 60;
+              break block;
+            }
+            const w15 = view.getInt32((i + 60) | 0, true);
+            gear = ((gear << 1) + table[w15 & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 61;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w15 >>> 8) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 62;
+              break block;
+            }
+            gear = ((gear << 1) + table[(w15 >>> 16) & 255]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = 63;
+              break block;
+            }
+            gear = ((gear << 1) + table[w15 >>> 24]!) | 0;
+          }
         }
       } else {
-        while (i < stop) {
-          gear = ((gear << 1) + table[buf[i]!]!) | 0;
-          i++;
+        // The bytes up to the next sample point (a call's first and last few bytes), one at a time.
+        let stop = (i + 16 - (len & 15)) | 0;
+        if (stop > last) stop = last;
+        n = (stop - i) | 0;
+        if (len >= 32) {
+          for (let k = i; k < stop; k++) {
+            gear = ((gear << 1) + table[buf[k]!]!) | 0;
+            if ((gear & -33554432) === 0) {
+              n = (k + 1 - i) | 0;
+              break;
+            }
+          }
+        } else {
+          for (let k = i; k < stop; k++) gear = ((gear << 1) + table[buf[k]!]!) | 0;
         }
       }
-      len += i - from;
+      i = (i + n) | 0;
+      len = (len + n) | 0;
       if ((len & 15) === 0) h = Math.imul(h ^ gear, -1640531535);
       if (((gear & -33554432) === 0 && len >= 32) || len >= 1024) {
         hashes[count] = finalMix(h, gear, len);
@@ -319,6 +653,15 @@ export class Chunker {
     return this.target === null ? 0 : this.maxChunks - this.count;
   }
 }
+
+/**
+ * The Gear table as `feed` reads it (V8, Node 20, from the machine code it makes). On the prototype, not in
+ * a module binding or a field: the optimizing compiler takes a property found on a prototype as a constant,
+ * where a module binding is loaded and checked on every call. A plain array of small integers (every 32-bit
+ * integer is one on Node's usual 64-bit builds), not the Int32Array: an element is loaded and untagged in
+ * one instruction, where the typed array costs an extra instruction per element to hold the array object.
+ */
+Object.defineProperty(Chunker.prototype, 'gearTable', { value: Array.from(GEAR_TABLE) });
 
 /**
  * Chunk hashes and lengths of many fingerprints, end to end in two typed arrays: messages number in the
