@@ -8,7 +8,7 @@ REPO_DIR="$(dirname "$LAB_DIR")"
 # shellcheck source=lib/common.sh
 source "$LAB_DIR/lib/common.sh"
 
-ALL_SCENARIOS=(routed routed6 nat haproxy-tcp haproxy-tls haproxy-tls-pool nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
+ALL_SCENARIOS=(routed routed6 nat haproxy-tcp haproxy-v6 haproxy-tls haproxy-tls-pool nginx-pool synproxy seed-wrong-synack seed-synack-retransmit drop)
 OUT_DIR="$REPO_DIR/samples"
 SCENARIOS=()
 while [ $# -gt 0 ]; do

@@ -46,6 +46,7 @@ export function crossCheckDeviceLogs(runDir, run, connections, originLog) {
   let present = 0;
   const passThrough = ![
     'haproxy-tcp',
+    'haproxy-v6',
     'haproxy-tls',
     'haproxy-tls-pool',
     'nginx-pool',

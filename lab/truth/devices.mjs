@@ -47,6 +47,12 @@ export const DEVICES = {
     ],
     whenSeen: ['decrements-ttl', 'rewrites-source-port'],
   },
+  // As haproxy-tcp, with IPv6 clients and an IPv4 origin.
+  'haproxy-v6': {
+    device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
+    always: ['terminates-tcp'],
+    whenSeen: ['resegments'],
+  },
   'haproxy-tcp': {
     device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
     always: ['terminates-tcp'],

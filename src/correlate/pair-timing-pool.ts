@@ -39,11 +39,12 @@ export interface PoolRules {
 }
 
 /**
- * Share of the server-side requests looked at that the kept links must explain. A pool carries every
- * request of its clients; chance links between unrelated captures (lined up by a user offset, say) explain
- * a few requests here and there, however consistent those few look.
+ * Share of the server-side requests looked at that the kept links must explain (pair-timing.ts asks the
+ * same of whole server sessions). A pool carries every request of its clients; chance links between
+ * unrelated captures (lined up by a user offset, say) explain a few requests here and there, however
+ * consistent those few look.
  */
-const MIN_EXPLAINED_SHARE = 0.5;
+export const MIN_EXPLAINED_SHARE = 0.5;
 /** Candidate client requests kept per server request for the assignment. */
 const KEEP_PER_REQUEST = 4;
 /** A runner-up this close in cost (milliseconds of latency) makes the link ambiguous. */

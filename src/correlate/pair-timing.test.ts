@@ -181,6 +181,20 @@ describe('timingLinks', () => {
   });
 });
 
+describe('timingLinks: most server sessions unexplained', () => {
+  test('pairs that account for under half of the server sessions looked at are not kept', () => {
+    const { client, server } = proxy(busy);
+    // Twelve more server sessions of other clients: the eight true pairs are now a minority.
+    const others = Array.from({ length: 12 }, (_, i) => [
+      msg(0, (7 + i * 13) * MS, 150 + ((i * 331) % 700)),
+      msg(1, (9 + i * 13) * MS, 230),
+    ]);
+    const crowded = sideOf('server', [...server.sessions.map((s) => s.messages), ...others]);
+    expect(link(client, crowded)).toEqual([]);
+    expect(mapping(link(client, server)).size).toBe(8);
+  });
+});
+
 describe('coarseByTiming', () => {
   const spread: Exchange[] = Array.from({ length: 12 }, (_, i) => ({
     start: i * 37 * MS + (i % 3) * 5 * MS,

@@ -25,7 +25,7 @@ import { type CoarseOffset, findCoarseOffset } from './coarse-offset.js';
 import { at, type PairClock } from './pair-clock.js';
 import type { Link } from './pair-content.js';
 import type { Similarity } from './pair-similarity.js';
-import { type PoolFrame, type PoolRules, poolLinks } from './pair-timing-pool.js';
+import { MIN_EXPLAINED_SHARE, type PoolFrame, type PoolRules, poolLinks } from './pair-timing-pool.js';
 import type { SideData } from './types.js';
 
 /** Similarity of a link made by timing and sizes: below any content link (SIZE_ONLY is 0.3). */
@@ -214,7 +214,10 @@ export function timingLinks(
     for (const l of k.links) used.add(key(k.c, l.cm));
     chosen.push(k);
   }
-  const accepted = consistent(chosen);
+  // Chance pairs between unrelated captures can look consistent among themselves, but they are few: the
+  // pairs must account for a good share of the server sessions looked at.
+  const consistentPairs = consistent(chosen);
+  const accepted = consistentPairs.length >= MIN_EXPLAINED_SHARE * servers.length ? consistentPairs : [];
 
   const out: Link[] = [];
   const usedClient = new Set<number>();

@@ -1,4 +1,5 @@
 /** Tuples and numbers in the plain words of evidence. */
+import { tupleText as fourTupleText } from '../common/endpoint.js';
 import { formatAddress } from '../decode/index.js';
 import type { Endpoint, Session } from '../tcp/index.js';
 import { flat } from './text.js';
@@ -50,7 +51,7 @@ export function sameAddress(a: Endpoint, b: Endpoint): boolean {
 }
 
 export function tupleText(t: Tuple): string {
-  return `${t.srcIp}:${t.srcPort} -> ${t.dstIp}:${t.dstPort}`;
+  return fourTupleText(t);
 }
 
 export function hex32(n: number): string {

@@ -3,6 +3,7 @@
  * ranges, counts, medians of delays and latencies measured by correlation). Every number comes from the
  * correlation or from a behaviour; a sentence whose facts are missing is left out rather than guessed.
  */
+import { endpointText } from '../common/endpoint.js';
 import { TIMING_SIMILARITY } from '../correlate/pair-timing.js';
 import type { SessionPair } from '../correlate/types.js';
 import type { Context } from './context.js';
@@ -111,7 +112,7 @@ function serverLegs(ctx: Context, pairs: readonly SessionPair[]) {
       const t = p.serverTuples[i];
       if (!t) return;
       from.add(t.srcIp);
-      to.add(`${t.dstIp}:${t.dstPort}`);
+      to.add(endpointText(t.dstIp, t.dstPort));
       ports.push(t.srcPort);
     });
   }

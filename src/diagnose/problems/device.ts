@@ -3,6 +3,7 @@
  * connections the device never passed on for another reason than a bogus answer (those have their own
  * problem, wrong-synack.ts).
  */
+import { tupleText } from '../../common/endpoint.js';
 import type { Context } from '../context.js';
 import { evidence } from '../evidence.js';
 import { SYNACK_BAD_ACK } from '../rules/endpoint.js';
@@ -57,7 +58,7 @@ export function failedHandshakeProblems(ctx: Context): Problem[] {
     return {
       id: 'handshake.not_forwarded',
       severity: 'error',
-      text: `Client connection ${u.tuple.srcIp}:${u.tuple.srcPort} -> ${u.tuple.dstIp}:${u.tuple.dstPort} never reached the server side: ${u.detail}.`,
+      text: `Client connection ${tupleText(u.tuple)} never reached the server side: ${u.detail}.`,
       pair: null,
       clientSession: u.session,
       serverSession: null,

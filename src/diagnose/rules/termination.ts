@@ -1,4 +1,5 @@
 /** Rules about a device that terminates TCP: independent connections on each side. */
+import { tupleText } from '../../common/endpoint.js';
 import type { Context } from '../context.js';
 import { agreementConfidence, behaviour, evidence, type RuleOutcome, spread } from '../evidence.js';
 
@@ -38,5 +39,5 @@ export function terminatesTcp(ctx: Context): RuleOutcome {
 }
 
 export function fmtTuple(t: { srcIp: string; srcPort: number; dstIp: string; dstPort: number }): string {
-  return `${t.srcIp}:${t.srcPort} -> ${t.dstIp}:${t.dstPort}`;
+  return tupleText(t);
 }
