@@ -18,6 +18,7 @@ import type { Message, Session } from '../tcp/index.js';
 import { type AlignOptions, alignClocks, type ClockAlignment, ClockConstraints } from './clock.js';
 import { type OrientationScore, scoreOrientation } from './coarse-offset.js';
 import type { Link } from './pair-content.js';
+import { H_HANDSHAKE_ACK, H_SYN, H_SYN_ACK, HandshakeTable } from './pair-syns.js';
 import type { PairKind, SideData } from './types.js';
 
 export interface PassThroughPair {
@@ -29,30 +30,36 @@ export interface PassThroughPair {
 /** Weight of a link found through its neighbour only (its content did not confirm it). */
 const STRUCTURAL_WEIGHT = 0.5;
 
+/**
+ * The constraints of the pairs; `tc` and `ts` are the sides' handshake tables at their current shifts (made
+ * here when not given).
+ */
 export function pairConstraints(
   client: SideData,
   server: SideData,
   passThrough: readonly PassThroughPair[],
   links: readonly Link[],
+  tc: HandshakeTable = new HandshakeTable(client),
+  ts: HandshakeTable = new HandshakeTable(server),
 ): ClockConstraints {
   const k = new ClockConstraints();
   const cs = client.shiftNs;
   const ss = server.shiftNs;
   for (const p of passThrough) {
-    const c = client.sessions[p.client]!;
-    const s = server.sessions[p.server]!;
-    if (c.syn && s.syn) k.addForward(c.syn.relNs + cs, s.syn.relNs + ss);
+    const i = p.client;
+    const j = p.server;
+    const hc = tc.has[i]!;
+    const hs = ts.has[j]!;
+    if ((hc & H_SYN) !== 0 && (hs & H_SYN) !== 0) k.addForward(tc.synNs[i]!, ts.synNs[j]!);
     if (p.kind === 'spliced') {
-      if (c.handshakeAck && s.syn) k.addForward(c.handshakeAck.relNs + cs, s.syn.relNs + ss);
+      if ((hc & H_HANDSHAKE_ACK) !== 0 && (hs & H_SYN) !== 0)
+        k.addForward(tc.handshakeAckNs[i]!, ts.synNs[j]!);
     } else {
-      if (c.synAck && s.synAck) k.addReverse(c.synAck.relNs + cs, s.synAck.relNs + ss);
-      if (c.handshakeAck && s.handshakeAck)
-        k.addForward(c.handshakeAck.relNs + cs, s.handshakeAck.relNs + ss);
+      if ((hc & H_SYN_ACK) !== 0 && (hs & H_SYN_ACK) !== 0) k.addReverse(tc.synAckNs[i]!, ts.synAckNs[j]!);
+      if ((hc & H_HANDSHAKE_ACK) !== 0 && (hs & H_HANDSHAKE_ACK) !== 0)
+        k.addForward(tc.handshakeAckNs[i]!, ts.handshakeAckNs[j]!);
     }
-    forEachSameStart(c, s, (a, b) => {
-      if (a.dir === 0) k.addForward(a.firstRelNs + cs, b.firstRelNs + ss);
-      else k.addReverse(a.firstRelNs + cs, b.firstRelNs + ss);
-    });
+    sameStartConstraints(client.sessions[i]!.messages, server.sessions[j]!.messages, cs, ss, k);
   }
   for (const l of links) {
     const a = client.sessions[l.c]!.messages[l.cm]!;
@@ -62,6 +69,32 @@ export function pairConstraints(
     else k.addReverse(a.firstRelNs + cs, b.firstRelNs + ss, w);
   }
   return k;
+}
+
+/**
+ * `forEachSameStart` adding each pair of messages as a constraint, without a callback: this runs for every
+ * pass-through pair.
+ */
+function sameStartConstraints(
+  cm: readonly Message[],
+  sm: readonly Message[],
+  cs: number,
+  ss: number,
+  k: ClockConstraints,
+): void {
+  for (let dir = 0; dir < 2; dir++) {
+    let j = 0;
+    for (let i = 0; i < cm.length; i++) {
+      const a = cm[i]!;
+      if (a.dir !== dir) continue;
+      while (j < sm.length && (sm[j]!.dir !== dir || sm[j]!.start < a.start)) j++;
+      if (j >= sm.length) break;
+      const b = sm[j]!;
+      if (b.start !== a.start) continue;
+      if (dir === 0) k.addForward(a.firstRelNs + cs, b.firstRelNs + ss);
+      else k.addReverse(a.firstRelNs + cs, b.firstRelNs + ss);
+    }
+  }
 }
 
 /** Messages of the two sessions that start at the same stream offset in the same direction. */

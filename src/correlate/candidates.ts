@@ -12,6 +12,7 @@
 import type { Session } from '../tcp/index.js';
 import { KeyIndex, tagged } from './pair-index.js';
 import { DISTINCT_LINK, Rarity } from './pair-rarity.js';
+import { H_SYN, H_SYN_TS, HandshakeTable } from './pair-syns.js';
 import type { SideData } from './types.js';
 
 /** A key held by more values than this identifies nothing (a common header line, "HTTP/1.1 200 OK"). */
@@ -31,19 +32,23 @@ export interface HandshakeIndex {
   isn: KeyIndex;
   /** SYN TSval -> session index (SYNs with timestamps and a non-zero TSval). */
   tsval: KeyIndex;
+  /** The side's handshake fields the index was made from. */
+  table: HandshakeTable;
 }
 
-export function indexHandshakes(side: SideData): HandshakeIndex {
-  const n = side.sessions.length;
+/** Index a side's SYNs; `table` must be of the side's current shift (a new one by default). */
+export function indexHandshakes(side: SideData, table = new HandshakeTable(side)): HandshakeIndex {
+  const n = table.size;
   const isn = new KeyIndex(n);
   const tsval = new KeyIndex(n);
-  for (const s of side.sessions) {
-    const syn = s.syn;
-    if (syn === null) continue;
-    isn.add(syn.seq, s.index);
-    if (syn.hasTimestamps && syn.tsval !== 0) tsval.add(syn.tsval, s.index);
+  const has = table.has;
+  for (let i = 0; i < n; i++) {
+    const h = has[i]!;
+    if ((h & H_SYN) === 0) continue;
+    isn.add(table.synSeq[i]!, i);
+    if ((h & H_SYN_TS) !== 0 && table.synTsval[i] !== 0) tsval.add(table.synTsval[i]!, i);
   }
-  return { isn, tsval };
+  return { isn, tsval, table };
 }
 
 /** Every message of a side under one global number, with its content keys indexed. */
@@ -199,31 +204,28 @@ export function coarsePoints(
   ms: MessageIndex,
   rarity = new Rarity(mc, ms),
 ): CoarsePoints {
-  const out = handshakePoints(client, server, hc, hs);
+  const out = handshakePoints(hc, hs);
   addContentPoints(out, client, server, mc, ms, rarity);
   return capped(out);
 }
 
 /** One point per SYN whose sequence number, or TSval, is held by one SYN on each side. */
-export function handshakePoints(
-  client: SideData,
-  server: SideData,
-  hc: HandshakeIndex,
-  hs: HandshakeIndex,
-): CoarsePoints {
+export function handshakePoints(hc: HandshakeIndex, hs: HandshakeIndex): CoarsePoints {
   const out: CoarsePoints = { clientNs: [], serverNs: [], weak: [] };
-  const cs = client.shiftNs;
-  const ss = server.shiftNs;
-  for (const c of client.sessions) {
-    const syn = c.syn;
-    if (syn === null) continue;
-    if (hc.isn.count(syn.seq) === 1) {
-      const j = hs.isn.unique(syn.seq);
-      if (j >= 0) pushPoint(out, syn.relNs + cs, server.sessions[j]!.syn!.relNs + ss, 0);
+  const tc = hc.table;
+  const ts = hs.table;
+  for (let i = 0; i < tc.size; i++) {
+    const h = tc.has[i]!;
+    if ((h & H_SYN) === 0) continue;
+    const seq = tc.synSeq[i]!;
+    if (hc.isn.count(seq) === 1) {
+      const j = hs.isn.unique(seq);
+      if (j >= 0) pushPoint(out, tc.synNs[i]!, ts.synNs[j]!, 0);
     }
-    if (syn.hasTimestamps && syn.tsval !== 0 && hc.tsval.count(syn.tsval) === 1) {
-      const j = hs.tsval.unique(syn.tsval);
-      if (j >= 0) pushPoint(out, syn.relNs + cs, server.sessions[j]!.syn!.relNs + ss, 0);
+    const tsval = tc.synTsval[i]!;
+    if ((h & H_SYN_TS) !== 0 && tsval !== 0 && hc.tsval.count(tsval) === 1) {
+      const j = hs.tsval.unique(tsval);
+      if (j >= 0) pushPoint(out, tc.synNs[i]!, ts.synNs[j]!, 0);
     }
   }
   return out;

@@ -11,6 +11,7 @@
  */
 import type { Session } from '../tcp/index.js';
 import { at, type PairClock } from './pair-clock.js';
+import { H_SYN, H_SYN_ACK, type HandshakeTable } from './pair-syns.js';
 import { sameEndpoint } from './pair-tuple.js';
 import type { PairKind, SeqOffsets, SideData } from './types.js';
 
@@ -28,6 +29,34 @@ export function passThroughKind(
   }
   if (isnEqual) return deviceAnsweredFirst(client, server, c, s, clock) ? 'spliced' : 'seq-shifted';
   return 'seq-shifted';
+}
+
+/**
+ * `passThroughKind` from the handshake tables of both sides (rows c and s: a pair of handshake matching,
+ * both with a SYN).
+ */
+export function passThroughKindAt(
+  tc: HandshakeTable,
+  ts: HandshakeTable,
+  c: Session,
+  s: Session,
+  clock: PairClock,
+): PairKind {
+  const i = c.index;
+  const j = s.index;
+  const hc = tc.has[i]!;
+  const hs = ts.has[j]!;
+  const isnEqual = (hc & H_SYN) !== 0 && (hs & H_SYN) !== 0 && tc.synSeq[i] === ts.synSeq[j];
+  const bothSynAcks = (hc & H_SYN_ACK) !== 0 && (hs & H_SYN_ACK) !== 0;
+  if (isnEqual && (!bothSynAcks || tc.synAckSeq[i] === ts.synAckSeq[j])) {
+    return sameEndpoint(c.client, s.client) && sameEndpoint(c.server, s.server) ? 'same' : 'translated';
+  }
+  if (!isnEqual || (hc & H_SYN_ACK) === 0) return 'seq-shifted';
+  // deviceAnsweredFirst, on the tables.
+  const gap = clock.toClient(ts.synNs[j]!) - tc.synAckNs[i]!;
+  if (gap > clock.windowNs) return 'spliced';
+  if (gap < -clock.windowNs) return 'seq-shifted';
+  return tc.synAckWindow[i] === 0 || ts.synAckNumber[j] !== 0 ? 'spliced' : 'seq-shifted';
 }
 
 /** Did the client-side SYN-ACK exist before the server side saw any SYN? */

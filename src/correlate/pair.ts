@@ -35,8 +35,9 @@ import {
 import { type Link, linkMessages } from './pair-content.js';
 import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
 import { type PairHints, parsePrefix } from './pair-hints.js';
-import { passThroughKind } from './pair-kind.js';
+import { passThroughKindAt } from './pair-kind.js';
 import { Rarity } from './pair-rarity.js';
+import { HandshakeTable } from './pair-syns.js';
 import { coarseByTiming, timingLinks, tlsLooksSwapped } from './pair-timing.js';
 import { durationText } from './pair-tuple.js';
 import { unpairedOf } from './pair-unpaired.js';
@@ -123,8 +124,8 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   const maxLatency = opts.maxLatencyNs ?? DEFAULT_MAX_LATENCY_NS;
   const warnings: PairWarning[] = [];
 
-  const hc = indexHandshakes(client);
-  const hs = indexHandshakes(server);
+  const hc = indexHandshakes(client, new HandshakeTable(client));
+  const hs = indexHandshakes(server, new HandshakeTable(server));
   const content = lazyContent(client, server);
 
   let coarse: CoarseOffset;
@@ -155,7 +156,9 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   let round: Round = { matches: [], links: [] };
   // The kinds of the last round's handshake matches and the clock they were judged on.
   let kinds: { clock: PairClock; passThrough: PassThroughPair[] } | null = null;
-  let aligned = alignPairs(client, server, pairConstraints(client, server, [], []), alignOpts, false);
+  const constraints = (passThrough: readonly PassThroughPair[], links: readonly Link[]) =>
+    pairConstraints(client, server, passThrough, links, hc.table, hs.table);
+  let aligned = alignPairs(client, server, constraints([], []), alignOpts, false);
   // Orientation is judged on the first round: its pairs come from the coarse clock, whose wide window does
   // not yet depend on which way round the files are.
   let orientation = aligned.orientation;
@@ -164,24 +167,14 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     let previous: PassThroughPair[] | null = null;
     for (let pass = 0; pass < 2; pass++) {
       const before = round;
-      round = pairRound(client, server, hs, content, clock, maxLatency);
-      const passThrough = round.matches.map((m) => ({
-        client: m.client,
-        server: m.server,
-        kind: passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock!),
-      }));
+      round = pairRound(client, server, hc, hs, content, clock, maxLatency);
+      const passThrough = passThroughOf(client, server, hc, hs, round.matches, clock);
       kinds = { clock, passThrough };
       // The same pairs give the same constraints, hence the same alignment and clock: nothing to refit.
       if (previous !== null && samePairs(previous, passThrough) && sameLinks(before.links, round.links))
         break;
       previous = passThrough;
-      aligned = alignPairs(
-        client,
-        server,
-        pairConstraints(client, server, passThrough, round.links),
-        alignOpts,
-        pass === 0,
-      );
+      aligned = alignPairs(client, server, constraints(passThrough, round.links), alignOpts, pass === 0);
       if (pass === 0) orientation = aligned.orientation;
       if (aligned.alignment.method === 'none') break;
       const next = alignedClock(aligned.alignment, resolution, user ? 'user' : 'aligned');
@@ -208,7 +201,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
       const m = round.matches[i]!;
       const kind =
         known?.[i]?.kind ??
-        passThroughKind(client, server, client.sessions[m.client]!, server.sessions[m.server]!, clock);
+        passThroughKindAt(hc.table, hs.table, client.sessions[m.client]!, server.sessions[m.server]!, clock);
       pairs.push(new HandshakePair(sides, m, kind));
     }
     for (const p of contentPairs(client, server, round.links, clock)) pairs.push({ id: 0, ...p });
@@ -304,15 +297,35 @@ function parseHints(opts: PairOptions, warnings: PairWarning[]): PairHints {
   return hints;
 }
 
+/** The handshake matches with their kinds, for the clock constraints. */
+function passThroughOf(
+  client: SideData,
+  server: SideData,
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+  matches: readonly HandshakeMatch[],
+  clock: PairClock,
+): PassThroughPair[] {
+  const out: PassThroughPair[] = new Array(matches.length);
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i]!;
+    const c = client.sessions[m.client]!;
+    const s = server.sessions[m.server]!;
+    out[i] = { client: m.client, server: m.server, kind: passThroughKindAt(hc.table, hs.table, c, s, clock) };
+  }
+  return out;
+}
+
 function pairRound(
   client: SideData,
   server: SideData,
+  hc: HandshakeIndex,
   hs: HandshakeIndex,
   content: () => Content,
   clock: PairClock,
   maxLatency: number,
 ): Round {
-  const matches = matchHandshakes(client, server, hs, clock, maxLatency);
+  const matches = matchHandshakes(hc, hs, clock, maxLatency);
   const clientEligible = new Uint8Array(client.sessions.length).fill(1);
   const serverEligible = new Uint8Array(server.sessions.length).fill(1);
   for (const m of matches) {
@@ -356,7 +369,7 @@ function estimateCoarse(
   hs: HandshakeIndex,
   content: () => Content,
 ): CoarseOffset {
-  let pts: CoarsePoints = handshakePoints(client, server, hc, hs);
+  let pts: CoarsePoints = handshakePoints(hc, hs);
   if (pts.clientNs.length >= HANDSHAKE_CONSENSUS) {
     const found = findCoarseOffset(pts.clientNs, pts.serverNs);
     if (found.found && !found.ambiguous && found.support >= HANDSHAKE_CONSENSUS) return found;
