@@ -45,6 +45,8 @@ export interface PoolRules {
  * consistent those few look.
  */
 export const MIN_EXPLAINED_SHARE = 0.5;
+/** Client requests of a fitting size looked at per server request, nearest in time first. */
+const NEAREST_REQUESTS = 64;
 /** Candidate client requests kept per server request for the assignment. */
 const KEEP_PER_REQUEST = 4;
 /** A runner-up this close in cost (milliseconds of latency) makes the link ambiguous. */
@@ -86,12 +88,14 @@ export function poolLinks(
       const bytes = b.end - b.start;
       mine.length = 0;
       // Requests that left the client side up to maxLatency before this one reached the server side (or
-      // up to the clock's window after it).
-      index.forEach(tb - f.maxLatency, tb + f.window, (c, cm, ta, clientBytes, early) => {
-        if (usedClient.has(c * 65536 + cm) || !rules.sizesFit(clientBytes, bytes, early)) return;
+      // up to the clock's window after it), the NEAREST_REQUESTS latest of a fitting size: in dense traffic
+      // the work grows with the traffic around each request, not with the square of the requests.
+      index.forEachBackward(tb + f.window, tb - f.maxLatency, (c, cm, ta, clientBytes, early) => {
+        if (usedClient.has(c * 65536 + cm) || !rules.sizesFit(clientBytes, bytes, early)) return true;
         const latencyNs = tb - ta;
         const diff = clientBytes - bytes;
         mine.push({ c, cm, s: s.index, sm, latencyNs, diff, cost: rules.cost(f, latencyNs, diff, 0) });
+        return mine.length < NEAREST_REQUESTS;
       });
       mine.sort((x, y) => x.cost - y.cost || x.c - y.c || x.cm - y.cm);
       const kept = mine.slice(0, KEEP_PER_REQUEST);
@@ -263,20 +267,21 @@ class RequestIndex {
     return this.times.length;
   }
 
-  /** Calls `fn` for every request with a time in [from, to]. */
-  forEach(
+  /** Calls `fn` for every request with a time in [to, from], latest first, until it returns false. */
+  forEachBackward(
     from: number,
     to: number,
-    fn: (c: number, cm: number, t: number, bytes: number, early: boolean) => void,
+    fn: (c: number, cm: number, t: number, bytes: number, early: boolean) => boolean,
   ): void {
     let lo = 0;
     let hi = this.times.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.times[mid]! < from) lo = mid + 1;
+      if (this.times[mid]! <= from) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.times.length && this.times[i]! <= to; i++)
-      fn(this.sessions[i]!, this.messages[i]!, this.times[i]!, this.bytes[i]!, this.early[i] === 1);
+    for (let i = lo - 1; i >= 0 && this.times[i]! >= to; i--)
+      if (!fn(this.sessions[i]!, this.messages[i]!, this.times[i]!, this.bytes[i]!, this.early[i] === 1))
+        return;
   }
 }
