@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI step for the lab: when this machine can run it (root, network namespaces, the tools or apt to get
-# them), regenerate two scenarios into a temporary folder and verify them with the checker; also verify
-# the committed samples. Otherwise say why and succeed, so CI on ordinary runners still passes.
+# them), regenerate three scenarios (one over IPv6) into a temporary folder and verify them with the
+# checker; also verify the committed samples. Otherwise say why and succeed, so CI on ordinary runners
+# still passes.
 set -euo pipefail
 LAB_DIR="$(cd "$(dirname "$0")" && pwd)"
 REPO_DIR="$(dirname "$LAB_DIR")"
@@ -29,7 +30,7 @@ OUT="$(mktemp -d /tmp/dualcap-lab-ci.XXXXXX)"
 trap 'rm -rf "$OUT"' EXIT
 # A prefix of its own keeps CI's namespaces apart from a lab run on the same machine.
 export DUALCAP_LAB_PREFIX=dclabci
-timeout 240 bash "$LAB_DIR/run.sh" --out "$OUT" routed haproxy-tcp
+timeout 240 bash "$LAB_DIR/run.sh" --out "$OUT" routed haproxy-tcp routed6
 node "$LAB_DIR/check.mjs" "$OUT"
 node "$LAB_DIR/check.mjs" "$REPO_DIR/samples"
 echo "lab: ok"
