@@ -24,6 +24,29 @@ export interface TrimResult {
  * direction). Exact, O(n log n). A direction is never removed entirely; what is left may then still
  * conflict, and the band is widened instead (FitOptions.resolutionNs plus the excess).
  */
+/**
+ * Projections and ranked candidates of `trimAtSlope`, kept between calls: a fit trims its constraints
+ * several times, and fresh arrays for 400,000 of them were about 20 MB of garbage per alignment (nothing
+ * returned refers to them). Ranked ones: [values, cumulative] per direction.
+ */
+let scratchF = new Float64Array(1024);
+let scratchR = new Float64Array(1024);
+const rankedScratch: [Float64Array, Float64Array][] = [
+  [new Float64Array(1024), new Float64Array(1024)],
+  [new Float64Array(1024), new Float64Array(1024)],
+];
+
+/** Scratch `which` (0, 1) with room for n values and n + 1 cumulative weights. */
+function rankedBuffers(which: number, n: number): [Float64Array, Float64Array] {
+  let b = rankedScratch[which]!;
+  if (b[1].length < n + 1) {
+    const size = Math.max(n + 1, b[1].length * 2);
+    b = [new Float64Array(size), new Float64Array(size)];
+    rankedScratch[which] = b;
+  }
+  return b;
+}
+
 export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number): TrimResult {
   const { fwd, rev } = pts;
   const nF = fwd.x.length;
@@ -31,8 +54,10 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   const keptFwd = new Uint8Array(nF).fill(1);
   const keptRev = new Uint8Array(nR).fill(1);
   if (nF === 0 || nR === 0) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
-  const uF = new Float64Array(nF);
-  const uR = new Float64Array(nR);
+  if (scratchF.length < nF) scratchF = new Float64Array(Math.max(nF, scratchF.length * 2));
+  if (scratchR.length < nR) scratchR = new Float64Array(Math.max(nR, scratchR.length * 2));
+  const uF = scratchF.subarray(0, nF);
+  const uR = scratchR.subarray(0, nR);
   let maxF = -Infinity;
   let minR = Infinity;
   let totF = 0;
@@ -50,8 +75,8 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   if (maxF <= minR + toleranceNs) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
   // Only constraints in conflict with at least one of the other direction can be worth removing: forward
   // values descending, reverse ascending, each with the cumulative weight removed so far.
-  const candF = ranked(uF, fwd.w, -1, (u) => u > minR + toleranceNs);
-  const candR = ranked(uR, rev.w, 1, (u) => u < maxF - toleranceNs);
+  const candF = ranked(uF, fwd.w, -1, (u) => u > minR + toleranceNs, 0);
+  const candR = ranked(uR, rev.w, 1, (u) => u < maxF - toleranceNs, 1);
   const cF = candF.values.length;
   const cR = candR.values.length;
   const sortedF = candF.values;
@@ -113,6 +138,7 @@ function ranked(
   w: Float64Array,
   dir: 1 | -1,
   take: (u: number) => boolean,
+  scratch: number,
 ): { values: Float64Array; cumulative: Float64Array; rest: number } {
   let n = 0;
   let unit = true;
@@ -123,8 +149,10 @@ function ranked(
       if (w[i] !== 1) unit = false;
     } else rest = dir === 1 ? Math.min(rest, u[i]!) : Math.max(rest, u[i]!);
   }
-  const values = new Float64Array(n);
-  const cumulative = new Float64Array(n + 1);
+  const buffers = rankedBuffers(scratch, n);
+  const values = buffers[0].subarray(0, n);
+  const cumulative = buffers[1].subarray(0, n + 1);
+  cumulative[0] = 0;
   if (unit) {
     n = 0;
     for (let i = 0; i < u.length; i++) if (take(u[i]!)) values[n++] = u[i]!;
@@ -185,7 +213,11 @@ export function dropIsolated(
   let m = 0;
   for (let i = 0; i < n; i++) m += kept[i]!;
   const chunks = Math.max(1, Math.floor(m / PILE_CHUNK));
-  const delayOf = (i: number) => sign * (line.theta + line.alpha * side.x[i]! - side.y[i]!);
+  // The delay of constraint i is sign * (theta + alpha * x[i] - y[i]), written out twice below: a function
+  // for it returned each value as a new heap number.
+  const { theta, alpha } = line;
+  const xs = side.x;
+  const ys = side.y;
   const delay = new Float64Array(Math.ceil(m / chunks) + 1);
   let dropped = 0;
   let i = 0;
@@ -195,13 +227,13 @@ export function dropIsolated(
     const from = i;
     let size = 0;
     while (i < n && size < want) {
-      if (kept[i] === 1) delay[size++] = delayOf(i);
+      if (kept[i] === 1) delay[size++] = sign * (theta + alpha * xs[i]! - ys[i]!);
       i++;
     }
     const threshold = pileStart(delay.subarray(0, size), noiseNs);
     if (threshold === null) continue;
     for (let j = from; j < i; j++) {
-      if (kept[j] === 1 && delayOf(j) < threshold) {
+      if (kept[j] === 1 && sign * (theta + alpha * xs[j]! - ys[j]!) < threshold) {
         kept[j] = 0;
         dropped++;
       }

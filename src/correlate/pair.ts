@@ -219,14 +219,14 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   }
   const hints = parseHints(opts, warnings);
   // Where the device's traffic goes on the client side, and comes from on the server side.
-  // (Made only when a side has unpaired connections: they are text from every pair's tuples.)
+  // (Both, and the list of the unpaired, only for a side with unpaired connections: text from every pair.)
   const destinations = allSet(pairedC) ? undefined : new Set(pairs.map((p) => p.clientTuple.dstIp));
   const sources = allSet(pairedS)
     ? undefined
     : new Set(pairs.flatMap((p) => p.serverTuples.map((t) => t.srcIp)));
   const unpaired = [
-    ...unpairedOf(client, server, pairedC, clock, hints, destinations),
-    ...unpairedOf(server, client, pairedS, clock, hints, sources),
+    ...(destinations === undefined ? [] : unpairedOf(client, server, pairedC, clock, hints, destinations)),
+    ...(sources === undefined ? [] : unpairedOf(server, client, pairedS, clock, hints, sources)),
   ];
 
   overlapWarning(client, server, clock !== null ? coarse.offsetNs : null, warnings);
