@@ -202,7 +202,7 @@ export class Chunker {
     // Literals, not the named constants: V8 does not fold module-level constants into these loops, and they
     // run twice as fast with them inline. -33554432 = CHUNK_MASK (top 7 bits), 32 = CHUNK_MIN, 1024 =
     // CHUNK_MAX, 16 / 15 = CHUNK_SAMPLE / CHUNK_SAMPLE - 1, -1640531535 = MIX (fingerprint.test.ts checks
-    // they agree). Each loop turn takes `n` bytes up to the next sample point, a cut or the end of the bytes,
+    // they agree). Each loop turn takes `n` bytes, ending at a sample point, a cut or the end of the bytes,
     // then mixes the sample and closes the chunk there. Whole 16-byte blocks from a sample point are
     // unrolled, their bytes read four at a time (little-endian, so the first byte is the low one). CHUNK_MIN
     // and CHUNK_MAX are multiples of CHUNK_SAMPLE, so a block lies wholly below CHUNK_MIN (no cut can fall
