@@ -204,6 +204,17 @@ describe('content fingerprints', () => {
     expect(whole.headHash).toBe(fnv1a(data, 0, HEAD_BYTES));
   });
 
+  test('the head hash does not depend on the chunk budget or on where the chunks ran out', () => {
+    const data = bytes(MAX_FINGERPRINT_BYTES, 11);
+    const head = fnv1a(data, 0, HEAD_BYTES);
+    // No chunk left for this message (the session's budget is spent): still its head hash.
+    expect(fingerprint(data, [], 0).headHash).toBe(head);
+    expect(fingerprint(data, [10, 40], 0).headHash).toBe(head);
+    // The budget runs out inside the first HEAD_BYTES (one chunk of at least CHUNK_MIN bytes, then a
+    // segment boundary before byte 64): the rest of the head is still hashed.
+    expect(fingerprint(data, [CHUNK_MIN + 1, CHUNK_MIN + 2], 1).headHash).toBe(head);
+  });
+
   test('chunk sizes stay within bounds and cover the bytes read', () => {
     const fp = fingerprint(bytes(MAX_FINGERPRINT_BYTES, 3));
     expect(fp.hashes.length).toBeGreaterThan(3);

@@ -184,11 +184,13 @@ export class Chunker {
     fp.bytes = before + (end - start);
     let count = this.count;
     const limit = this.maxChunks;
-    if (before >= MAX_FINGERPRINT_BYTES || count >= limit) return;
+    // The head hash first: it names the message's first bytes whatever the chunk budget left for it (with
+    // no chunks left, a message still has its head hash) and however the bytes were cut into segments.
     if (before < HEAD_BYTES) {
       const headEnd = Math.min(end, start + (HEAD_BYTES - before));
       fp.headHash = fnv1a(buf, start, headEnd, fp.headHash);
     }
+    if (before >= MAX_FINGERPRINT_BYTES || count >= limit) return;
     if (end - start > MAX_FINGERPRINT_BYTES - before) end = start + (MAX_FINGERPRINT_BYTES - before);
     const view = wordsOf(buf);
     const table = this.gearTable;
