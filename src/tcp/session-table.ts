@@ -72,14 +72,27 @@ import {
   DIR_WORDS,
   N_END_REL,
   N_END_SEC,
+  N_FIRST_RTT,
+  N_MRU_SYN,
   N_STREAM,
   ROW_NUMS,
   ROW_WORDS,
+  S_CHUNK_BUDGET,
+  S_CURRENT_DIR,
+  S_CURRENT_MESSAGE,
   S_END_NSEC,
+  S_ESTABLISHED,
+  S_FIRST_MESSAGE,
+  S_FP_CURSOR0,
+  S_FP_CURSOR1,
   S_HISTORY,
   S_LAST_PACKET,
+  S_MESSAGE_COUNT,
+  S_MESSAGES_DROPPED,
   S_PACKETS,
   S_STREAM,
+  S_UNUSED_CHUNKS0,
+  S_UNUSED_CHUNKS1,
   SessionRows,
 } from './session-rows.js';
 import {
@@ -168,8 +181,6 @@ export class SessionTable implements StreamSink {
   private finished = false;
   /** TCP packets fed so far. */
   packets = 0;
-  /** Session of the previous TCP packet (-1: none yet). */
-  private lastSession = -1;
   private readonly index: FlowIndex;
   private readonly seg = new Segment();
   private readonly result = new TcpPacketResult();
@@ -224,17 +235,8 @@ export class SessionTable implements StreamSink {
     this.packets++;
     const timeNs = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec;
     const flags = v.flags;
-    // Packets of one connection tend to come in runs: the previous packet's session is still the latest
-    // of its address pair (any newer one would have been made by a packet after it), so a tuple match
-    // with it needs no hash or probe.
-    let idx = this.lastSession;
-    let orientation = idx >= 0 ? this.index.matches(idx, v) : 0;
-    let hash = 0;
-    if (orientation === 0) {
-      hash = flowHash(v);
-      idx = this.index.find(v, hash);
-      orientation = this.index.lastMatch;
-    }
+    const hash = flowHash(v);
+    let idx = this.index.find(v, hash);
     let session: Session;
     let fromA: boolean;
     let preFlags = 0;
@@ -243,14 +245,14 @@ export class SessionTable implements StreamSink {
       fromA = true;
     } else {
       session = this.sessions[idx]!;
-      fromA = orientation === 1;
+      fromA = this.index.lastMatch === 1;
       const ints = this.flows.ints;
       const f = (fromA ? idx * 2 : idx * 2 + 1) * FLOW_WORDS;
       const baseSet = ints[f + F_BASE_SET] !== 0;
       if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && baseSet) {
         if (v.seq !== ints[f + F_BASE_SEQ]! >>> 0) {
           // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
-          session = this.createSession(v, flowHash(v), timeNs, idx);
+          session = this.createSession(v, hash, timeNs, idx);
           fromA = true;
         } else {
           // Same ISN: a repeated SYN. Wireshark restores nextseq (a RST may have moved it) and marks it.
@@ -268,7 +270,6 @@ export class SessionTable implements StreamSink {
       }
     }
     idx = session.index;
-    this.lastSession = idx;
     const fwdRow = fromA ? idx * 2 : idx * 2 + 1;
     const revRow = fromA ? idx * 2 + 1 : idx * 2;
     const s = this.seg;
@@ -297,7 +298,7 @@ export class SessionTable implements StreamSink {
       s.flags = flags;
       s.window = v.window;
       s.timeNs = timeNs;
-      s.firstRttNs = session.firstRttNs;
+      s.firstRttNs = this.rows.nums[session.index * ROW_NUMS + N_FIRST_RTT]!;
       s.found = found;
       found = analyzeSegment(s);
       if (found & (A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) found |= A_RETRANSMISSION;
@@ -331,7 +332,10 @@ export class SessionTable implements StreamSink {
     this.afterAnalysis(session, v, flowInts, fwd, rev, timeNs);
 
     found |= this.tfoFlags(session, v, dir, len);
-    found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
+    // Once the handshake ACK is seen only SYN and RST packets concern the handshake rules (as they check).
+    if (flags & (TCP_SYN | TCP_RST) || this.rows.ints[idx * ROW_WORDS + S_ESTABLISHED] === 0) {
+      found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
+    }
     r.analysis = found;
     if (found !== 0) {
       if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
@@ -353,18 +357,21 @@ export class SessionTable implements StreamSink {
     timeNs: number,
   ): void {
     const flags = v.flags;
+    const nums = this.rows.nums;
+    const n = session.index * ROW_NUMS;
     if (flags & TCP_SYN) {
       if (!(flags & TCP_ACK)) {
         // Wireshark keeps absolute times and reads a zero time (the epoch) as "unset".
-        session.mruSynNs = v.tsSec === 0 && v.tsNsec === 0 ? Number.NaN : timeNs;
+        nums[n + N_MRU_SYN] = v.tsSec === 0 && v.tsNsec === 0 ? Number.NaN : timeNs;
       }
       flows[fwd + F_IS_FIRST_ACK] = 1;
     }
     if ((flags & (TCP_SYN | TCP_ACK)) === TCP_ACK) {
-      if (!Number.isNaN(session.mruSynNs) && session.firstRttNs === 0) {
-        const rtt = timeNs - session.mruSynNs;
+      const mruSyn = nums[n + N_MRU_SYN]!;
+      if (!Number.isNaN(mruSyn) && nums[n + N_FIRST_RTT] === 0) {
+        const rtt = timeNs - mruSyn;
         // A negative delta is a huge unsigned threshold in Wireshark: out-of-order then always matches time.
-        session.firstRttNs = rtt < 0 ? Number.POSITIVE_INFINITY : rtt;
+        nums[n + N_FIRST_RTT] = rtt < 0 ? Number.POSITIVE_INFINITY : rtt;
       }
       flows[fwd + F_IS_FIRST_ACK] = 0;
     }
@@ -517,7 +524,7 @@ export class SessionTable implements StreamSink {
     const start = streamOffsetOf(rows, sw, sn, dataSeq);
     const end = start + len;
     const messages = this.messages;
-    let m = session.currentMessage;
+    let m = rows.ints[session.index * ROW_WORDS + S_CURRENT_MESSAGE]!;
     if (end > maxEnd) {
       if (m < 0 || messages.dir(m) !== dir) {
         m = this.openMessage(session, v, dir, timeNs, maxEnd, end);
@@ -555,11 +562,12 @@ export class SessionTable implements StreamSink {
     start: number,
     end: number,
   ): number {
-    const previous = session.currentMessage;
+    const w = session.index * ROW_WORDS;
+    const previous = this.rows.ints[w + S_CURRENT_MESSAGE]!;
     if (previous >= 0) {
       const previousDir = this.messages.dir(previous);
       if (previousDir !== dir) {
-        session.currentMessage = -1;
+        this.rows.ints[w + S_CURRENT_MESSAGE] = -1;
         this.closeIfComplete(
           session,
           previousDir,
@@ -568,15 +576,16 @@ export class SessionTable implements StreamSink {
         );
       }
     }
-    if (session.messageCount >= this.maxMessages) {
-      session.messagesDropped++;
-      session.currentMessage = -1;
-      session.currentDir = dir;
+    const ints = this.rows.ints;
+    if (ints[w + S_MESSAGE_COUNT]! >= this.maxMessages) {
+      ints[w + S_MESSAGES_DROPPED]!++;
+      ints[w + S_CURRENT_MESSAGE] = -1;
+      ints[w + S_CURRENT_DIR] = dir;
       return -1;
     }
     const m = session.addMessage(dir, v.index, timeNs, start, end);
-    session.currentMessage = m;
-    session.currentDir = dir;
+    ints[w + S_CURRENT_MESSAGE] = m;
+    ints[w + S_CURRENT_DIR] = dir;
     return m;
   }
 
@@ -623,7 +632,8 @@ export class SessionTable implements StreamSink {
    * fingerprint it would get when the direction's next message or the end of the capture closed it.
    */
   private closeIfComplete(session: Session, dir: 0 | 1, m: number, edge: number): void {
-    if (edge < this.messages.end(m) || m === session.currentMessage) return;
+    if (edge < this.messages.end(m) || m === this.rows.ints[session.index * ROW_WORDS + S_CURRENT_MESSAGE])
+      return;
     const chunker = dir === 0 ? session.chunker0 : session.chunker1;
     if (chunker !== null && writes(chunker, m)) this.releaseChunker(session, dir);
   }
@@ -635,24 +645,21 @@ export class SessionTable implements StreamSink {
   private chunkerFor(session: Session, dir: 0 | 1, m: number): Chunker {
     let chunker = dir === 0 ? session.chunker0 : session.chunker1;
     if (chunker !== null && writes(chunker, m)) return chunker;
+    const ints = this.rows.ints;
+    const w = session.index * ROW_WORDS;
+    const unusedAt = w + (dir === 0 ? S_UNUSED_CHUNKS0 : S_UNUSED_CHUNKS1);
     if (chunker === null) {
       chunker = this.freeChunkers.pop() ?? this.newChunker();
       if (dir === 0) session.chunker0 = chunker;
       else session.chunker1 = chunker;
     } else {
-      session.unusedChunks0 += dir === 0 ? chunker.unused : 0;
-      session.unusedChunks1 += dir === 0 ? 0 : chunker.unused;
+      ints[unusedAt] = ints[unusedAt]! + chunker.unused;
       chunker.end();
     }
-    if (dir === 0) {
-      session.chunkBudget += session.unusedChunks0;
-      session.unusedChunks0 = 0;
-    } else {
-      session.chunkBudget += session.unusedChunks1;
-      session.unusedChunks1 = 0;
-    }
-    const reserve = Math.min(this.maxChunksPerMessage, session.chunkBudget);
-    session.chunkBudget -= reserve;
+    const budget = ints[w + S_CHUNK_BUDGET]! + ints[unusedAt]!;
+    ints[unusedAt] = 0;
+    const reserve = Math.min(this.maxChunksPerMessage, budget);
+    ints[w + S_CHUNK_BUDGET] = budget - reserve;
     // The chunker's own view, pointed at the row once the previous fingerprint is closed (end()).
     chunker.end();
     chunker.begin((chunker.view as MessageRecord).at(m), reserve);
@@ -673,13 +680,10 @@ export class SessionTable implements StreamSink {
   private releaseChunker(session: Session, dir: 0 | 1): void {
     const chunker = dir === 0 ? session.chunker0 : session.chunker1;
     if (chunker === null) return;
-    if (dir === 0) {
-      session.unusedChunks0 += chunker.unused;
-      session.chunker0 = null;
-    } else {
-      session.unusedChunks1 += chunker.unused;
-      session.chunker1 = null;
-    }
+    const unusedAt = session.index * ROW_WORDS + (dir === 0 ? S_UNUSED_CHUNKS0 : S_UNUSED_CHUNKS1);
+    this.rows.ints[unusedAt] = this.rows.ints[unusedAt]! + chunker.unused;
+    if (dir === 0) session.chunker0 = null;
+    else session.chunker1 = null;
     chunker.end();
     this.freeChunkers.push(chunker);
   }
@@ -707,9 +711,11 @@ export class SessionTable implements StreamSink {
    */
   private messageAt(session: Session, dir: 0 | 1, offset: number): number {
     const messages = this.messages;
-    let cur = dir === 0 ? session.fpCursor0 : session.fpCursor1;
+    const w = session.index * ROW_WORDS;
+    const cursorAt = w + (dir === 0 ? S_FP_CURSOR0 : S_FP_CURSOR1);
+    let cur = this.rows.ints[cursorAt]!;
     if (cur < 0) {
-      cur = nextOfDir(messages, dir, session.firstMessage);
+      cur = nextOfDir(messages, dir, this.rows.ints[w + S_FIRST_MESSAGE]!);
       if (cur < 0) return -1;
     }
     for (;;) {
@@ -717,8 +723,7 @@ export class SessionTable implements StreamSink {
       if (next < 0 || messages.start(next) > offset) break;
       cur = next;
     }
-    if (dir === 0) session.fpCursor0 = cur;
-    else session.fpCursor1 = cur;
+    this.rows.ints[cursorAt] = cur;
     return messages.start(cur) <= offset ? cur : -1;
   }
 
