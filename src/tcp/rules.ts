@@ -92,11 +92,6 @@ export class Segment {
   }
 }
 
-/** The unsigned 32-bit value of word `at` of a flow row. */
-function u32(ints: Int32Array, at: number): number {
-  return ints[at]! >>> 0;
-}
-
 /** Nanoseconds between two relative times as Wireshark's unsigned arithmetic sees them: negative = huge. */
 function elapsed(nowNs: number, thenNs: number): number {
   const t = nowNs - thenNs;
@@ -108,7 +103,7 @@ function elapsed(nowNs: number, thenNs: number): number {
  * the window last advertised by the other side is 0.
  */
 export function isZeroWindowProbe(s: Segment): boolean {
-  return s.len === 1 && s.seq === u32(s.ints, s.f + F_NEXT_SEQ) && s.ints[s.r + F_WINDOW] === 0;
+  return s.len === 1 && s.seq === s.ints[s.f + F_NEXT_SEQ]! >>> 0 && s.ints[s.r + F_WINDOW] === 0;
 }
 
 /** ZERO WINDOW: the advertised window is 0 and none of SYN, FIN, RST is set. */
@@ -121,7 +116,7 @@ export function isZeroWindow(s: Segment): boolean {
  * seen in this direction. Only checked once a segment was seen (next seq set); RST segments are exempt.
  */
 export function isLostSegment(s: Segment): boolean {
-  const nextSeq = u32(s.ints, s.f + F_NEXT_SEQ);
+  const nextSeq = s.ints[s.f + F_NEXT_SEQ]! >>> 0;
   return nextSeq !== 0 && seqGt(s.seq, nextSeq) && (s.flags & TCP_RST) === 0;
 }
 
@@ -147,9 +142,9 @@ export function isWindowUpdate(s: Segment): boolean {
   return (
     s.len === 0 &&
     s.window !== 0 &&
-    s.window !== u32(ints, f + F_WINDOW) &&
-    s.seq === u32(ints, f + F_NEXT_SEQ) &&
-    s.ack === u32(ints, f + F_LAST_ACK) &&
+    s.window !== ints[f + F_WINDOW]! >>> 0 &&
+    s.seq === ints[f + F_NEXT_SEQ]! >>> 0 &&
+    s.ack === ints[f + F_LAST_ACK]! >>> 0 &&
     (s.flags & SYN_FIN_RST) === 0
   );
 }
@@ -166,7 +161,7 @@ export function isWindowFull(s: Segment): boolean {
   const winScale = ints[r + F_WIN_SCALE]!;
   if (s.len === 0 || winScale === WSCALE_UNKNOWN || (s.flags & SYN_FIN_RST) !== 0) return false;
   const shift = ints[r + F_IS_FIRST_ACK] !== 0 || winScale === WSCALE_NONE ? 0 : winScale;
-  const edge = (u32(ints, r + F_LAST_ACK) + ((ints[r + F_WINDOW]! << shift) >>> 0)) >>> 0;
+  const edge = ((ints[r + F_LAST_ACK]! >>> 0) + ((ints[r + F_WINDOW]! << shift) >>> 0)) >>> 0;
   return (s.seq + s.len) >>> 0 === edge;
 }
 
@@ -176,9 +171,9 @@ function repeatsPreviousAck(s: Segment): boolean {
   const f = s.f;
   return (
     s.len === 0 &&
-    s.window === u32(ints, f + F_WINDOW) &&
-    s.seq === u32(ints, f + F_NEXT_SEQ) &&
-    s.ack === u32(ints, f + F_LAST_ACK) &&
+    s.window === ints[f + F_WINDOW]! >>> 0 &&
+    s.seq === ints[f + F_NEXT_SEQ]! >>> 0 &&
+    s.ack === ints[f + F_LAST_ACK]! >>> 0 &&
     (s.flags & SYN_FIN_RST) === 0
   );
 }
@@ -224,11 +219,11 @@ export function isDuplicateAck(s: Segment): boolean {
 export function checkAckedUnseenSegment(s: Segment): boolean {
   const ints = s.ints;
   const r = s.r;
-  const maxSeqToBeAcked = u32(ints, r + F_MAX_SEQ_TO_BE_ACKED);
+  const maxSeqToBeAcked = ints[r + F_MAX_SEQ_TO_BE_ACKED]! >>> 0;
   if (maxSeqToBeAcked === 0 || !seqGt(s.ack, maxSeqToBeAcked) || (s.flags & TCP_ACK) === 0) {
     return false;
   }
-  if (maxSeqToBeAcked < u32(ints, r + F_NEXT_SEQ)) {
+  if (maxSeqToBeAcked < ints[r + F_NEXT_SEQ]! >>> 0) {
     ints[r + F_MAX_SEQ_TO_BE_ACKED] = ints[r + F_NEXT_SEQ]!;
     return true;
   }
@@ -242,7 +237,7 @@ export function checkAckedUnseenSegment(s: Segment): boolean {
  * side (the receiver had already acknowledged all of it).
  */
 export function isSpuriousRetransmission(s: Segment): boolean {
-  const lastAck = u32(s.ints, s.r + F_LAST_ACK);
+  const lastAck = s.ints[s.r + F_LAST_ACK]! >>> 0;
   return s.len > 0 && lastAck !== 0 && seqLe((s.seq + s.len) >>> 0, lastAck);
 }
 
@@ -255,7 +250,7 @@ export function isFastRetransmission(s: Segment, seqNotAdvanced: boolean): boole
   return (
     seqNotAdvanced &&
     s.ints[s.r + F_DUP_ACK_NUM]! >= 2 &&
-    u32(s.ints, s.r + F_LAST_ACK) === s.seq &&
+    s.ints[s.r + F_LAST_ACK]! >>> 0 === s.seq &&
     elapsed(s.timeNs, s.times[s.rt + T_LAST_ACK]!) < FAST_RETRANSMISSION_WINDOW_NS
   );
 }
@@ -271,7 +266,7 @@ export function isOutOfOrder(s: Segment, seqNotAdvanced: boolean): boolean {
   return (
     seqNotAdvanced &&
     elapsed(s.timeNs, s.times[s.ft + T_NEXT_SEQ]!) < threshold &&
-    u32(s.ints, s.f + F_NEXT_SEQ) !== (s.seq + s.len + synFin) >>> 0
+    s.ints[s.f + F_NEXT_SEQ]! >>> 0 !== (s.seq + s.len + synFin) >>> 0
   );
 }
 
@@ -300,7 +295,7 @@ export function analyzeSegment(s: Segment): number {
 
   found = forwardRules(s, found);
 
-  if (s.ack !== u32(ints, f + F_LAST_ACK)) {
+  if (s.ack !== ints[f + F_LAST_ACK]! >>> 0) {
     ints[f + F_LAST_NON_DUP_ACK] = s.frame;
     ints[f + F_DUP_ACK_NUM] = 0;
   }
@@ -317,13 +312,13 @@ export function analyzeSegment(s: Segment): number {
   let nextSeq = (s.seq + s.len) >>> 0;
   if (synFin) nextSeq = (nextSeq + 1) >>> 0;
   const probe = (found & A_ZERO_WINDOW_PROBE) !== 0;
-  const fwdNextSeq = u32(ints, f + F_NEXT_SEQ);
+  const fwdNextSeq = ints[f + F_NEXT_SEQ]! >>> 0;
   if ((seqGt(nextSeq, fwdNextSeq) || fwdNextSeq === 0) && !probe) {
     ints[f + F_NEXT_SEQ] = nextSeq;
     ints[f + F_NEXT_SEQ_FRAME] = s.frame;
     s.times[s.ft + T_NEXT_SEQ] = s.timeNs;
   }
-  const maxSeqToBeAcked = u32(ints, f + F_MAX_SEQ_TO_BE_ACKED);
+  const maxSeqToBeAcked = ints[f + F_MAX_SEQ_TO_BE_ACKED]! >>> 0;
   if ((s.seq === maxSeqToBeAcked || maxSeqToBeAcked === 0) && !probe) {
     ints[f + F_MAX_SEQ_TO_BE_ACKED] = ints[f + F_NEXT_SEQ]!;
   }
@@ -355,7 +350,7 @@ function forwardRules(s: Segment, found: number): number {
     const dupAckNum = ints[f + F_DUP_ACK_NUM] === -1 ? 1 : ints[f + F_DUP_ACK_NUM]! + 1;
     ints[f + F_DUP_ACK_NUM] = dupAckNum;
     s.dupAckNum = dupAckNum;
-    s.dupAckFrame = u32(ints, f + F_LAST_NON_DUP_ACK);
+    s.dupAckFrame = ints[f + F_LAST_NON_DUP_ACK]! >>> 0;
     found |= A_DUPLICATE_ACK;
   }
   return found;
@@ -369,7 +364,7 @@ function forwardRules(s: Segment, found: number): number {
  * retransmission. Keepalives are never retransmissions.
  */
 export function classifyRepeatedSegment(s: Segment): number {
-  const nextSeq = u32(s.ints, s.f + F_NEXT_SEQ);
+  const nextSeq = s.ints[s.f + F_NEXT_SEQ]! >>> 0;
   let seqNotAdvanced = nextSeq !== 0 && seqLt(s.seq, nextSeq);
   if (s.len > 1 && (nextSeq - 1) >>> 0 === s.seq) seqNotAdvanced = false;
   if (isSpuriousRetransmission(s)) return A_SPURIOUS_RETRANSMISSION;
