@@ -318,3 +318,21 @@ describe('content fingerprints', () => {
     expect(fp.hashes).toEqual([7, 0xffffffff]);
   });
 });
+
+describe('two buffers read in turn', () => {
+  test('each keeps its own view: the hashes are those of each buffer', () => {
+    const a = bytes(300, 21);
+    const b = bytes(300, 22);
+    const ha = fnv1a(a, 0, 300);
+    const hb = fnv1a(b, 0, 300);
+    for (let i = 0; i < 4; i++) {
+      expect(fnv1a(a, 0, 300)).toBe(ha);
+      expect(fnv1a(b, 0, 300)).toBe(hb);
+    }
+    const c = bytes(300, 23);
+    expect(fnv1a(c, 0, 300)).toBe(fnv1a(c.slice(), 0, 300));
+    expect(fnv1a(a, 0, 300)).toBe(ha);
+    expect(fingerprint(a).hashes).toEqual(referenceFingerprint(a, 1000).hashes);
+    expect(fingerprint(b).hashes).toEqual(referenceFingerprint(b, 1000).hashes);
+  });
+});

@@ -32,18 +32,28 @@ const FNV_OFFSET_I32 = FNV_OFFSET | 0;
 export const MIX = 0x9e3779b1 | 0;
 
 /**
- * A 32-bit view of the last buffer read by `fnv1a` or `Chunker.feed`: a capture reader hands out records in
- * one reused buffer, so the view is made once per buffer, not per call. Both loops read four bytes with one
- * `getInt32` (one bounds check) where a Uint8Array costs a map check and a bounds check per byte.
+ * 32-bit views of the last two buffers read by `fnv1a` or `Chunker.feed`: a capture reader hands out records
+ * in one reused buffer, so a view is made once per buffer, not per call, and a caller reading two captures
+ * in turn (one buffer each) keeps both views. Both loops read four bytes with one `getInt32` (one bounds
+ * check) where a Uint8Array costs a map check and a bounds check per byte.
  */
 let wordBuf: Uint8Array | null = null;
 let words: DataView = new DataView(new ArrayBuffer(0));
+let otherBuf: Uint8Array | null = null;
+let otherWords: DataView = words;
 
 function wordsOf(buf: Uint8Array): DataView {
-  if (buf !== wordBuf) {
-    wordBuf = buf;
+  if (buf === wordBuf) return words;
+  const previousBuf = wordBuf;
+  const previous = words;
+  if (buf === otherBuf) {
+    words = otherWords;
+  } else {
     words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
+  wordBuf = buf;
+  otherBuf = previousBuf;
+  otherWords = previous;
   return words;
 }
 
