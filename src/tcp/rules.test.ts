@@ -17,7 +17,7 @@ import {
   A_ZERO_WINDOW_PROBE_ACK,
   flagNames,
 } from './flags.js';
-import { FlowStore, WSCALE_NONE } from './flow.js';
+import { FlowState, WSCALE_NONE } from './flow.js';
 import { analyzeSegment, Segment } from './rules.js';
 
 const MS = 1_000_000;
@@ -26,17 +26,12 @@ const S = 5000; // server ISN
 
 /** Two directions of one connection driven segment by segment; times in ms. */
 class Conn {
-  readonly flows = new FlowStore(2);
+  readonly flows = [new FlowState(-1e18), new FlowState(-1e18)] as const;
   private readonly seg = new Segment();
   private frame = 0;
   firstRttNs = 0;
   dupAckNum = 0;
   dupAckFrame = 0;
-
-  constructor() {
-    this.flows.add(-1e18);
-    this.flows.add(-1e18);
-  }
 
   send(
     dir: 0 | 1,
@@ -48,7 +43,8 @@ class Conn {
     window = 1000,
   ): number {
     const s = this.seg;
-    s.flows(this.flows, dir, 1 - dir);
+    s.fwd = this.flows[dir];
+    s.rev = this.flows[1 - dir]!;
     s.frame = ++this.frame;
     s.seq = seq >>> 0;
     s.ack = ack >>> 0;
@@ -69,8 +65,8 @@ class Conn {
     this.send(0, C, 0, 0, 0, TCP_SYN);
     this.send(1, S, C + 1, 0, 1, TCP_SYN | TCP_ACK);
     this.send(0, C + 1, S + 1, 0, 2);
-    this.flows.setWinScale(0, WSCALE_NONE);
-    this.flows.setWinScale(1, WSCALE_NONE);
+    this.flows[0].winScale = WSCALE_NONE;
+    this.flows[1].winScale = WSCALE_NONE;
     return this;
   }
 }
@@ -182,9 +178,9 @@ describe('Wireshark sequence analysis rules', () => {
 
   test('relative numbering bases: ISN from the SYN, or seq - 1 without one', () => {
     const c = new Conn().handshake();
-    expect([c.flows.baseSeq(0), c.flows.baseSeq(1)]).toEqual([C, S]);
+    expect([c.flows[0].baseSeq, c.flows[1].baseSeq]).toEqual([C, S]);
     const mid = new Conn();
     mid.send(0, 777, 888, 10, 0);
-    expect([mid.flows.baseSeq(0), mid.flows.baseSeq(1)]).toEqual([776, 887]);
+    expect([mid.flows[0].baseSeq, mid.flows[1].baseSeq]).toEqual([776, 887]);
   });
 });

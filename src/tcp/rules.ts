@@ -24,27 +24,7 @@ import {
   A_ZERO_WINDOW_PROBE,
   A_ZERO_WINDOW_PROBE_ACK,
 } from './flags.js';
-import {
-  F_BASE_SEQ,
-  F_BASE_SET,
-  F_DUP_ACK_NUM,
-  F_IS_FIRST_ACK,
-  F_LAST_ACK,
-  F_LAST_NON_DUP_ACK,
-  F_LAST_SEGMENT_FLAGS,
-  F_MAX_SEQ_TO_BE_ACKED,
-  F_NEXT_SEQ,
-  F_NEXT_SEQ_FRAME,
-  F_WIN_SCALE,
-  F_WINDOW,
-  FLOW_TIMES,
-  FLOW_WORDS,
-  type FlowStore,
-  T_LAST_ACK,
-  T_NEXT_SEQ,
-  WSCALE_NONE,
-  WSCALE_UNKNOWN,
-} from './flow.js';
+import { type FlowState, WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
 
 /** Fast retransmission must follow the last duplicate ACK within this many nanoseconds (20 ms). */
@@ -54,18 +34,10 @@ export const OUT_OF_ORDER_DEFAULT_NS = 3_000_000;
 
 const SYN_FIN_RST = TCP_SYN | TCP_FIN | TCP_RST;
 
-/**
- * One segment being analysed, with where the two directions' state is: the rows of a FlowStore, read and
- * written in place (`ints`/`times` are the store's arrays, `f`/`r` this direction's and the other
- * direction's word offsets in `ints`, `ft`/`rt` in `times`). Reused for every packet.
- */
+/** One segment being analysed, with the two directions' state. Reused for every packet. */
 export class Segment {
-  ints: Int32Array = new Int32Array(0);
-  times: Float64Array = new Float64Array(0);
-  f = 0;
-  r = 0;
-  ft = 0;
-  rt = 0;
+  fwd!: FlowState;
+  rev!: FlowState;
   frame = 0;
   seq = 0;
   ack = 0;
@@ -80,16 +52,6 @@ export class Segment {
   found = 0;
   dupAckNum = 0;
   dupAckFrame = 0;
-
-  /** Point at flow rows `fwd` (this segment's direction) and `rev` of `flows`. */
-  flows(flows: FlowStore, fwd: number, rev: number): void {
-    this.ints = flows.ints;
-    this.times = flows.times;
-    this.f = fwd * FLOW_WORDS;
-    this.r = rev * FLOW_WORDS;
-    this.ft = fwd * FLOW_TIMES;
-    this.rt = rev * FLOW_TIMES;
-  }
 }
 
 /** Nanoseconds between two relative times as Wireshark's unsigned arithmetic sees them: negative = huge. */
@@ -103,7 +65,7 @@ function elapsed(nowNs: number, thenNs: number): number {
  * the window last advertised by the other side is 0.
  */
 export function isZeroWindowProbe(s: Segment): boolean {
-  return s.len === 1 && s.seq === s.ints[s.f + F_NEXT_SEQ]! >>> 0 && s.ints[s.r + F_WINDOW] === 0;
+  return s.len === 1 && s.seq === s.fwd.nextSeq && s.rev.window === 0;
 }
 
 /** ZERO WINDOW: the advertised window is 0 and none of SYN, FIN, RST is set. */
@@ -116,8 +78,7 @@ export function isZeroWindow(s: Segment): boolean {
  * seen in this direction. Only checked once a segment was seen (next seq set); RST segments are exempt.
  */
 export function isLostSegment(s: Segment): boolean {
-  const nextSeq = s.ints[s.f + F_NEXT_SEQ]! >>> 0;
-  return nextSeq !== 0 && seqGt(s.seq, nextSeq) && (s.flags & TCP_RST) === 0;
+  return s.fwd.nextSeq !== 0 && seqGt(s.seq, s.fwd.nextSeq) && (s.flags & TCP_RST) === 0;
 }
 
 /**
@@ -125,11 +86,7 @@ export function isLostSegment(s: Segment): boolean {
  * next sequence number. SYN/FIN/RST segments are never keepalives.
  */
 export function isKeepAlive(s: Segment): boolean {
-  return (
-    (s.len === 0 || s.len === 1) &&
-    s.seq === (s.ints[s.f + F_NEXT_SEQ]! - 1) >>> 0 &&
-    (s.flags & SYN_FIN_RST) === 0
-  );
+  return (s.len === 0 || s.len === 1) && s.seq === (s.fwd.nextSeq - 1) >>> 0 && (s.flags & SYN_FIN_RST) === 0;
 }
 
 /**
@@ -137,14 +94,12 @@ export function isKeepAlive(s: Segment): boolean {
  * this direction and a different, non-zero window. SYN/FIN/RST segments are never window updates.
  */
 export function isWindowUpdate(s: Segment): boolean {
-  const ints = s.ints;
-  const f = s.f;
   return (
     s.len === 0 &&
     s.window !== 0 &&
-    s.window !== ints[f + F_WINDOW]! >>> 0 &&
-    s.seq === ints[f + F_NEXT_SEQ]! >>> 0 &&
-    s.ack === ints[f + F_LAST_ACK]! >>> 0 &&
+    s.window !== s.fwd.window &&
+    s.seq === s.fwd.nextSeq &&
+    s.ack === s.fwd.lastAck &&
     (s.flags & SYN_FIN_RST) === 0
   );
 }
@@ -156,24 +111,20 @@ export function isWindowUpdate(s: Segment): boolean {
  * at 32 bits as in Wireshark.
  */
 export function isWindowFull(s: Segment): boolean {
-  const ints = s.ints;
-  const r = s.r;
-  const winScale = ints[r + F_WIN_SCALE]!;
-  if (s.len === 0 || winScale === WSCALE_UNKNOWN || (s.flags & SYN_FIN_RST) !== 0) return false;
-  const shift = ints[r + F_IS_FIRST_ACK] !== 0 || winScale === WSCALE_NONE ? 0 : winScale;
-  const edge = ((ints[r + F_LAST_ACK]! >>> 0) + ((ints[r + F_WINDOW]! << shift) >>> 0)) >>> 0;
+  const rev = s.rev;
+  if (s.len === 0 || rev.winScale === WSCALE_UNKNOWN || (s.flags & SYN_FIN_RST) !== 0) return false;
+  const shift = rev.isFirstAck || rev.winScale === WSCALE_NONE ? 0 : rev.winScale;
+  const edge = (rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0;
   return (s.seq + s.len) >>> 0 === edge;
 }
 
 /** The segment repeats this direction's previous ack and window at the next expected seq, with no data. */
 function repeatsPreviousAck(s: Segment): boolean {
-  const ints = s.ints;
-  const f = s.f;
   return (
     s.len === 0 &&
-    s.window === ints[f + F_WINDOW]! >>> 0 &&
-    s.seq === ints[f + F_NEXT_SEQ]! >>> 0 &&
-    s.ack === ints[f + F_LAST_ACK]! >>> 0 &&
+    s.window === s.fwd.window &&
+    s.seq === s.fwd.nextSeq &&
+    s.ack === s.fwd.lastAck &&
     (s.flags & SYN_FIN_RST) === 0
   );
 }
@@ -183,9 +134,7 @@ function repeatsPreviousAck(s: Segment): boolean {
  * from the other side was a keepalive.
  */
 export function isKeepAliveAck(s: Segment): boolean {
-  return (
-    s.window !== 0 && repeatsPreviousAck(s) && (s.ints[s.r + F_LAST_SEGMENT_FLAGS]! & A_KEEP_ALIVE) !== 0
-  );
+  return s.window !== 0 && repeatsPreviousAck(s) && (s.rev.lastSegmentFlags & A_KEEP_ALIVE) !== 0;
 }
 
 /**
@@ -193,11 +142,7 @@ export function isKeepAliveAck(s: Segment): boolean {
  * other side was a zero window probe.
  */
 export function isZeroWindowProbeAck(s: Segment): boolean {
-  return (
-    s.window === 0 &&
-    repeatsPreviousAck(s) &&
-    (s.ints[s.r + F_LAST_SEGMENT_FLAGS]! & A_ZERO_WINDOW_PROBE) !== 0
-  );
+  return s.window === 0 && repeatsPreviousAck(s) && (s.rev.lastSegmentFlags & A_ZERO_WINDOW_PROBE) !== 0;
 }
 
 /**
@@ -217,18 +162,16 @@ export function isDuplicateAck(s: Segment): boolean {
  * (it returns to 0 when the other side's ack number changes).
  */
 export function checkAckedUnseenSegment(s: Segment): boolean {
-  const ints = s.ints;
-  const r = s.r;
-  const maxSeqToBeAcked = ints[r + F_MAX_SEQ_TO_BE_ACKED]! >>> 0;
-  if (maxSeqToBeAcked === 0 || !seqGt(s.ack, maxSeqToBeAcked) || (s.flags & TCP_ACK) === 0) {
+  const rev = s.rev;
+  if (rev.maxSeqToBeAcked === 0 || !seqGt(s.ack, rev.maxSeqToBeAcked) || (s.flags & TCP_ACK) === 0) {
     return false;
   }
-  if (maxSeqToBeAcked < ints[r + F_NEXT_SEQ]! >>> 0) {
-    ints[r + F_MAX_SEQ_TO_BE_ACKED] = ints[r + F_NEXT_SEQ]!;
+  if (rev.maxSeqToBeAcked < rev.nextSeq) {
+    rev.maxSeqToBeAcked = rev.nextSeq;
     return true;
   }
-  const flagged = ints[r + F_DUP_ACK_NUM] === 0;
-  ints[r + F_DUP_ACK_NUM] = -1;
+  const flagged = rev.dupAckNum === 0;
+  rev.dupAckNum = -1;
   return flagged;
 }
 
@@ -237,8 +180,7 @@ export function checkAckedUnseenSegment(s: Segment): boolean {
  * side (the receiver had already acknowledged all of it).
  */
 export function isSpuriousRetransmission(s: Segment): boolean {
-  const lastAck = s.ints[s.r + F_LAST_ACK]! >>> 0;
-  return s.len > 0 && lastAck !== 0 && seqLe((s.seq + s.len) >>> 0, lastAck);
+  return s.len > 0 && s.rev.lastAck !== 0 && seqLe((s.seq + s.len) >>> 0, s.rev.lastAck);
 }
 
 /**
@@ -249,9 +191,9 @@ export function isSpuriousRetransmission(s: Segment): boolean {
 export function isFastRetransmission(s: Segment, seqNotAdvanced: boolean): boolean {
   return (
     seqNotAdvanced &&
-    s.ints[s.r + F_DUP_ACK_NUM]! >= 2 &&
-    s.ints[s.r + F_LAST_ACK]! >>> 0 === s.seq &&
-    elapsed(s.timeNs, s.times[s.rt + T_LAST_ACK]!) < FAST_RETRANSMISSION_WINDOW_NS
+    s.rev.dupAckNum >= 2 &&
+    s.rev.lastAck === s.seq &&
+    elapsed(s.timeNs, s.rev.lastAckTimeNs) < FAST_RETRANSMISSION_WINDOW_NS
   );
 }
 
@@ -265,8 +207,8 @@ export function isOutOfOrder(s: Segment, seqNotAdvanced: boolean): boolean {
   const synFin = (s.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0;
   return (
     seqNotAdvanced &&
-    elapsed(s.timeNs, s.times[s.ft + T_NEXT_SEQ]!) < threshold &&
-    s.ints[s.f + F_NEXT_SEQ]! >>> 0 !== (s.seq + s.len + synFin) >>> 0
+    elapsed(s.timeNs, s.fwd.nextSeqTimeNs) < threshold &&
+    s.fwd.nextSeq !== (s.seq + s.len + synFin) >>> 0
   );
 }
 
@@ -275,29 +217,28 @@ export function isOutOfOrder(s: Segment, seqNotAdvanced: boolean): boolean {
  * Returns the analysis bits; `s.dupAckNum` / `s.dupAckFrame` are set for duplicate ACKs.
  */
 export function analyzeSegment(s: Segment): number {
-  const ints = s.ints;
-  const f = s.f;
-  const r = s.r;
+  const fwd = s.fwd;
+  const rev = s.rev;
   const flags = s.flags;
   let found = s.found;
   s.dupAckNum = 0;
   s.dupAckFrame = 0;
 
-  if (ints[f + F_BASE_SET] === 0) {
-    ints[f + F_BASE_SEQ] = flags & TCP_SYN ? s.seq : s.seq - 1;
-    ints[f + F_BASE_SET] = 1;
+  if (!fwd.baseSeqSet) {
+    fwd.baseSeq = flags & TCP_SYN ? s.seq : (s.seq - 1) >>> 0;
+    fwd.baseSeqSet = true;
   }
   // The ISN of the other side is only known from a segment with the ACK bit (a SYN's ack field is junk).
-  if (ints[r + F_BASE_SET] === 0 && flags & TCP_ACK) {
-    ints[r + F_BASE_SEQ] = s.ack - 1;
-    ints[r + F_BASE_SET] = 1;
+  if (!rev.baseSeqSet && flags & TCP_ACK) {
+    rev.baseSeq = (s.ack - 1) >>> 0;
+    rev.baseSeqSet = true;
   }
 
   found = forwardRules(s, found);
 
-  if (s.ack !== ints[f + F_LAST_ACK]! >>> 0) {
-    ints[f + F_LAST_NON_DUP_ACK] = s.frame;
-    ints[f + F_DUP_ACK_NUM] = 0;
+  if (s.ack !== fwd.lastAck) {
+    fwd.lastNonDupAck = s.frame;
+    fwd.dupAckNum = 0;
   }
 
   if (checkAckedUnseenSegment(s)) found |= A_ACK_LOST_SEGMENT;
@@ -312,21 +253,19 @@ export function analyzeSegment(s: Segment): number {
   let nextSeq = (s.seq + s.len) >>> 0;
   if (synFin) nextSeq = (nextSeq + 1) >>> 0;
   const probe = (found & A_ZERO_WINDOW_PROBE) !== 0;
-  const fwdNextSeq = ints[f + F_NEXT_SEQ]! >>> 0;
-  if ((seqGt(nextSeq, fwdNextSeq) || fwdNextSeq === 0) && !probe) {
-    ints[f + F_NEXT_SEQ] = nextSeq;
-    ints[f + F_NEXT_SEQ_FRAME] = s.frame;
-    s.times[s.ft + T_NEXT_SEQ] = s.timeNs;
+  if ((seqGt(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) && !probe) {
+    fwd.nextSeq = nextSeq;
+    fwd.nextSeqFrame = s.frame;
+    fwd.nextSeqTimeNs = s.timeNs;
   }
-  const maxSeqToBeAcked = ints[f + F_MAX_SEQ_TO_BE_ACKED]! >>> 0;
-  if ((s.seq === maxSeqToBeAcked || maxSeqToBeAcked === 0) && !probe) {
-    ints[f + F_MAX_SEQ_TO_BE_ACKED] = ints[f + F_NEXT_SEQ]!;
+  if ((s.seq === fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked === 0) && !probe) {
+    fwd.maxSeqToBeAcked = fwd.nextSeq;
   }
 
-  ints[f + F_WINDOW] = s.window;
-  ints[f + F_LAST_ACK] = s.ack;
-  s.times[s.ft + T_LAST_ACK] = s.timeNs;
-  ints[f + F_LAST_SEGMENT_FLAGS] = found;
+  fwd.window = s.window;
+  fwd.lastAck = s.ack;
+  fwd.lastAckTimeNs = s.timeNs;
+  fwd.lastSegmentFlags = found;
   s.found = found;
   return found;
 }
@@ -345,12 +284,10 @@ function forwardRules(s: Segment, found: number): number {
   if (isKeepAliveAck(s)) return found | A_KEEP_ALIVE_ACK;
   if (isZeroWindowProbeAck(s)) return found | A_ZERO_WINDOW_PROBE_ACK;
   if (isDuplicateAck(s)) {
-    const ints = s.ints;
-    const f = s.f;
-    const dupAckNum = ints[f + F_DUP_ACK_NUM] === -1 ? 1 : ints[f + F_DUP_ACK_NUM]! + 1;
-    ints[f + F_DUP_ACK_NUM] = dupAckNum;
-    s.dupAckNum = dupAckNum;
-    s.dupAckFrame = ints[f + F_LAST_NON_DUP_ACK]! >>> 0;
+    const fwd = s.fwd;
+    fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+    s.dupAckNum = fwd.dupAckNum;
+    s.dupAckFrame = fwd.lastNonDupAck;
     found |= A_DUPLICATE_ACK;
   }
   return found;
@@ -364,9 +301,9 @@ function forwardRules(s: Segment, found: number): number {
  * retransmission. Keepalives are never retransmissions.
  */
 export function classifyRepeatedSegment(s: Segment): number {
-  const nextSeq = s.ints[s.f + F_NEXT_SEQ]! >>> 0;
-  let seqNotAdvanced = nextSeq !== 0 && seqLt(s.seq, nextSeq);
-  if (s.len > 1 && (nextSeq - 1) >>> 0 === s.seq) seqNotAdvanced = false;
+  const fwd = s.fwd;
+  let seqNotAdvanced = fwd.nextSeq !== 0 && seqLt(s.seq, fwd.nextSeq);
+  if (s.len > 1 && (fwd.nextSeq - 1) >>> 0 === s.seq) seqNotAdvanced = false;
   if (isSpuriousRetransmission(s)) return A_SPURIOUS_RETRANSMISSION;
   if (isFastRetransmission(s, seqNotAdvanced)) return A_FAST_RETRANSMISSION;
   if (isOutOfOrder(s, seqNotAdvanced)) return A_OUT_OF_ORDER;
