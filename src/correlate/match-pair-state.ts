@@ -27,7 +27,13 @@ import {
   E_KEY,
   E_SERVER,
   E_UP,
+  ENDPOINT_ENTRY,
   ENTRY,
+  EP_BITS,
+  EP_CLIENT,
+  EP_COUNT,
+  EP_SERVER,
+  endpointRow,
   type MatchResultData,
 } from './match-results.js';
 import type { PacketWindow } from './match-window.js';
@@ -66,9 +72,11 @@ export class PairTable {
   /** Address/port change bits of the pair's first server-side session: [pair * 2 + dir]. */
   private readonly endpointBits: Int32Array;
   private readonly firstServer: Int32Array;
-  /** Per pair and direction: whether the endpoint bits have their entries, and packets counted since. */
-  private readonly endpointSeen: Uint8Array;
-  private readonly endpointRepeats: Uint32Array;
+  /** Per pair and direction: ENDPOINT_NONE, _COMPACT or _ROWS (see ENDPOINT RECORD), the count and the
+   * example packets (client side, server side) of the compact record. */
+  private readonly endpointState: Uint8Array;
+  private readonly endpointCount: Uint32Array;
+  private readonly endpointExample: Float64Array;
   /** Histogram number pair * 2 + dir. */
   readonly delays: DelayTable;
   /** Changed fields: (pair, dir, field) -> entry + 1 (0 = none), and the entries (ENTRY numbers each). */
@@ -92,11 +100,14 @@ export class PairTable {
     this.preservation = new Uint32Array((n + 1) * 8);
     this.endpointBits = new Int32Array(n * 2);
     this.firstServer = new Int32Array(n).fill(-1);
-    this.endpointSeen = new Uint8Array(n * 2);
-    this.endpointRepeats = new Uint32Array(n * 2);
+    this.endpointState = new Uint8Array(n * 2);
+    this.endpointCount = new Uint32Array(n * 2);
+    this.endpointExample = new Float64Array(n * 4);
     this.delays = new DelayTable(n * 2);
     this.entryOf = new Int32Array(n * 2 * FIELD_COUNT);
-    this.entries = new Float64Array(Math.max(16, n * 4) * ENTRY);
+    // Rows grow by doubling; one per pair and direction is a start that a device changing one field (a
+    // router's TTL) never outgrows.
+    this.entries = new Float64Array(Math.max(16, n * 2) * ENTRY);
     this.examples = new Array(n);
     for (let i = 0; i < n; i++) {
       const pair = pairs[i]!;
@@ -157,18 +168,28 @@ export class PairTable {
    * example, in numbers.
    */
   recordChanges(w: PacketWindow, pair: number, up: number, down: number, dir: number, bits: number): void {
-    // ENDPOINT REPEATS: address and port changes are the same on every packet of a direction (those of the
-    // pair's first server-side connection), with no delta and the first packet as the example. Once their
-    // entries exist, a packet carrying exactly them adds one to a per-direction count that `seal` adds to
-    // each of those entries, instead of touching every entry.
-    const pd = pair * 2 + dir;
-    const endpoint = this.endpointBits[pd]!;
     let rest = bits;
-    if (endpoint !== 0 && this.endpointSeen[pd] === 1 && (bits & ENDPOINT_FIELDS) === endpoint) {
-      this.endpointRepeats[pd]!++;
-      rest &= ~ENDPOINT_FIELDS;
-    } else if (endpoint !== 0 && (bits & ENDPOINT_FIELDS) === endpoint) {
-      this.endpointSeen[pd] = 1;
+    const moved = bits & ENDPOINT_FIELDS;
+    if (moved !== 0) {
+      // ENDPOINT RECORD: address and port changes are the same on every packet of a direction (those of the
+      // pair's first server-side connection), with no delta and the first packet as the example: they are
+      // counted per direction, not as a row per field, unless another set of them turns up (a second
+      // server-side connection), which turns the record into rows from then on.
+      const pd = pair * 2 + dir;
+      const state = this.endpointState[pd]!;
+      if (state !== ENDPOINT_ROWS && moved === this.endpointBits[pd]) {
+        if (state === ENDPOINT_NONE) {
+          this.endpointState[pd] = ENDPOINT_COMPACT;
+          const client = w.side[up] === 0 ? up : down;
+          this.endpointExample[pd * 2] = w.packet[client]!;
+          this.endpointExample[pd * 2 + 1] = w.packet[client === up ? down : up]!;
+        }
+        this.endpointCount[pd]!++;
+        rest &= ~ENDPOINT_FIELDS;
+      } else if (state !== ENDPOINT_ROWS) {
+        if (state === ENDPOINT_COMPACT) this.endpointRecordToRows(pair, dir);
+        this.endpointState[pd] = ENDPOINT_ROWS;
+      }
     }
     for (; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
@@ -192,6 +213,23 @@ export class PairTable {
         this.entries[e * ENTRY + E_DELTA] = Number.NaN;
       }
       this.entries[e * ENTRY + E_COUNT]!++;
+    }
+  }
+
+  /** The compact endpoint record of a direction as one row per field, as if counted in rows all along. */
+  private endpointRecordToRows(pair: number, dir: number): void {
+    const pd = pair * 2 + dir;
+    for (let rest = this.endpointBits[pd]!; rest !== 0; rest &= rest - 1) {
+      const f = 31 - Math.clz32(rest & -rest);
+      const at = this.newEntry(pd * FIELD_COUNT + f) * ENTRY;
+      endpointRow(
+        this.entries,
+        at,
+        dir * FIELD_COUNT + f,
+        this.endpointCount[pd]!,
+        this.endpointExample,
+        pd * 2,
+      );
     }
   }
 
@@ -237,19 +275,30 @@ export class PairTable {
         const e = this.entryOf[base + k]! - 1;
         if (e < 0) continue;
         for (let j = 0; j < ENTRY; j++) changes[rows * ENTRY + j] = this.entries[e * ENTRY + j]!;
-        const dir = k >= FIELD_COUNT ? 1 : 0;
-        if ((this.endpointBits[pair * 2 + dir]! & (1 << (k - dir * FIELD_COUNT))) !== 0) {
-          changes[rows * ENTRY + E_COUNT]! += this.endpointRepeats[pair * 2 + dir]!;
-        }
         rows++;
       }
     }
     changeStart[n] = rows;
-    return { counters: this.counters, delays, changeStart, changes, examples: this.examples };
+    // Compact endpoint records stay compact in the results (ENDPOINT RECORD): bits, count, example packets.
+    const endpoint = new Float64Array(n * 2 * ENDPOINT_ENTRY);
+    for (let pd = 0; pd < n * 2; pd++) {
+      if (this.endpointState[pd] !== ENDPOINT_COMPACT) continue;
+      const at = pd * ENDPOINT_ENTRY;
+      endpoint[at + EP_BITS] = this.endpointBits[pd]!;
+      endpoint[at + EP_COUNT] = this.endpointCount[pd]!;
+      endpoint[at + EP_CLIENT] = this.endpointExample[pd * 2]!;
+      endpoint[at + EP_SERVER] = this.endpointExample[pd * 2 + 1]!;
+    }
+    return { counters: this.counters, delays, changeStart, changes, endpoint, examples: this.examples };
   }
 }
 
 const ENDPOINT_FIELDS = F_SRC_ADDRESS | F_DST_ADDRESS | F_SRC_PORT | F_DST_PORT;
+
+/** States of a direction's endpoint record (ENDPOINT RECORD in `recordChanges`). */
+const ENDPOINT_NONE = 0;
+const ENDPOINT_COMPACT = 1;
+const ENDPOINT_ROWS = 2;
 
 function sameAddress(a: Endpoint, b: Endpoint): boolean {
   if (a.ipVersion !== b.ipVersion) return false;

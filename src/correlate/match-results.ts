@@ -42,6 +42,34 @@ export const E_UP = 5;
 export const E_DOWN = 7;
 export const ENTRY = 9;
 
+/**
+ * Layout of a compact endpoint record, per pair and direction (ENDPOINT RECORD in match-pair-state.ts): the
+ * address and port change bits (0 = none), how many packets carried them, and the example packets. Each
+ * bit reads as a changed-field row with that count, no delta and values from the sessions' endpoints.
+ */
+export const EP_BITS = 0;
+export const EP_COUNT = 1;
+export const EP_CLIENT = 2;
+export const EP_SERVER = 3;
+export const ENDPOINT_ENTRY = 4;
+
+/** Write the changed-field row of one endpoint field (`key` = dir * FIELD_COUNT + field) at x[at]. */
+export function endpointRow(
+  x: Float64Array,
+  at: number,
+  key: number,
+  count: number,
+  example: Float64Array,
+  exampleAt: number,
+): void {
+  x[at + E_KEY] = key;
+  x[at + E_COUNT] = count;
+  x[at + E_DELTA] = Number.NaN;
+  x[at + E_CLIENT] = example[exampleAt]!;
+  x[at + E_SERVER] = example[exampleAt + 1]!;
+  x.fill(0, at + E_UP, at + ENTRY);
+}
+
 /** Layout of a delay summary: [(pair * 2 + dir) * DELAY_STATS + D_...]. */
 export const D_COUNT = 0;
 export const D_MIN = 1;
@@ -58,6 +86,8 @@ export interface MatchResultData {
   /** Rows of pair p: changes[changeStart[p] * ENTRY .. changeStart[p + 1] * ENTRY), direction then field. */
   changeStart: Int32Array;
   changes: Float64Array;
+  /** Compact endpoint records: [(pair * 2 + dir) * ENDPOINT_ENTRY + EP_...]. */
+  endpoint: Float64Array;
   /** Per pair, undefined when none. */
   examples: (PacketEvent[] | undefined)[];
 }
@@ -89,21 +119,43 @@ export class MatchResults {
     return { count: d[at]!, minNs: d[at + 1]!, p50Ns: d[at + 2]!, p99Ns: d[at + 3]!, maxNs: d[at + 4]! };
   }
 
+  /** The pair's changed fields, direction then field order: its rows, with the endpoint records' fields
+   * read as rows in their places. */
   fieldChanges(pair: number): FieldChange[] {
     const out: FieldChange[] = [];
-    const { changeStart } = this.data;
-    for (let e = changeStart[pair]!; e < changeStart[pair + 1]!; e++) out.push(this.fieldChange(pair, e));
+    const { changeStart, changes, endpoint } = this.data;
+    const end = changeStart[pair + 1]!;
+    let e = changeStart[pair]!;
+    for (let dir = 0; dir < 2; dir++) {
+      const keyEnd = (dir + 1) * FIELD_COUNT;
+      const at = (pair * 2 + dir) * ENDPOINT_ENTRY;
+      let bits = endpoint[at + EP_BITS]!;
+      for (; e < end && changes[e * ENTRY + E_KEY]! < keyEnd; e++) {
+        const key = changes[e * ENTRY + E_KEY]!;
+        for (; bits !== 0 && lowestField(bits) + dir * FIELD_COUNT < key; bits &= bits - 1) {
+          out.push(this.endpointChange(pair, dir, lowestField(bits), at));
+        }
+        out.push(this.fieldChange(pair, changes, e * ENTRY));
+      }
+      for (; bits !== 0; bits &= bits - 1) out.push(this.endpointChange(pair, dir, lowestField(bits), at));
+    }
     return out;
+  }
+
+  /** One field of a compact endpoint record, as a row. */
+  private endpointChange(pair: number, dir: number, f: number, at: number): FieldChange {
+    const row = new Float64Array(ENTRY);
+    const { endpoint } = this.data;
+    endpointRow(row, 0, dir * FIELD_COUNT + f, endpoint[at + EP_COUNT]!, endpoint, at + EP_CLIENT);
+    return this.fieldChange(pair, row, 0);
   }
 
   timing(pair: number): MessageTiming {
     return pairTiming(this.pairs[pair]!, this.client, this.server, this.toClient);
   }
 
-  /** The example of row e in words. */
-  private fieldChange(pair: number, e: number): FieldChange {
-    const x = this.data.changes;
-    const at = e * ENTRY;
+  /** The example of the row at x[at] in words. */
+  private fieldChange(pair: number, x: Float64Array, at: number): FieldChange {
     const k = x[at + E_KEY]!;
     const dir = k >= FIELD_COUNT ? 1 : 0;
     const f = k - dir * FIELD_COUNT;
@@ -172,6 +224,11 @@ const NUMBER_FIELDS = new Set<string>([
 
 function isNumberField(f: number): boolean {
   return NUMBER_FIELDS.has(FIELD_NAMES[f]!);
+}
+
+/** The lowest field of a set of field bits. */
+function lowestField(bits: number): number {
+  return 31 - Math.clz32(bits & -bits);
 }
 
 function isEndpointField(f: number): boolean {
