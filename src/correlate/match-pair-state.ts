@@ -79,8 +79,13 @@ export class PairTable {
   private readonly endpointExample: Float64Array;
   /** Histogram number pair * 2 + dir. */
   readonly delays: DelayTable;
-  /** Changed fields: (pair, dir, field) -> entry + 1 (0 = none), and the entries (ENTRY numbers each). */
-  private readonly entryOf: Int32Array;
+  /**
+   * Changed fields: each pair and direction's rows (ENTRY numbers each) in a chain, newest first (entry + 1,
+   * 0 ends it). A chain holds the few fields a device changes in a direction (one for a router's TTL);
+   * a table of every field's row would cost 40 words per pair to find them.
+   */
+  private readonly entryHead: Int32Array;
+  private entryNext: Int32Array;
   private entries: Float64Array;
   private entryCount = 0;
   /** Examples of drops and injections, per pair, made on the first one. */
@@ -103,11 +108,11 @@ export class PairTable {
     this.endpointState = new Uint8Array(n * 2);
     this.endpointCount = new Uint32Array(n * 2);
     this.endpointExample = new Float64Array(n * 4);
-    this.delays = new DelayTable(n * 2);
-    this.entryOf = new Int32Array(n * 2 * FIELD_COUNT);
+    this.entryHead = new Int32Array(n * 2);
     // Rows grow by doubling; one per pair and direction is a start that a device changing one field (a
     // router's TTL) never outgrows.
     this.entries = new Float64Array(Math.max(16, n * 2) * ENTRY);
+    this.entryNext = new Int32Array(Math.max(16, n * 2));
     this.examples = new Array(n);
     for (let i = 0; i < n; i++) {
       const pair = pairs[i]!;
@@ -126,6 +131,10 @@ export class PairTable {
         this.endpointBits[i * 2 + 1] = s2c;
       }
     }
+    // Only pairs whose packets are matched one to one get delays: the pool is sized for them.
+    let matched = 0;
+    for (let i = 0; i < n; i++) if (this.kind[i] !== K_TERMINATED) matched++;
+    this.delays = new DelayTable(n * 2, matched * 2);
   }
 
   count(pair: number, counter: number, dir: number): number {
@@ -193,16 +202,18 @@ export class PairTable {
     }
     for (; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
-      const k = (pair * 2 + dir) * FIELD_COUNT + f;
+      const pd = pair * 2 + dir;
+      const key = dir * FIELD_COUNT + f;
       const delta = fieldDelta(w, f, up, down);
-      let e = this.entryOf[k]! - 1;
+      let e = this.entryHead[pd]! - 1;
+      while (e >= 0 && this.entries[e * ENTRY + E_KEY] !== key) e = this.entryNext[e]! - 1;
       if (e < 0) {
-        e = this.newEntry(k);
+        e = this.newEntry(pd);
         const at = e * ENTRY;
         const client = w.side[up] === 0 ? up : down;
         const server = client === up ? down : up;
         const x = this.entries;
-        x[at + E_KEY] = dir * FIELD_COUNT + f;
+        x[at + E_KEY] = key;
         x[at + E_DELTA] = delta;
         x[at + E_CLIENT] = w.packet[client]!;
         x[at + E_SERVER] = w.packet[server]!;
@@ -221,7 +232,7 @@ export class PairTable {
     const pd = pair * 2 + dir;
     for (let rest = this.endpointBits[pd]!; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
-      const at = this.newEntry(pd * FIELD_COUNT + f) * ENTRY;
+      const at = this.newEntry(pd) * ENTRY;
       endpointRow(
         this.entries,
         at,
@@ -233,14 +244,19 @@ export class PairTable {
     }
   }
 
-  private newEntry(k: number): number {
+  /** A new row at the head of chain pd (its numbers to be written by the caller). */
+  private newEntry(pd: number): number {
     const e = this.entryCount++;
-    if ((e + 1) * ENTRY > this.entries.length) {
+    if (e >= this.entryNext.length) {
       const grown = new Float64Array(this.entries.length * 2);
       grown.set(this.entries);
       this.entries = grown;
+      const next = new Int32Array(this.entryNext.length * 2);
+      next.set(this.entryNext);
+      this.entryNext = next;
     }
-    this.entryOf[k] = e + 1;
+    this.entryNext[e] = this.entryHead[pd]!;
+    this.entryHead[pd] = e + 1;
     return e;
   }
 
@@ -268,14 +284,23 @@ export class PairTable {
     const changeStart = new Int32Array(n + 1);
     const changes = new Float64Array(this.entryCount * ENTRY);
     let rows = 0;
+    // Each chain's rows put in field order through a table by field (entry + 1), cleared as it is read.
+    const byField = new Int32Array(FIELD_COUNT);
     for (let pair = 0; pair < n; pair++) {
       changeStart[pair] = rows;
-      const base = pair * 2 * FIELD_COUNT;
-      for (let k = 0; k < 2 * FIELD_COUNT; k++) {
-        const e = this.entryOf[base + k]! - 1;
-        if (e < 0) continue;
-        for (let j = 0; j < ENTRY; j++) changes[rows * ENTRY + j] = this.entries[e * ENTRY + j]!;
-        rows++;
+      for (let dir = 0; dir < 2; dir++) {
+        const first = this.entryHead[pair * 2 + dir]! - 1;
+        if (first < 0) continue;
+        for (let e = first; e >= 0; e = this.entryNext[e]! - 1) {
+          byField[this.entries[e * ENTRY + E_KEY]! - dir * FIELD_COUNT] = e + 1;
+        }
+        for (let f = 0; f < FIELD_COUNT; f++) {
+          const e = byField[f]! - 1;
+          if (e < 0) continue;
+          byField[f] = 0;
+          for (let j = 0; j < ENTRY; j++) changes[rows * ENTRY + j] = this.entries[e * ENTRY + j]!;
+          rows++;
+        }
       }
     }
     changeStart[n] = rows;
