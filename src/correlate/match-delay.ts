@@ -24,6 +24,14 @@ const MAX_EXP = 44;
 /** Buckets per sign: 16 exact small values, then 16 per power of two from 2^4 to 2^(MAX_EXP-1). */
 export const DELAY_BUCKETS = SUB + (MAX_EXP - SUB_BITS) * SUB;
 
+/** A histogram's row of numbers and a run's row (see DelayTable). */
+const S_COUNT = 0;
+const S_MIN = 1;
+const S_MAX = 2;
+const R_START = 0;
+const R_LO = 1;
+const R_LEN = 2;
+
 /** Buckets of a new run: three blocks. */
 const FIRST_RUN = 3 * SUB;
 /** Buckets per pool page (a run never spans two pages); a position in the pool is page * PAGE + offset. */
@@ -64,52 +72,48 @@ function bucketWidth(b: number): number {
 
 /** `count` histograms, numbered 0..count-1, each with exact count/min/max and two bucket runs. */
 export class DelayTable {
-  readonly counts: Float64Array;
-  readonly minNs: Float64Array;
-  readonly maxNs: Float64Array;
-  /** Per histogram and sign (index h * 2 + 0 positive, + 1 negative): run start in the pool, lowest
-   * bucket, run length (0 = none). */
-  private readonly runStart: Int32Array;
-  private readonly runLo: Int32Array;
-  private readonly runLen: Int32Array;
+  /**
+   * Per histogram, one row of count, minimum and maximum ([h * 3 + S_...]); per histogram and sign (run
+   * r = h * 2, + 1 for negative delays) one row of run start in the pool, lowest bucket and run length, 0
+   * for none ([r * 3 + R_...]). Rows, not an array per number: pass 2 adds the delays of tens of thousands
+   * of interleaved connections, and each array read for a packet is a cache line of its own.
+   */
+  private readonly stat: Float64Array;
+  private readonly run: Int32Array;
   private readonly pages: Uint32Array[];
   /** Buckets used in the last page. */
   private pageUsed = 0;
 
   /** `expected`: how many of the histograms will likely get delays (the pool's first size). */
   constructor(count: number, expected = count) {
-    this.counts = new Float64Array(count);
-    this.minNs = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
-    this.maxNs = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
-    this.runStart = new Int32Array(count * 2);
-    this.runLo = new Int32Array(count * 2);
-    this.runLen = new Int32Array(count * 2);
+    this.stat = new Float64Array(count * 3);
+    for (let h = 0; h < count; h++) {
+      this.stat[h * 3 + S_MIN] = Number.POSITIVE_INFINITY;
+      this.stat[h * 3 + S_MAX] = Number.NEGATIVE_INFINITY;
+    }
+    this.run = new Int32Array(count * 2 * 3);
     this.pages = [new Uint32Array(Math.min(PAGE, Math.max(64, expected * FIRST_RUN)))];
   }
 
   add(h: number, delayNs: number): void {
     if (!Number.isFinite(delayNs)) return;
     const d = Math.round(delayNs);
-    this.counts[h]!++;
-    if (d < this.minNs[h]!) this.minNs[h] = d;
-    if (d > this.maxNs[h]!) this.maxNs[h] = d;
-    const r = d >= 0 ? h * 2 : h * 2 + 1;
+    const stat = this.stat;
+    stat[h * 3 + S_COUNT]!++;
+    if (d < stat[h * 3 + S_MIN]!) stat[h * 3 + S_MIN] = d;
+    if (d > stat[h * 3 + S_MAX]!) stat[h * 3 + S_MAX] = d;
+    const r = (d >= 0 ? h * 2 : h * 2 + 1) * 3;
     const b = delayBucket(d >= 0 ? d : -d);
-    let len = this.runLen[r]!;
-    let lo = this.runLo[r]!;
-    if (len === 0 || b < lo || b >= lo + len) {
-      this.widen(r, b);
-      len = this.runLen[r]!;
-      lo = this.runLo[r]!;
-    }
-    const at = this.runStart[r]!;
-    this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - lo]!++;
+    const run = this.run;
+    if (run[r + R_LEN] === 0 || b < run[r + R_LO]! || b >= run[r + R_LO]! + run[r + R_LEN]!) this.widen(r, b);
+    const at = run[r + R_START]!;
+    this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - run[r + R_LO]!]!++;
   }
 
-  /** Give run r room for bucket b: a new run at the end of the pool, the old counts copied in. */
+  /** Give the run at row r room for bucket b: a new run at the end of the pool, the old counts copied in. */
   private widen(r: number, b: number): void {
-    const oldLen = this.runLen[r]!;
-    const oldLo = this.runLo[r]!;
+    const oldLen = this.run[r + R_LEN]!;
+    const oldLo = this.run[r + R_LO]!;
     const blockLo = b - (b % SUB);
     const lo = oldLen === 0 ? Math.max(0, blockLo - SUB) : Math.min(oldLo, blockLo);
     const end =
@@ -126,69 +130,70 @@ export class DelayTable {
     const start = page * PAGE + offset;
     this.pageUsed += len;
     if (oldLen > 0) {
-      const from = this.runStart[r]!;
+      const from = this.run[r + R_START]!;
       const old = this.pages[from >>> PAGE_BITS]!;
       const shift = offset + oldLo - lo - (from & PAGE_MASK);
       for (let i = from & PAGE_MASK; i < (from & PAGE_MASK) + oldLen; i++) into[i + shift] = old[i]!;
     }
-    this.runStart[r] = start;
-    this.runLo[r] = lo;
-    this.runLen[r] = len;
+    this.run[r + R_START] = start;
+    this.run[r + R_LO] = lo;
+    this.run[r + R_LEN] = len;
   }
 
   /** The value at quantile q (0..1) of histogram h: the middle of the bucket of the ceil(q * count)-th. */
   quantile(h: number, q: number): number {
-    const count = this.counts[h]!;
+    const count = this.stat[h * 3 + S_COUNT]!;
     if (count === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * count));
     let seen = 0;
+    const run = this.run;
     // Most negative first: the highest bucket of |delay| of the negative run.
-    const neg = h * 2 + 1;
-    for (let b = this.runLo[neg]! + this.runLen[neg]! - 1; b >= this.runLo[neg]!; b--) {
+    const neg = (h * 2 + 1) * 3;
+    for (let b = run[neg + R_LO]! + run[neg + R_LEN]! - 1; b >= run[neg + R_LO]!; b--) {
       seen += this.bucketCount(neg, b);
       if (seen >= rank) return this.clamp(h, -(bucketLow(b) + (bucketWidth(b) - 1) / 2));
     }
-    const pos = h * 2;
-    for (let b = this.runLo[pos]!; b < this.runLo[pos]! + this.runLen[pos]!; b++) {
+    const pos = h * 2 * 3;
+    for (let b = run[pos + R_LO]!; b < run[pos + R_LO]! + run[pos + R_LEN]!; b++) {
       seen += this.bucketCount(pos, b);
       if (seen >= rank) return this.clamp(h, bucketLow(b) + (bucketWidth(b) - 1) / 2);
     }
-    return this.maxNs[h]!;
+    return this.stat[h * 3 + S_MAX]!;
   }
 
   private bucketCount(r: number, b: number): number {
-    const at = this.runStart[r]!;
-    return this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - this.runLo[r]!]!;
+    const at = this.run[r + R_START]!;
+    return this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - this.run[r + R_LO]!]!;
   }
 
   private clamp(h: number, v: number): number {
-    return Math.round(Math.min(this.maxNs[h]!, Math.max(this.minNs[h]!, v)));
+    return Math.round(Math.min(this.stat[h * 3 + S_MAX]!, Math.max(this.stat[h * 3 + S_MIN]!, v)));
   }
 
   /** Summary of histogram h as count, min, p50, p99, max at out[at..at + 5); all zero when no delay was recorded. */
   statsInto(h: number, out: Float64Array, at: number): void {
-    const count = this.counts[h]!;
+    const count = this.stat[h * 3 + S_COUNT]!;
     if (count === 0) {
       out.fill(0, at, at + 5);
       return;
     }
     out[at] = count;
-    out[at + 1] = this.minNs[h]!;
+    out[at + 1] = this.stat[h * 3 + S_MIN]!;
     out[at + 2] = this.quantile(h, 0.5);
     out[at + 3] = this.quantile(h, 0.99);
-    out[at + 4] = this.maxNs[h]!;
+    out[at + 4] = this.stat[h * 3 + S_MAX]!;
   }
 
   /** Summary of histogram h; all zero when no delay was recorded. */
   stats(h: number): DelayStats {
-    const count = this.counts[h]!;
+    const count = this.stat[h * 3 + S_COUNT]!;
     if (count === 0) return { count: 0, minNs: 0, p50Ns: 0, p99Ns: 0, maxNs: 0 };
     return {
       count,
-      minNs: this.minNs[h]!,
+      minNs: this.stat[h * 3 + S_MIN]!,
       p50Ns: this.quantile(h, 0.5),
       p99Ns: this.quantile(h, 0.99),
-      maxNs: this.maxNs[h]!,
+      maxNs: this.stat[h * 3 + S_MAX]!,
     };
   }
 }

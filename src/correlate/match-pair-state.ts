@@ -70,12 +70,15 @@ export class PairTable {
   /** Preservation: [((pair * 2 + field) * 2 + dir) * 2 + (0 same | 1 changed)]; pair = size is the global row. */
   private readonly preservation: Uint32Array;
   /** Address/port change bits of the pair's first server-side session: [pair * 2 + dir]. */
-  private readonly endpointBits: Int32Array;
+  /**
+   * Per pair and direction, one row ([pd * DIR_ROW + D_...]): the address/port change bits of the pair's
+   * first server-side session, the state and count of the ENDPOINT RECORD, and the head of the changed-field
+   * chain. One row, not an array each: every matched packet reads them for its pair, and the pairs of a
+   * capture of many short connections interleave (each array read was a cache line of its own).
+   */
+  private readonly dirRow: Int32Array;
   private readonly firstServer: Int32Array;
-  /** Per pair and direction: ENDPOINT_NONE, _COMPACT or _ROWS (see ENDPOINT RECORD), the count and the
-   * example packets (client side, server side) of the compact record. */
-  private readonly endpointState: Uint8Array;
-  private readonly endpointCount: Uint32Array;
+  /** Per pair and direction: the example packets (client side, server side) of the compact record. */
   private readonly endpointExample: Float64Array;
   /** Histogram number pair * 2 + dir. */
   readonly delays: DelayTable;
@@ -84,7 +87,6 @@ export class PairTable {
    * 0 ends it). A chain holds the few fields a device changes in a direction (one for a router's TTL);
    * a table of every field's row would cost 40 words per pair to find them.
    */
-  private readonly entryHead: Int32Array;
   private entryNext: Int32Array;
   private entries: Float64Array;
   private entryCount = 0;
@@ -103,12 +105,9 @@ export class PairTable {
     this.offset = new Uint32Array(n * 2);
     this.counters = new Uint32Array(n * COUNTERS * 2);
     this.preservation = new Uint32Array((n + 1) * 8);
-    this.endpointBits = new Int32Array(n * 2);
+    this.dirRow = new Int32Array(n * 2 * DIR_ROW);
     this.firstServer = new Int32Array(n).fill(-1);
-    this.endpointState = new Uint8Array(n * 2);
-    this.endpointCount = new Uint32Array(n * 2);
     this.endpointExample = new Float64Array(n * 4);
-    this.entryHead = new Int32Array(n * 2);
     // Rows grow by doubling; one per pair and direction is a start that a device changing one field (a
     // router's TTL) never outgrows.
     this.entries = new Float64Array(Math.max(16, n * 2) * ENTRY);
@@ -127,8 +126,8 @@ export class PairTable {
       if (first !== undefined) this.firstServer[i] = first;
       if (cs && ss) {
         const [c2s, s2c] = endpointChanges(cs, ss);
-        this.endpointBits[i * 2] = c2s;
-        this.endpointBits[i * 2 + 1] = s2c;
+        this.dirRow[i * 2 * DIR_ROW + D_ENDPOINT_BITS] = c2s;
+        this.dirRow[(i * 2 + 1) * DIR_ROW + D_ENDPOINT_BITS] = s2c;
       }
     }
     // Only pairs whose packets are matched one to one get delays: the pool is sized for them.
@@ -147,7 +146,8 @@ export class PairTable {
 
   /** Address and port change bits of a direction for a server-side session of the pair. */
   endpointChangeBits(pair: number, serverSession: number, dir: number): number {
-    if (serverSession === this.firstServer[pair]) return this.endpointBits[pair * 2 + dir]!;
+    if (serverSession === this.firstServer[pair])
+      return this.dirRow[(pair * 2 + dir) * DIR_ROW + D_ENDPOINT_BITS]!;
     // Another server-side connection of the same pair (rare): compare its endpoints now.
     const cs = this.clientSessions[this.pairs[pair]!.client];
     const ss = this.serverSessions[serverSession];
@@ -185,19 +185,20 @@ export class PairTable {
       // counted per direction, not as a row per field, unless another set of them turns up (a second
       // server-side connection), which turns the record into rows from then on.
       const pd = pair * 2 + dir;
-      const state = this.endpointState[pd]!;
-      if (state !== ENDPOINT_ROWS && moved === this.endpointBits[pd]) {
+      const row = pd * DIR_ROW;
+      const state = this.dirRow[row + D_ENDPOINT_STATE]!;
+      if (state !== ENDPOINT_ROWS && moved === this.dirRow[row + D_ENDPOINT_BITS]) {
         if (state === ENDPOINT_NONE) {
-          this.endpointState[pd] = ENDPOINT_COMPACT;
+          this.dirRow[row + D_ENDPOINT_STATE] = ENDPOINT_COMPACT;
           const client = w.side[up] === 0 ? up : down;
           this.endpointExample[pd * 2] = w.packet[client]!;
           this.endpointExample[pd * 2 + 1] = w.packet[client === up ? down : up]!;
         }
-        this.endpointCount[pd]!++;
+        this.dirRow[row + D_ENDPOINT_COUNT]!++;
         rest &= ~ENDPOINT_FIELDS;
       } else if (state !== ENDPOINT_ROWS) {
         if (state === ENDPOINT_COMPACT) this.endpointRecordToRows(pair, dir);
-        this.endpointState[pd] = ENDPOINT_ROWS;
+        this.dirRow[row + D_ENDPOINT_STATE] = ENDPOINT_ROWS;
       }
     }
     for (; rest !== 0; rest &= rest - 1) {
@@ -205,7 +206,7 @@ export class PairTable {
       const pd = pair * 2 + dir;
       const key = dir * FIELD_COUNT + f;
       const delta = fieldDelta(w, f, up, down);
-      let e = this.entryHead[pd]! - 1;
+      let e = this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD]! - 1;
       while (e >= 0 && this.entries[e * ENTRY + E_KEY] !== key) e = this.entryNext[e]! - 1;
       if (e < 0) {
         e = this.newEntry(pd);
@@ -230,14 +231,14 @@ export class PairTable {
   /** The compact endpoint record of a direction as one row per field, as if counted in rows all along. */
   private endpointRecordToRows(pair: number, dir: number): void {
     const pd = pair * 2 + dir;
-    for (let rest = this.endpointBits[pd]!; rest !== 0; rest &= rest - 1) {
+    for (let rest = this.dirRow[pd * DIR_ROW + D_ENDPOINT_BITS]!; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
       const at = this.newEntry(pd) * ENTRY;
       endpointRow(
         this.entries,
         at,
         dir * FIELD_COUNT + f,
-        this.endpointCount[pd]!,
+        this.dirRow[pd * DIR_ROW + D_ENDPOINT_COUNT]! >>> 0,
         this.endpointExample,
         pd * 2,
       );
@@ -255,8 +256,8 @@ export class PairTable {
       next.set(this.entryNext);
       this.entryNext = next;
     }
-    this.entryNext[e] = this.entryHead[pd]!;
-    this.entryHead[pd] = e + 1;
+    this.entryNext[e] = this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD]!;
+    this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD] = e + 1;
     return e;
   }
 
@@ -289,7 +290,7 @@ export class PairTable {
     for (let pair = 0; pair < n; pair++) {
       changeStart[pair] = rows;
       for (let dir = 0; dir < 2; dir++) {
-        const first = this.entryHead[pair * 2 + dir]! - 1;
+        const first = this.dirRow[(pair * 2 + dir) * DIR_ROW + D_ENTRY_HEAD]! - 1;
         if (first < 0) continue;
         for (let e = first; e >= 0; e = this.entryNext[e]! - 1) {
           byField[this.entries[e * ENTRY + E_KEY]! - dir * FIELD_COUNT] = e + 1;
@@ -307,10 +308,10 @@ export class PairTable {
     // Compact endpoint records stay compact in the results (ENDPOINT RECORD): bits, count, example packets.
     const endpoint = new Float64Array(n * 2 * ENDPOINT_ENTRY);
     for (let pd = 0; pd < n * 2; pd++) {
-      if (this.endpointState[pd] !== ENDPOINT_COMPACT) continue;
+      if (this.dirRow[pd * DIR_ROW + D_ENDPOINT_STATE] !== ENDPOINT_COMPACT) continue;
       const at = pd * ENDPOINT_ENTRY;
-      endpoint[at + EP_BITS] = this.endpointBits[pd]!;
-      endpoint[at + EP_COUNT] = this.endpointCount[pd]!;
+      endpoint[at + EP_BITS] = this.dirRow[pd * DIR_ROW + D_ENDPOINT_BITS]!;
+      endpoint[at + EP_COUNT] = this.dirRow[pd * DIR_ROW + D_ENDPOINT_COUNT]! >>> 0;
       endpoint[at + EP_CLIENT] = this.endpointExample[pd * 2]!;
       endpoint[at + EP_SERVER] = this.endpointExample[pd * 2 + 1]!;
     }
@@ -319,6 +320,13 @@ export class PairTable {
 }
 
 const ENDPOINT_FIELDS = F_SRC_ADDRESS | F_DST_ADDRESS | F_SRC_PORT | F_DST_PORT;
+
+/** A pair and direction's row (PairTable.dirRow). */
+const D_ENDPOINT_BITS = 0;
+const D_ENDPOINT_STATE = 1;
+const D_ENDPOINT_COUNT = 2;
+const D_ENTRY_HEAD = 3;
+const DIR_ROW = 4;
 
 /** States of a direction's endpoint record (ENDPOINT RECORD in `recordChanges`). */
 const ENDPOINT_NONE = 0;

@@ -284,9 +284,9 @@ class Matcher {
   private readonly maxSeenDelay = new Float64Array(2);
   /** Each capture's time range on the client clock: [client first, client last, server first, server last]. */
   private readonly range: Float64Array;
-  /** Per pair and side: times of the first and last packet seen (NaN before the first). */
-  private readonly pairFirst: Float64Array;
-  private readonly pairLast: Float64Array;
+  /** Per pair, times of the first and last packet seen on each side (NaN before the first): [pair * 4 +
+   * side] first, [pair * 4 + 2 + side] last (one row a pair: one cache line read per packet). */
+  private readonly pairSeen: Float64Array;
   /** Per pair and direction: the newest pending upstream packet with payload (RESEGMENTED), or -1. */
   private readonly dataHead: Int32Array;
 
@@ -330,8 +330,7 @@ class Matcher {
     ];
     const m = (ns: number) => this.toClient.map(ns + server.shiftNs);
     this.dataHead = new Int32Array(pairs.length * 2).fill(-1);
-    this.pairFirst = new Float64Array(pairs.length * 2).fill(Number.NaN);
-    this.pairLast = new Float64Array(pairs.length * 2).fill(Number.NaN);
+    this.pairSeen = new Float64Array(pairs.length * 4).fill(Number.NaN);
     this.range = Float64Array.of(
       client.firstRelNs + client.shiftNs,
       client.lastRelNs + client.shiftNs,
@@ -370,9 +369,9 @@ class Matcher {
     if (pi < 0) {
       w.state[s] = UNPAIRED;
     } else {
-      const k = pi * 2 + side;
-      if (!(this.pairFirst[k]! <= t)) this.pairFirst[k] = t;
-      if (!(this.pairLast[k]! >= t)) this.pairLast[k] = t;
+      const k = pi * 4 + side;
+      if (!(this.pairSeen[k]! <= t)) this.pairSeen[k] = t;
+      if (!(this.pairSeen[k + 2]! >= t)) this.pairSeen[k + 2] = t;
       if (this.table.kind[pi] === K_TERMINATED) w.state[s] = TERMINATED;
       else this.addPassThrough(s, pi);
     }
@@ -697,8 +696,8 @@ class Matcher {
     const reach = this.maxSeenDelay[dir]! + this.slackNs;
     const before = upstream ? this.slackNs : reach;
     const after = upstream ? reach : this.slackNs;
-    const startCovered = t - before >= this.range[far * 2]! || this.pairFirst[pi * 2 + far]! <= t;
-    const endCovered = t + after <= this.range[far * 2 + 1]! || this.pairLast[pi * 2 + far]! >= t;
+    const startCovered = t - before >= this.range[far * 2]! || this.pairSeen[pi * 4 + far]! <= t;
+    const endCovered = t + after <= this.range[far * 2 + 1]! || this.pairSeen[pi * 4 + 2 + far]! >= t;
     const covered = startCovered && endCovered;
     if (!covered) {
       w.state[f] = OUTSIDE;
