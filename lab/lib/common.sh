@@ -185,6 +185,18 @@ start_origin() {
   die "origin did not start"
 }
 
+# wait_listening NS PORT WHAT LOGFILE...: waits (at most 5 s) until something in namespace NS listens on TCP
+# PORT; otherwise stops the run with WHAT's logs.
+wait_listening() {
+  local ns=$1 port=$2 what=$3
+  shift 3
+  for _ in $(seq 1 50); do
+    in_ns "$ns" ss -ltn "sport = :$port" | grep -q LISTEN && return 0
+    sleep 0.1
+  done
+  die "$what did not start: $(cat "$@")"
+}
+
 # run_client ARGS...: the traffic generator in the client namespace, bounded in time.
 run_client() {
   in_ns "$NS_CLIENT" timeout --kill-after=5 "${CLIENT_LIMIT:-150}" node "$LAB_DIR/traffic/client.mjs" \

@@ -5,20 +5,8 @@ DESCRIPTION="HAProxy 'mode http' on VIP 10.99.1.10:443 terminating TLS (self-sig
 # shellcheck source=haproxy-tls.sh
 source "$LAB_DIR/scenarios/haproxy-tls.sh"
 
-scenario_configure() {
-  in_ns "$NS_MBOX" ip addr add "$VIP/32" dev mc
-  make_certificate
-  write_haproxy_tls_config
-  sed -i 's/^  http-reuse never$/  http-reuse always/' "$RUN_DIR/haproxy.cfg"
-  grep -q '^  http-reuse always$' "$RUN_DIR/haproxy.cfg" || die "haproxy.cfg: could not set http-reuse always"
-  start_origin
-  start_bg haproxy "$RUN_DIR/haproxy.log" "$NS_MBOX" haproxy -db -f "$RUN_DIR/haproxy.cfg"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_MBOX" ss -ltn "sport = :$TLS_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "haproxy did not start: $(cat "$RUN_DIR/haproxy.log")"
-}
+HTTP_REUSE=always
+
 # Several requests per connection and more connections at once than the pool holds idle, so that server
 # connections change hands while client connections are still open.
 scenario_traffic() {

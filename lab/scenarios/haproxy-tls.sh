@@ -9,6 +9,8 @@ SERVER_FORMAT=pcap-ns
 GZIP_CAPTURES=1
 VIP_USED="\"$VIP\""
 TLS_PORT=443
+# HAProxy's server connection reuse (haproxy-tls-pool sets always).
+HTTP_REUSE=never
 TARGET="$VIP:$TLS_PORT"
 
 make_certificate() {
@@ -31,7 +33,7 @@ defaults
   mode http
   log global
   option http-keep-alive
-  http-reuse never
+  http-reuse $HTTP_REUSE
   timeout connect 5s
   timeout client 60s
   timeout server 60s
@@ -52,11 +54,7 @@ scenario_configure() {
   write_haproxy_tls_config
   start_origin
   start_bg haproxy "$RUN_DIR/haproxy.log" "$NS_MBOX" haproxy -db -f "$RUN_DIR/haproxy.cfg"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_MBOX" ss -ltn "sport = :$TLS_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "haproxy did not start: $(cat "$RUN_DIR/haproxy.log")"
+  wait_listening "$NS_MBOX" "$TLS_PORT" haproxy "$RUN_DIR/haproxy.log"
 }
 scenario_traffic() {
   run_client --prefix tls --short 40 --concurrency 4 --pad-max 900 --down 60000 --up 50000 \

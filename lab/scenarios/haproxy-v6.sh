@@ -19,11 +19,7 @@ scenario_configure() {
   sed -i "s/^  bind .*/  bind [$VIP6]:$VIP_PORT/" "$RUN_DIR/haproxy.cfg"
   start_origin
   start_bg haproxy "$RUN_DIR/haproxy.log" "$NS_MBOX" haproxy -db -f "$RUN_DIR/haproxy.cfg"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_MBOX" ss -ltn "sport = :$VIP_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "haproxy did not start: $(cat "$RUN_DIR/haproxy.log")"
+  wait_listening "$NS_MBOX" "$VIP_PORT" haproxy "$RUN_DIR/haproxy.log"
 }
 scenario_traffic() { run_client --prefix haproxy-six --short 60 --concurrency 4 --multi-every 3 --down 900000 --up 700000; }
 # SIGUSR1 is HAProxy's soft stop: it finishes and logs the remaining connections.

@@ -24,9 +24,5 @@ start_haproxy() {
   in_ns "$NS_MBOX" ip addr add "$VIP/32" dev mc
   write_haproxy_config
   start_bg haproxy "$RUN_DIR/haproxy.log" "$NS_MBOX" haproxy -db -f "$RUN_DIR/haproxy.cfg"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_MBOX" ss -ltn "sport = :$VIP_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "haproxy did not start: $(cat "$RUN_DIR/haproxy.log")"
+  wait_listening "$NS_MBOX" "$VIP_PORT" haproxy "$RUN_DIR/haproxy.log"
 }

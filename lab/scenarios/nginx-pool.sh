@@ -43,11 +43,7 @@ http {
 CFG
   start_origin
   start_bg nginx "$RUN_DIR/nginx.stdout" "$NS_MBOX" nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx.conf"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_MBOX" ss -ltn "sport = :$VIP_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "nginx did not start: $(cat "$RUN_DIR/nginx-error.log" "$RUN_DIR/nginx.stdout")"
+  wait_listening "$NS_MBOX" "$VIP_PORT" nginx "$RUN_DIR/nginx-error.log" "$RUN_DIR/nginx.stdout"
 }
 scenario_traffic() {
   run_client --prefix nginx --short 80 --concurrency 6 --multi-every 5 --down 1200000 --up 1000000

@@ -33,11 +33,7 @@ http {
 }
 CFG
   start_bg nginx "$RUN_DIR/nginx.stdout" "$NS_SERVER" nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx.conf"
-  for _ in $(seq 1 50); do
-    in_ns "$NS_SERVER" ss -ltn "sport = :$ORIGIN_PORT" | grep -q LISTEN && return 0
-    sleep 0.1
-  done
-  die "nginx did not start: $(cat "$RUN_DIR/nginx-error.log" "$RUN_DIR/nginx.stdout")"
+  wait_listening "$NS_SERVER" "$ORIGIN_PORT" nginx "$RUN_DIR/nginx-error.log" "$RUN_DIR/nginx.stdout"
 }
 scenario_traffic() { run_client --prefix seed-defer --short 40 --concurrency 4 --silent-every 5 --silent-ms 3000; }
 scenario_stop() { stop_bg nginx QUIT; stop_bg origin; }
