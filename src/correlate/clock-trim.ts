@@ -5,6 +5,7 @@
  */
 import type { FitPoints, SidePoints } from './clock-fit.js';
 import { select } from './clock-robust.js';
+import { lowerBound } from './sorted.js';
 
 export interface TrimResult {
   keptFwd: Uint8Array;
@@ -170,18 +171,6 @@ function ranked(
     cumulative[k + 1] = cumulative[k]! + w[o[k]!]!;
   }
   return { values, cumulative, rest };
-}
-
-/** First index with sorted[i] >= v. */
-function lowerBound(sorted: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The pile's density is measured over this many delays above a candidate start. */

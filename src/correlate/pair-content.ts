@@ -13,6 +13,7 @@ import { MAX_POSTINGS } from './candidates.js';
 import { at, type PairClock } from './pair-clock.js';
 import { DISTINCT_ALIKE, DISTINCT_LINK, Rarity } from './pair-rarity.js';
 import { type Similarity, similarity } from './pair-similarity.js';
+import { lowerBound } from './sorted.js';
 import type { SideData } from './types.js';
 
 /** Least similarity for a content link. */
@@ -227,18 +228,6 @@ class CommonKeys {
     }
     return p;
   }
-}
-
-/** First index with `times[i] >= t`. */
-function lowerBound(times: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -13,6 +13,7 @@ import { isClientHello, TLS_ALERT, TLS_APPLICATION_DATA, tlsContentType } from '
 import { at, type PairClock } from './pair-clock.js';
 import type { Link } from './pair-content.js';
 import type { Similarity } from './pair-similarity.js';
+import { upperBound } from './sorted.js';
 import type { SideData } from './types.js';
 
 /** What the whole-session pass (pair-timing.ts) hands over. */
@@ -273,14 +274,7 @@ class RequestIndex {
     to: number,
     fn: (c: number, cm: number, t: number, bytes: number, early: boolean) => boolean,
   ): void {
-    let lo = 0;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.times[mid]! <= from) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0 && this.times[i]! >= to; i--)
+    for (let i = upperBound(this.times, from) - 1; i >= 0 && this.times[i]! >= to; i--)
       if (!fn(this.sessions[i]!, this.messages[i]!, this.times[i]!, this.bytes[i]!, this.early[i] === 1))
         return;
   }

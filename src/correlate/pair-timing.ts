@@ -26,6 +26,7 @@ import { at, type PairClock } from './pair-clock.js';
 import type { Link } from './pair-content.js';
 import type { Similarity } from './pair-similarity.js';
 import { MIN_EXPLAINED_SHARE, type PoolFrame, type PoolRules, poolLinks } from './pair-timing-pool.js';
+import { lowerBound } from './sorted.js';
 import type { SideData } from './types.js';
 
 /** Similarity of a link made by timing and sizes: below any content link (SIZE_ONLY is 0.3). */
@@ -291,17 +292,6 @@ class TimeIndex {
     for (let i = lowerBound(this.times, from + 1) - 1; i >= 0 && this.times[i]! >= to; i--)
       if (!fn(this.sessions[i]!, this.bytes[i]!, this.dirs[i]!)) return;
   }
-}
-
-function lowerBound(sorted: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Milliseconds of latency plus the size difference's distance from the device's usual one. */
