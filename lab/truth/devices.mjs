@@ -22,17 +22,34 @@ const proxyLegs = {
   payload: false,
 };
 
+const routed = {
+  device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
+  always: ['forwards-packets'],
+  whenSeen: ['decrements-ttl'],
+};
+const haproxyTcp = {
+  device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
+  always: ['terminates-tcp'],
+  whenSeen: ['resegments'],
+};
+// The client side is TLS, the server side plain HTTP: only what the encrypted side still shows is listed.
+// HAProxy's HTTP engine rewrites header names (lower case), but the client side's plaintext cannot be
+// seen, so modifies-payload is undecidable from the captures and not listed.
+const haproxyTls = {
+  device: {
+    kind: 'l7-proxy',
+    terminatesTcp: true,
+    terminatesTls: true,
+    rewrites: { ...proxyLegs, payload: true },
+  },
+  always: ['terminates-tcp', 'terminates-tls'],
+  whenSeen: ['delays-server-connect'],
+};
+
 export const DEVICES = {
-  routed: {
-    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
-    always: ['forwards-packets'],
-    whenSeen: ['decrements-ttl'],
-  },
-  routed6: {
-    device: { kind: 'transparent', terminatesTcp: false, rewrites: noRewrites },
-    always: ['forwards-packets'],
-    whenSeen: ['decrements-ttl'],
-  },
+  routed,
+  // The same router forwarding IPv6.
+  routed6: routed,
   nat: {
     device: {
       kind: 'nat',
@@ -47,46 +64,17 @@ export const DEVICES = {
     ],
     whenSeen: ['decrements-ttl', 'rewrites-source-port'],
   },
+  'haproxy-tcp': haproxyTcp,
   // As haproxy-tcp, with IPv6 clients and an IPv4 origin.
-  'haproxy-v6': {
-    device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
-    always: ['terminates-tcp'],
-    whenSeen: ['resegments'],
-  },
-  'haproxy-tcp': {
-    device: { kind: 'l4-proxy', terminatesTcp: true, rewrites: proxyLegs },
-    always: ['terminates-tcp'],
-    whenSeen: ['resegments'],
-  },
+  'haproxy-v6': haproxyTcp,
   'nginx-pool': {
     device: { kind: 'l7-proxy', terminatesTcp: true, rewrites: { ...proxyLegs, payload: true } },
     always: ['terminates-tcp'],
     whenSeen: ['modifies-payload', 'pools-connections', 'delays-server-connect'],
   },
-  // The client side is TLS, the server side plain HTTP: only what the encrypted side still shows is listed.
-  // HAProxy's HTTP engine rewrites header names (lower case), but the client side's plaintext cannot be
-  // seen, so modifies-payload is undecidable from the captures and not listed.
-  'haproxy-tls': {
-    device: {
-      kind: 'l7-proxy',
-      terminatesTcp: true,
-      terminatesTls: true,
-      rewrites: { ...proxyLegs, payload: true },
-    },
-    always: ['terminates-tcp', 'terminates-tls'],
-    whenSeen: ['delays-server-connect'],
-  },
+  'haproxy-tls': haproxyTls,
   // As haproxy-tls, with server connections shared between client connections (http-reuse always).
-  'haproxy-tls-pool': {
-    device: {
-      kind: 'l7-proxy',
-      terminatesTcp: true,
-      terminatesTls: true,
-      rewrites: { ...proxyLegs, payload: true },
-    },
-    always: ['terminates-tcp', 'terminates-tls'],
-    whenSeen: ['delays-server-connect', 'pools-connections'],
-  },
+  'haproxy-tls-pool': { ...haproxyTls, whenSeen: [...haproxyTls.whenSeen, 'pools-connections'] },
   synproxy: {
     device: {
       kind: 'syn-proxy',

@@ -3,6 +3,7 @@
  * exactly which evidence makes a behaviour fire, stay silent, or become undecided.
  */
 import { describe, expect, test } from '@jest/globals';
+import { handshakePacket } from '../../test/helpers/side-data.js';
 import type { ClockAlignment } from '../correlate/clock.js';
 import type {
   Correlation,
@@ -38,26 +39,13 @@ function finding(id: string, packet: number, detail: string, over: Partial<Findi
 }
 
 function hs(packet: number, relNs: number, over: Partial<HandshakePacket> = {}): HandshakePacket {
-  return {
+  return handshakePacket(relNs, 1000, {
     packet,
-    sec: 0,
     nsec: relNs,
-    relNs,
-    seq: 1000,
-    ack: 0,
     window: 64240,
-    ttl: 64,
-    ipId: 1,
-    mss: 1460,
-    wscale: 7,
-    sackPerm: true,
-    hasTimestamps: false,
-    tsval: 0,
-    tsecr: 0,
-    tfo: false,
     optionKinds: [2, 4, 3],
     ...over,
-  };
+  });
 }
 
 function message(dir: 0 | 1, firstPacket: number, relNs: number, bytes: number, packets: number): Message {
