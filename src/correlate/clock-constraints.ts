@@ -3,6 +3,7 @@
  * server-side time, and conversion to fit coordinates. docs/alignment.md §1 defines them.
  */
 import type { FitPoints } from './clock-fit.js';
+import { stableOrder } from './sorted.js';
 
 /**
  * Timing constraints. Forward: a packet (or a causal event) seen on the client side at clientNs, then on
@@ -69,59 +70,10 @@ export function validIndices(c: ClockConstraints): Int32Array {
 /**
  * Valid positions ordered by server-side time, ties by position. Matching code usually emits constraints
  * nearly in time order, so an ordered input is detected in one pass; otherwise integer times (the normal
- * case) take a stable 16-bit LSD radix sort (linear, no comparator calls), anything else a comparison sort.
+ * case) take a radix sort (sorted.ts).
  */
 export function byServerTime(c: ClockConstraints, valid: Int32Array): Int32Array {
-  const order = valid.slice();
-  const n = order.length;
-  let sorted = true;
-  let integral = true;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const t = c.serverNs[order[k]!]!;
-    if (k > 0 && t < c.serverNs[order[k - 1]!]!) sorted = false;
-    if (!Number.isInteger(t)) integral = false;
-    min = Math.min(min, t);
-    max = Math.max(max, t);
-  }
-  if (sorted) return order;
-  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
-    return order.sort((p, q) => c.serverNs[p]! - c.serverNs[q]! || p - q);
-  }
-  // Keys split into two 32-bit halves so digits come from bit operations; keys and positions move together
-  // so each pass reads memory in order.
-  let hiKey = new Uint32Array(n);
-  let loKey = new Uint32Array(n);
-  let src = order;
-  for (let k = 0; k < n; k++) {
-    const key = c.serverNs[src[k]!]! - min;
-    const hi = Math.floor(key / 4294967296);
-    hiKey[k] = hi;
-    loKey[k] = key - hi * 4294967296;
-  }
-  let dst = new Int32Array(n);
-  let hiDst = new Uint32Array(n);
-  let loDst = new Uint32Array(n);
-  const counts = new Int32Array(65537);
-  const span = max - min;
-  for (let pass = 0; pass < 4 && span >= 2 ** (16 * pass); pass++) {
-    const word = pass < 2 ? loKey : hiKey;
-    const shift = (pass % 2) * 16;
-    counts.fill(0);
-    for (let k = 0; k < n; k++) counts[((word[k]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65536; d++) counts[d + 1]! += counts[d]!;
-    for (let k = 0; k < n; k++) {
-      const at = counts[(word[k]! >>> shift) & 0xffff]!++;
-      dst[at] = src[k]!;
-      hiDst[at] = hiKey[k]!;
-      loDst[at] = loKey[k]!;
-    }
-    [src, dst] = [dst, src];
-    [hiKey, hiDst] = [hiDst, hiKey];
-    [loKey, loDst] = [loDst, loKey];
-  }
-  return src;
+  return stableOrder(c.serverNs, valid);
 }
 
 /**

@@ -6,7 +6,8 @@
  * they given the right way round? docs/alignment.md describes these checks.
  */
 import { alignClocks, ClockConstraints } from './clock.js';
-import { medianList, medianOf, theilSen } from './clock-robust.js';
+import { medianOf, theilSen } from './clock-robust.js';
+import { stableOrder } from './sorted.js';
 
 export interface CoarseOptions {
   /**
@@ -54,10 +55,18 @@ export function findCoarseOffset(
   const width = options.clusterWidthNs ?? 2e9;
   const minSupport = options.minSupport ?? 3;
   const n0 = Math.min(clientNs.length, serverNs.length);
-  const keep: number[] = [];
-  for (let i = 0; i < n0; i++)
-    if (Number.isFinite(clientNs[i]!) && Number.isFinite(serverNs[i]!)) keep.push(i);
-  const n = keep.length;
+  // Finite pairs only: their differences, and their server-side times.
+  const diff = new Float64Array(n0);
+  const time = new Float64Array(n0);
+  let n = 0;
+  for (let i = 0; i < n0; i++) {
+    const c = clientNs[i]!;
+    const s = serverNs[i]!;
+    if (!Number.isFinite(c) || !Number.isFinite(s)) continue;
+    diff[n] = c - s;
+    time[n] = s;
+    n++;
+  }
   const none: CoarseOffset = {
     found: false,
     offsetNs: Number.NaN,
@@ -71,9 +80,7 @@ export function findCoarseOffset(
   };
   if (n === 0) return none;
 
-  const diff = new Float64Array(n);
-  for (let k = 0; k < n; k++) diff[k] = clientNs[keep[k]!]! - serverNs[keep[k]!]!;
-  const sorted = diff.slice().sort();
+  const sorted = diff.slice(0, n).sort();
   // ends[i]: one past the last difference within `width` of sorted[i].
   const ends = new Int32Array(n);
   let j = 0;
@@ -93,33 +100,37 @@ export function findCoarseOffset(
   const support = ends[best]! - best;
   if (support < minSupport) return { ...none, support, runnerUp };
 
-  // The agreeing pairs, by server-side time.
-  const members: number[] = [];
-  for (let k = 0; k < n; k++) if (diff[k]! >= lo && diff[k]! <= hi) members.push(k);
-  members.sort((p, q) => serverNs[keep[p]!]! - serverNs[keep[q]!]! || p - q);
-  const times = members.map((k) => serverNs[keep[k]!]!);
-  const values = members.map((k) => diff[k]!);
-  const referenceNs = times[times.length >> 1]!;
-  const span = times[times.length - 1]! - times[0]!;
+  // The agreeing pairs, by server-side time (equal times in input order).
+  const agreeing = new Int32Array(n);
+  let m = 0;
+  for (let k = 0; k < n; k++) if (diff[k]! >= lo && diff[k]! <= hi) agreeing[m++] = k;
+  const members = stableOrder(time, agreeing.subarray(0, m));
+  const times = new Float64Array(m);
+  const values = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    times[k] = time[members[k]!]!;
+    values[k] = diff[members[k]!]!;
+  }
+  const referenceNs = times[m >> 1]!;
+  const span = times[m - 1]! - times[0]!;
   let slope = 0;
-  let level = medianList(values);
-  if (span >= 1e9 && members.length >= 16) {
-    const bins = Math.min(16, Math.floor(members.length / 4));
+  let level = medianOf(values);
+  if (span >= 1e9 && m >= 16) {
+    const bins = Math.min(16, Math.floor(m / 4));
     const bx: number[] = [];
     const by: number[] = [];
     for (let b = 0; b < bins; b++) {
-      const from = Math.floor((b * members.length) / bins);
-      const to = Math.floor(((b + 1) * members.length) / bins);
-      bx.push(medianOf(Float64Array.from(times.slice(from, to))) - referenceNs);
-      by.push(medianOf(Float64Array.from(values.slice(from, to))));
+      const from = Math.floor((b * m) / bins);
+      const to = Math.floor(((b + 1) * m) / bins);
+      bx.push(medianOf(times, from, to) - referenceNs);
+      by.push(medianOf(values, from, to));
     }
     const ts = theilSen(bx, by);
     slope = ts.slope;
     level = ts.intercept;
   }
-  const dist = Float64Array.from(
-    values.map((v, k) => Math.abs(v - level - slope * (times[k]! - referenceNs))),
-  );
+  const dist = new Float64Array(m);
+  for (let k = 0; k < m; k++) dist[k] = Math.abs(values[k]! - level - slope * (times[k]! - referenceNs));
   dist.sort();
   const p99 = dist[Math.min(dist.length - 1, Math.floor(0.99 * dist.length))]!;
   return {
