@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { DELAY_BUCKETS, DelayTable, delayBucket } from './match-delay.js';
+import { DELAY_BUCKETS, DelayTable, delayBucket, INLINE_DELAYS } from './match-delay.js';
 
 describe('delay histograms', () => {
   test('buckets are monotonic in the value and cover the range', () => {
@@ -62,6 +62,35 @@ describe('delay histograms', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  test('delays kept exactly give the summaries the buckets give (EXACT FIRST DELAYS)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: -3_000, max: 200_000 }),
+            fc.double({ min: -1e4, max: 3e9, noNaN: true }),
+            fc.constantFrom(0, -0, -0.4, 0.5, 2 ** 31, -(2 ** 31) - 1, 2 ** 31 - 1),
+          ),
+          { minLength: 1, maxLength: INLINE_DELAYS + 4 },
+        ),
+        (xs) => {
+          const exact = new DelayTable(1);
+          const buckets = new DelayTable(1, 1, 0);
+          for (const x of xs) {
+            exact.add(0, x);
+            buckets.add(0, x);
+          }
+          expect(exact.stats(0)).toEqual(buckets.stats(0));
+          expect([exact.quantile(0, 0.5), exact.quantile(0, 0.99)]).toEqual([
+            buckets.quantile(0, 0.5),
+            buckets.quantile(0, 0.99),
+          ]);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

@@ -25,10 +25,7 @@ const MAX_EXP = 44;
 /** Buckets per sign: 16 exact small values, then 16 per power of two from 2^4 to 2^(MAX_EXP-1). */
 export const DELAY_BUCKETS = SUB + (MAX_EXP - SUB_BITS) * SUB;
 
-/** A histogram's row of numbers and a run's row (see DelayTable). */
-const S_COUNT = 0;
-const S_MIN = 1;
-const S_MAX = 2;
+/** A run's row (see DelayTable). */
 const R_START = 0;
 const R_LO = 1;
 const R_LEN = 2;
@@ -71,41 +68,99 @@ function bucketWidth(b: number): number {
   return 2 ** Math.floor((b - SUB) / SUB);
 }
 
+/**
+ * EXACT FIRST DELAYS: each histogram keeps its first INLINE_DELAYS delays exactly, in a row of its own,
+ * and moves them into bucket runs only when one more comes (or one that is not a 32-bit integer). Most
+ * connections pass fewer packets than that each way (median 9 to 10 on the benchmark NAT captures), so
+ * most histograms never take buckets: a matched packet then writes one row instead of three (count row,
+ * run row, bucket page), and pass 2's typed arrays stay small enough not to make the collector mark the
+ * whole heap (V8 does once about 64 MB more of them is allocated). The summaries are the same: the bucket
+ * of the exact order statistic is the bucket a histogram would find, since buckets follow the values'
+ * order.
+ */
+export const INLINE_DELAYS = 16;
+
+/** A histogram's row of numbers (see DelayTable.stat). */
+const S_COUNT = 0;
+const S_MIN = 1;
+const S_MAX = 2;
+/** 1 once the histogram's delays are in bucket runs. */
+const S_SPILLED = 3;
+const STAT = 4;
+
 /** `count` histograms, numbered 0..count-1, each with exact count/min/max and two bucket runs. */
 export class DelayTable {
   /**
-   * Per histogram, one row of count, minimum and maximum ([h * 3 + S_...]); per histogram and sign (run
-   * r = h * 2, + 1 for negative delays) one row of run start in the pool, lowest bucket and run length, 0
-   * for none ([r * 3 + R_...]). Rows, not an array per number: pass 2 adds the delays of tens of thousands
-   * of interleaved connections, and each array read for a packet is a cache line of its own.
+   * Per histogram, one row of count, minimum, maximum and whether its delays are in buckets ([h * STAT +
+   * S_...]); per histogram its exact first delays ([h * inline ..]); per histogram and sign (run r = h *
+   * 2, + 1 for negative delays) one row of run start in the pool, lowest bucket and run length, 0 for
+   * none ([r * 3 + R_...]), made when a first histogram spills. Rows, not an array per number: pass 2 adds
+   * the delays of tens of thousands of interleaved connections, and each array read for a packet is a
+   * cache line of its own.
    */
   private readonly stat: Float64Array;
-  private readonly run: Int32Array;
-  private readonly pages: Uint32Array[];
+  private readonly exact: Int32Array;
+  private run: Int32Array | null = null;
+  private readonly pages: Uint32Array[] = [];
   /** Buckets used in the last page. */
   private pageUsed = 0;
+  private readonly count: number;
+  private readonly expected: number;
+  /** Exact delays kept per histogram before it takes buckets. */
+  private readonly inline: number;
+  /** Sorted copy of a histogram's exact delays, for its quantiles. */
+  private readonly sorted: Int32Array;
 
-  /** `expected`: how many of the histograms will likely get delays (the pool's first size). */
-  constructor(count: number, expected = count) {
-    this.stat = new Float64Array(count * 3);
+  /**
+   * `expected`: how many of the histograms will likely get delays (the pool's first size); `inline`: how
+   * many delays each keeps exactly before it takes buckets.
+   */
+  constructor(count: number, expected = count, inline = INLINE_DELAYS) {
+    this.count = count;
+    this.expected = expected;
+    this.inline = inline;
+    this.stat = new Float64Array(count * STAT);
     for (let h = 0; h < count; h++) {
-      this.stat[h * 3 + S_MIN] = Number.POSITIVE_INFINITY;
-      this.stat[h * 3 + S_MAX] = Number.NEGATIVE_INFINITY;
+      this.stat[h * STAT + S_MIN] = Number.POSITIVE_INFINITY;
+      this.stat[h * STAT + S_MAX] = Number.NEGATIVE_INFINITY;
     }
-    this.run = new Int32Array(count * 2 * 3);
-    this.pages = [new Uint32Array(Math.min(PAGE, Math.max(64, expected * FIRST_RUN)))];
+    this.exact = new Int32Array(count * inline);
+    this.sorted = new Int32Array(inline);
   }
 
   add(h: number, delayNs: number): void {
     if (!Number.isFinite(delayNs)) return;
     const d = Math.round(delayNs);
     const stat = this.stat;
-    stat[h * 3 + S_COUNT]!++;
-    if (d < stat[h * 3 + S_MIN]!) stat[h * 3 + S_MIN] = d;
-    if (d > stat[h * 3 + S_MAX]!) stat[h * 3 + S_MAX] = d;
+    const at = h * STAT;
+    const n = stat[at + S_COUNT]!;
+    stat[at + S_COUNT] = n + 1;
+    if (d < stat[at + S_MIN]!) stat[at + S_MIN] = d;
+    if (d > stat[at + S_MAX]!) stat[at + S_MAX] = d;
+    if (stat[at + S_SPILLED] === 0) {
+      if (n < this.inline && (d | 0) === d) {
+        this.exact[h * this.inline + n] = d;
+        return;
+      }
+      this.spill(h, n);
+    }
+    this.bucketAdd(h, d);
+  }
+
+  /** Histogram h's first n delays, kept exactly so far, into bucket runs. */
+  private spill(h: number, n: number): void {
+    this.stat[h * STAT + S_SPILLED] = 1;
+    if (this.run === null) {
+      this.run = new Int32Array(this.count * 2 * 3);
+      this.pages.push(new Uint32Array(Math.min(PAGE, Math.max(64, this.expected * FIRST_RUN))));
+    }
+    for (let i = 0; i < n; i++) this.bucketAdd(h, this.exact[h * this.inline + i]!);
+  }
+
+  private bucketAdd(h: number, d: number): void {
     const r = (d >= 0 ? h * 2 : h * 2 + 1) * 3;
     const b = delayBucket(d >= 0 ? d : -d);
-    const run = this.run;
+    const run = this.run!;
     if (run[r + R_LEN] === 0 || b < run[r + R_LO]! || b >= run[r + R_LO]! + run[r + R_LEN]!) this.widen(r, b);
     const at = run[r + R_START]!;
     this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - run[r + R_LO]!]!++;
@@ -113,8 +168,9 @@ export class DelayTable {
 
   /** Give the run at row r room for bucket b: a new run at the end of the pool, the old counts copied in. */
   private widen(r: number, b: number): void {
-    const oldLen = this.run[r + R_LEN]!;
-    const oldLo = this.run[r + R_LO]!;
+    const run = this.run!;
+    const oldLen = run[r + R_LEN]!;
+    const oldLo = run[r + R_LO]!;
     const blockLo = b - (b % SUB);
     const lo = oldLen === 0 ? Math.max(0, blockLo - SUB) : Math.min(oldLo, blockLo);
     const end =
@@ -131,23 +187,27 @@ export class DelayTable {
     const start = page * PAGE + offset;
     this.pageUsed += len;
     if (oldLen > 0) {
-      const from = this.run[r + R_START]!;
+      const from = run[r + R_START]!;
       const old = this.pages[from >>> PAGE_BITS]!;
       const shift = offset + oldLo - lo - (from & PAGE_MASK);
       for (let i = from & PAGE_MASK; i < (from & PAGE_MASK) + oldLen; i++) into[i + shift] = old[i]!;
     }
-    this.run[r + R_START] = start;
-    this.run[r + R_LO] = lo;
-    this.run[r + R_LEN] = len;
+    run[r + R_START] = start;
+    run[r + R_LO] = lo;
+    run[r + R_LEN] = len;
   }
 
   /** The value at quantile q (0..1) of histogram h: the middle of the bucket of the ceil(q * count)-th. */
   quantile(h: number, q: number): number {
-    const count = this.stat[h * 3 + S_COUNT]!;
+    const count = this.stat[h * STAT + S_COUNT]!;
     if (count === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * count));
+    if (this.stat[h * STAT + S_SPILLED] === 0) {
+      this.sortExact(h, count);
+      return this.bucketMiddle(h, this.sorted[rank - 1]!);
+    }
     let seen = 0;
-    const run = this.run;
+    const run = this.run!;
     // Most negative first: the highest bucket of |delay| of the negative run.
     const neg = (h * 2 + 1) * 3;
     for (let b = run[neg + R_LO]! + run[neg + R_LEN]! - 1; b >= run[neg + R_LO]!; b--) {
@@ -159,42 +219,63 @@ export class DelayTable {
       seen += this.bucketCount(pos, b);
       if (seen >= rank) return this.clamp(h, bucketLow(b) + (bucketWidth(b) - 1) / 2);
     }
-    return this.stat[h * 3 + S_MAX]!;
+    return this.stat[h * STAT + S_MAX]!;
+  }
+
+  /** Histogram h's exact delays, ascending, into `sorted` (insertion sort: at most `inline` of them). */
+  private sortExact(h: number, n: number): void {
+    const x = this.sorted;
+    const from = h * this.inline;
+    for (let i = 0; i < n; i++) {
+      const v = this.exact[from + i]!;
+      let j = i - 1;
+      for (; j >= 0 && x[j]! > v; j--) x[j + 1] = x[j]!;
+      x[j + 1] = v;
+    }
+  }
+
+  /** What a histogram reports for the order statistic d: the middle of d's bucket (mirrored below 0). */
+  private bucketMiddle(h: number, d: number): number {
+    const b = delayBucket(d >= 0 ? d : -d);
+    const middle = bucketLow(b) + (bucketWidth(b) - 1) / 2;
+    return this.clamp(h, d >= 0 ? middle : -middle);
   }
 
   private bucketCount(r: number, b: number): number {
-    const at = this.run[r + R_START]!;
-    return this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - this.run[r + R_LO]!]!;
+    const run = this.run!;
+    const at = run[r + R_START]!;
+    return this.pages[at >>> PAGE_BITS]![(at & PAGE_MASK) + b - run[r + R_LO]!]!;
   }
 
   private clamp(h: number, v: number): number {
-    return Math.round(Math.min(this.stat[h * 3 + S_MAX]!, Math.max(this.stat[h * 3 + S_MIN]!, v)));
+    return Math.round(Math.min(this.stat[h * STAT + S_MAX]!, Math.max(this.stat[h * STAT + S_MIN]!, v)));
   }
 
   /** Summary of histogram h as count, min, p50, p99, max at out[at..at + 5); all zero when no delay was recorded. */
   statsInto(h: number, out: Float64Array, at: number): void {
-    const count = this.stat[h * 3 + S_COUNT]!;
+    const count = this.stat[h * STAT + S_COUNT]!;
     if (count === 0) {
       out.fill(0, at, at + 5);
       return;
     }
     out[at] = count;
-    out[at + 1] = this.stat[h * 3 + S_MIN]!;
-    out[at + 2] = this.quantile(h, 0.5);
-    out[at + 3] = this.quantile(h, 0.99);
-    out[at + 4] = this.stat[h * 3 + S_MAX]!;
+    out[at + 1] = this.stat[h * STAT + S_MIN]!;
+    if (this.stat[h * STAT + S_SPILLED] === 0) {
+      // Sorted once for both quantiles.
+      this.sortExact(h, count);
+      out[at + 2] = this.bucketMiddle(h, this.sorted[Math.max(1, Math.ceil(0.5 * count)) - 1]!);
+      out[at + 3] = this.bucketMiddle(h, this.sorted[Math.max(1, Math.ceil(0.99 * count)) - 1]!);
+    } else {
+      out[at + 2] = this.quantile(h, 0.5);
+      out[at + 3] = this.quantile(h, 0.99);
+    }
+    out[at + 4] = this.stat[h * STAT + S_MAX]!;
   }
 
   /** Summary of histogram h; all zero when no delay was recorded. */
   stats(h: number): DelayStats {
-    const count = this.stat[h * 3 + S_COUNT]!;
-    if (count === 0) return { count: 0, minNs: 0, p50Ns: 0, p99Ns: 0, maxNs: 0 };
-    return {
-      count,
-      minNs: this.stat[h * 3 + S_MIN]!,
-      p50Ns: this.quantile(h, 0.5),
-      p99Ns: this.quantile(h, 0.99),
-      maxNs: this.stat[h * 3 + S_MAX]!,
-    };
+    const out = new Float64Array(5);
+    this.statsInto(h, out, 0);
+    return { count: out[0]!, minNs: out[1]!, p50Ns: out[2]!, p99Ns: out[3]!, maxNs: out[4]! };
   }
 }

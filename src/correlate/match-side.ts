@@ -119,9 +119,7 @@ export class SideStream {
     if (captured > 0) {
       const start = v.payloadOffset;
       const end = start + captured;
-      const headEnd = Math.min(end, start + PAYLOAD_HEAD);
-      const h = fnv1aBytes(v.buf, start, headEnd, FNV_OFFSET_I32);
-      w.payloadHash[s] = fnv1aBytes(v.buf, Math.max(headEnd, end - PAYLOAD_TAIL), end, h) >>> 0;
+      payloadSample(v.buf, start, end, w.payloadHash, s);
       w.payloadHashed[s] = captured;
     } else {
       w.payloadHash[s] = 0;
@@ -133,21 +131,24 @@ export class SideStream {
 const FNV_OFFSET_I32 = FNV_OFFSET | 0;
 
 /**
- * FNV-1a of `bytes[start..end)` from `h` (signed 32-bit form), a byte at a time: the same hash as the TCP
- * stage's `fnv1a`, whose word reads keep a view of the last buffer they read. Pass 2 alternates between the
- * two files' buffers, so that view was made again for nearly every packet (a garbage object each), and
- * the sampled ranges here are at most 48 bytes.
+ * PAYLOAD SAMPLE of `bytes[start..end)` into `out[at]`: FNV-1a of the first PAYLOAD_HEAD bytes and then
+ * of the last PAYLOAD_TAIL bytes not already hashed, a byte at a time (the same hash as the TCP stage's
+ * `fnv1a`, whose word reads keep a view of the last buffer they read: pass 2 alternates between the two
+ * files' buffers, so that view was made again for nearly every packet). The hash is stored, not
+ * returned: a 32-bit result returned from a call that is not inlined is a heap number (a garbage object
+ * per packet with payload).
  */
-function fnv1aBytes(bytes: Uint8Array, start: number, end: number, h: number): number {
-  let x = h | 0;
+function payloadSample(bytes: Uint8Array, start: number, end: number, out: Uint32Array, at: number): void {
+  const headEnd = Math.min(end, start + PAYLOAD_HEAD);
+  let x = FNV_OFFSET_I32;
   let i = start | 0;
-  const stop = end | 0;
-  for (; i + 4 <= stop; i = (i + 4) | 0) {
+  for (; i + 4 <= headEnd; i = (i + 4) | 0) {
     x = Math.imul(x ^ bytes[i]!, 16777619);
     x = Math.imul(x ^ bytes[i + 1]!, 16777619);
     x = Math.imul(x ^ bytes[i + 2]!, 16777619);
     x = Math.imul(x ^ bytes[i + 3]!, 16777619);
   }
-  for (; i < stop; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
-  return x;
+  for (; i < headEnd; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
+  for (i = Math.max(headEnd, end - PAYLOAD_TAIL); i < end; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
+  out[at] = x >>> 0;
 }
