@@ -5,7 +5,10 @@ import { LINE_WINDOW, LineHasher, MAX_LINE_BYTES, MAX_LINES } from './lines.js';
 const enc = (s: string) => new TextEncoder().encode(s);
 const lineHash = (s: string) => fnv1a(enc(s), 0, s.length);
 
-/** A session whose messages are given as [dir, length] in stream order. */
+/**
+ * A session whose messages are given as [dir, length] in stream order: rows of its own store, as a table
+ * records them (the hasher walks rows).
+ */
 function sessionWith(messages: Array<[0 | 1, number]>): Session {
   const ep = { ipVersion: 4 as const, addr: [0, 0, 0, 1], port: 1 };
   const s = new Session(0, ep, ep, 0, 64);
@@ -13,17 +16,7 @@ function sessionWith(messages: Array<[0 | 1, number]>): Session {
   for (const [dir, len] of messages) {
     const start = next[dir]!;
     next[dir] = start + len;
-    s.messages.push({
-      dir,
-      firstPacket: 1,
-      lastPacket: 1,
-      firstRelNs: 0,
-      lastRelNs: 0,
-      start,
-      end: start + len,
-      packets: 1,
-      fingerprint: { headHash: 0, hashes: [], lengths: [], bytes: len },
-    });
+    s.addMessage(dir, 1, 0, start, start + len);
   }
   return s;
 }

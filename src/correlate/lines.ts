@@ -47,8 +47,15 @@ const BYTE_CLASS: Uint8Array = (() => {
  */
 export class LineHasher {
   readonly hashes: Uint32Array[][] = [];
-  /** Per session direction: index in `session.messages` of the message being hashed, -1 before the first. */
-  private message = new Int32Array(0);
+  /**
+   * Per session direction: the message row (`Session.messageRows`) being hashed, or after it closed the
+   * last one passed (the next is searched from there), -1 before the first; its index in the session's
+   * messages; and whether it is open. Rows, not `session.messages`: that list makes an object per message
+   * of every session with data, all kept to the end of pass 1, which the collector copied and marked.
+   */
+  private row = new Int32Array(0);
+  private ordinal = new Int32Array(0);
+  private open = new Uint8Array(0);
   private hash = new Int32Array(0);
   private lineBytes = new Int32Array(0);
   private count = new Int32Array(0);
@@ -60,26 +67,32 @@ export class LineHasher {
   /** The SessionTable callback: bytes `buf[start..end)` at stream `offset` of direction `dir`. */
   onData(session: Session, dir: 0 | 1, offset: number, buf: Uint8Array, start: number, end: number): void {
     const k = this.slotOf(session) + dir;
-    const messages = session.messages;
+    const rows = session.messageRows;
+    let row = this.row[k]!;
     while (start < end) {
-      // Move to the message of this direction that holds `offset` (messages are in stream order).
-      let m = this.message[k]!;
-      const cur = m >= 0 ? messages[m] : undefined;
-      if (cur === undefined || offset >= cur.end) {
-        this.close(session, k);
-        m = nextMessage(session, dir, m + 1, offset);
-        if (m < 0) return;
-        this.reset(k, m);
+      // Move to the message of this direction that holds `offset` (messages are in stream order, and a
+      // direction's bytes arrive in order: none that ended before the last one passed can hold it).
+      if (this.open[k] === 0 || offset >= rows.end(row)) {
+        this.close(session.index, k);
+        let ordinal = row < 0 ? 0 : this.ordinal[k]! + 1;
+        let next = row < 0 ? session.firstMessage : rows.next(row);
+        while (next >= 0 && (rows.dir(next) !== dir || rows.end(next) <= offset)) {
+          next = rows.next(next);
+          ordinal++;
+        }
+        if (next < 0) return;
+        row = next;
+        this.reset(k, row, ordinal);
       }
-      const msg = messages[m]!;
-      if (offset < msg.start) {
-        const skip = Math.min(end - start, msg.start - offset);
+      const messageStart = rows.start(row);
+      if (offset < messageStart) {
+        const skip = Math.min(end - start, messageStart - offset);
         start += skip;
         offset += skip;
         continue;
       }
-      const take = Math.min(end - start, msg.end - offset);
-      if (this.done[k] === 0) this.scan(k, buf, start, start + take, offset - msg.start);
+      const take = Math.min(end - start, rows.end(row) - offset);
+      if (this.done[k] === 0) this.scan(k, buf, start, start + take, offset - messageStart);
       start += take;
       offset += take;
     }
@@ -89,12 +102,13 @@ export class LineHasher {
   finish(sessions: readonly Session[]): void {
     for (const s of sessions) {
       const k = s.index * 2;
-      if (k < this.message.length) {
-        this.close(s, k);
-        this.close(s, k + 1);
+      if (k < this.row.length) {
+        this.close(s.index, k);
+        this.close(s.index, k + 1);
       }
       const row = this.hashes[s.index] ?? [];
-      for (let m = 0; m < s.messages.length; m++) if (row[m] === undefined) row[m] = EMPTY;
+      const messages = s.messageCount;
+      for (let m = 0; m < messages; m++) if (row[m] === undefined) row[m] = EMPTY;
       this.hashes[s.index] = row;
     }
     for (let i = 0; i < sessions.length; i++) this.hashes[i] ??= [];
@@ -103,21 +117,23 @@ export class LineHasher {
   /** First slot (direction 0) of the session's state, made on its first bytes. */
   private slotOf(session: Session): number {
     const k = session.index * 2;
-    if (k + 1 >= this.message.length) this.grow(k + 2);
+    if (k + 1 >= this.row.length) this.grow(k + 2);
     if (this.hashes[session.index] === undefined) this.hashes[session.index] = [];
     return k;
   }
 
   private grow(slots: number): void {
-    const size = Math.max(slots, this.message.length * 2, 1024);
+    const size = Math.max(slots, this.row.length * 2, 1024);
     const widen = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
       return b;
     };
-    const old = this.message.length;
-    this.message = widen(this.message, (n) => new Int32Array(n));
-    this.message.fill(-1, old);
+    const old = this.row.length;
+    this.row = widen(this.row, (n) => new Int32Array(n));
+    this.row.fill(-1, old);
+    this.ordinal = widen(this.ordinal, (n) => new Int32Array(n));
+    this.open = widen(this.open, (n) => new Uint8Array(n));
     this.hash = widen(this.hash, (n) => new Int32Array(n));
     this.lineBytes = widen(this.lineBytes, (n) => new Int32Array(n));
     this.count = widen(this.count, (n) => new Int32Array(n));
@@ -126,8 +142,10 @@ export class LineHasher {
     while (this.lines.length < size) this.lines.push(undefined);
   }
 
-  private reset(k: number, message: number): void {
-    this.message[k] = message;
+  private reset(k: number, row: number, ordinal: number): void {
+    this.row[k] = row;
+    this.ordinal[k] = ordinal;
+    this.open[k] = 1;
     this.hash[k] = FNV_OFFSET_I32;
     this.lineBytes[k] = 0;
     this.count[k] = 0;
@@ -190,10 +208,10 @@ export class LineHasher {
     if (done) this.done[k] = 1;
   }
 
-  private close(session: Session, k: number): void {
-    const m = this.message[k]!;
-    if (m < 0) return;
-    const row = this.hashes[session.index]!;
+  private close(session: number, k: number): void {
+    if (this.open[k] === 0) return;
+    const m = this.ordinal[k]!;
+    const row = this.hashes[session]!;
     const lines = this.lines[k];
     const count = this.count[k]!;
     if (row[m] === undefined) row[m] = lines !== undefined && count > 0 ? lines.slice(0, count) : EMPTY;
@@ -201,16 +219,6 @@ export class LineHasher {
       this.pool.push(lines);
       this.lines[k] = undefined;
     }
-    this.message[k] = -1;
+    this.open[k] = 0;
   }
-}
-
-/** First message of direction `dir` at or after index `from` whose range reaches past `offset`. */
-function nextMessage(session: Session, dir: 0 | 1, from: number, offset: number): number {
-  const messages = session.messages;
-  for (let i = from; i < messages.length; i++) {
-    const m = messages[i]!;
-    if (m.dir === dir && m.end > offset) return i;
-  }
-  return -1;
 }

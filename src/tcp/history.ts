@@ -39,6 +39,11 @@ const W0 = 0;
 const LENGTH = 4;
 /** Bit i set when letter i was recorded for direction 0 (initiator) at SEEN0, 1 (responder) at SEEN0 + 1. */
 const SEEN0 = 5;
+/**
+ * Word offset of direction 0's "seen" bits in a history row (direction 1's follows): a letter recorded
+ * once per direction is recorded already when its bit is set there, so a caller may skip `addHistory`.
+ */
+export const HISTORY_SEEN = SEEN0;
 /** Counts of t, w, g per direction: [dir * 3 + k]. */
 const COUNTS = 7;
 /** Int32 words per history row. */

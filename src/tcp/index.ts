@@ -18,7 +18,7 @@ export { WSCALE_NONE, WSCALE_UNKNOWN } from './flow.js';
 export { History } from './history.js';
 export { FAST_RETRANSMISSION_WINDOW_NS, OUT_OF_ORDER_DEFAULT_NS } from './rules.js';
 export { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
-export type { CloseInfo, Endpoint, Finding, HandshakePacket, Message } from './session.js';
+export type { CloseInfo, Endpoint, Finding, HandshakePacket, Message, MessageRows } from './session.js';
 export { DirectionStats, Session } from './session.js';
 export { SessionTable, type SessionTableOptions, TcpPacketResult } from './session-table.js';
 export { type GapReason, MAX_GAPS_KEPT, MAX_OOO_BYTES, MAX_OOO_SEGMENTS, type StreamGap } from './stream.js';

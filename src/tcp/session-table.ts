@@ -16,6 +16,7 @@ import {
   A_TFO_ACK,
   A_TFO_IGNORED,
   A_TFO_SYN,
+  A_WINDOW_FULL,
   A_ZERO_WINDOW,
   H_SYN_UNANSWERED,
 } from './flags.js';
@@ -37,9 +38,11 @@ import {
   H_SYN,
   H_SYNACK,
   H_ZERO_WINDOW,
+  HISTORY_SEEN,
 } from './history.js';
 import { MessageRecord, MessageStore } from './message-store.js';
 import { analyzeSegment, Segment } from './rules.js';
+import { seqGt, seqLe } from './seq.js';
 import { Session, type SessionStores } from './session.js';
 import {
   D_BITS,
@@ -154,6 +157,11 @@ export interface SessionTableOptions {
   maxFindingsPerSession?: number;
   /** Expected number of sessions, to size the index. */
   expectedSessions?: number;
+  /**
+   * @internal false runs every packet through the full rule chain, for tests that compare it with the
+   * shortcut taken for in-order packets of established connections (same results either way).
+   */
+  fastPath?: boolean;
 }
 
 const SYN_FIN = TCP_SYN | TCP_FIN;
@@ -179,6 +187,7 @@ export class SessionTable implements StreamSink {
   private readonly maxChunksPerMessage: number;
   private readonly maxChunksPerSession: number;
   private readonly maxFindings: number;
+  private readonly fastPath: boolean;
   /** Chunkers not lent to a session direction (see `chunkerFor`). */
   private readonly freeChunkers: Chunker[] = [];
   private readonly endpoints = new EndpointCache();
@@ -203,6 +212,7 @@ export class SessionTable implements StreamSink {
     this.maxChunksPerMessage = options.maxChunksPerMessage ?? 16;
     this.maxChunksPerSession = options.maxChunksPerSession ?? 64;
     this.maxFindings = options.maxFindingsPerSession ?? 32;
+    this.fastPath = options.fastPath ?? true;
     const index = this.index;
     const cache = this.endpoints;
     this.stores = {
@@ -238,6 +248,10 @@ export class SessionTable implements StreamSink {
       session = this.sessions[idx]!;
       fromA = this.index.lastMatch === 1;
       const fwd = fromA ? this.flows[idx * 2]! : this.flows[idx * 2 + 1]!;
+      if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK && this.fastPath) {
+        const rev = fromA ? this.flows[idx * 2 + 1]! : this.flows[idx * 2]!;
+        if (this.inOrder(session, v, fwd, rev, fromA, timeNs)) return;
+      }
       if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && fwd.baseSeqSet) {
         if (v.seq !== fwd.baseSeq) {
           // REUSED PORTS: a new SYN with another ISN on a known pair starts a new session.
@@ -332,6 +346,152 @@ export class SessionTable implements StreamSink {
 
     this.updateSession(session, v, dir, timeNs, len, found);
     this.options.onPacket?.(r, session);
+  }
+
+  /**
+   * The common packet of an established connection, done in a fraction of the full chain's instructions:
+   * an ACK without SYN, FIN or RST at its direction's next sequence number, carrying data or a new ack
+   * number, with a non-zero window. For such a packet every rule of rules.ts except WINDOW FULL is false by
+   * its own definition (the reasons are at each test below), the reused-ports and TFO rules need a SYN,
+   * and the packet's own letters are only `a` or `d`; so only WINDOW FULL is evaluated, and the flows,
+   * the session's row and the result are updated exactly as `analyzeSegment`, `afterAnalysis` and
+   * `updateSession` would. Any other packet returns false with nothing changed, for the full chain.
+   * rules.ts stays the reference: session-table.test.ts feeds random sequences through tables with and
+   * without this path (`fastPath: false`) and requires the same results, streams and sessions.
+   */
+  private inOrder(
+    session: Session,
+    v: PacketView,
+    fwd: FlowState,
+    rev: FlowState,
+    fromA: boolean,
+    timeNs: number,
+  ): boolean {
+    const len = v.payloadLength;
+    const seq = v.seq;
+    const nextSeq = fwd.nextSeq;
+    // At the next seq: not LOST SEGMENT (beyond it), KEEP ALIVE (one before it), nor a retransmission or
+    // out-of-order segment (before it). A next seq of 0 means "not set" and the base seqs must be known.
+    if (len < 0 || seq !== nextSeq || nextSeq === 0 || !rev.baseSeqSet) return false;
+    const window = v.window;
+    // ZERO WINDOW; ZERO WINDOW PROBE (one byte at the next seq into the peer's zero window).
+    if (window === 0 || (len === 1 && rev.window === 0)) return false;
+    const ack = v.ack;
+    const lastAck = fwd.lastAck;
+    // WINDOW UPDATE, DUPLICATE ACK, KEEP ALIVE ACK and ZERO WINDOW PROBE ACK all repeat the previous ack
+    // without data.
+    if (len === 0 && ack === lastAck) return false;
+    // ACKED UNSEEN SEGMENT.
+    const revMaxSeqToBeAcked = rev.maxSeqToBeAcked;
+    if (revMaxSeqToBeAcked !== 0 && seqGt(ack, revMaxSeqToBeAcked)) return false;
+    // SPURIOUS RETRANSMISSION (data the peer has acknowledged already).
+    const end = (seq + len) >>> 0;
+    const revLastAck = rev.lastAck;
+    if (len > 0 && revLastAck !== 0 && seqLe(end, revLastAck)) return false;
+
+    let found = 0;
+    const revScale = rev.winScale;
+    if (len > 0 && revScale !== WSCALE_UNKNOWN) {
+      // WINDOW FULL (rules.ts `isWindowFull`).
+      const shift = rev.isFirstAck || revScale === WSCALE_NONE ? 0 : revScale;
+      if (end === (revLastAck + ((rev.window << shift) >>> 0)) >>> 0) found = A_WINDOW_FULL;
+    }
+    const frame = v.index;
+    if (ack !== lastAck) {
+      fwd.lastNonDupAck = frame;
+      fwd.dupAckNum = 0;
+    }
+    if (len > 0 && seqGt(end, nextSeq)) {
+      fwd.nextSeq = end;
+      fwd.nextSeqFrame = frame;
+      fwd.nextSeqTimeNs = timeNs;
+    }
+    const maxSeqToBeAcked = fwd.maxSeqToBeAcked;
+    if (seq === maxSeqToBeAcked || maxSeqToBeAcked === 0) fwd.maxSeqToBeAcked = fwd.nextSeq;
+    fwd.window = window;
+    fwd.lastAck = ack;
+    fwd.lastAckTimeNs = timeNs;
+    fwd.lastSegmentFlags = found;
+
+    const idx = session.index;
+    const dir: 0 | 1 = fromA === (session.initiator === 'a') ? 0 : 1;
+    const flags = v.flags;
+    const r = this.result;
+    r.packet = frame;
+    r.session = idx;
+    r.dir = dir;
+    r.fromA = fromA;
+    r.tcpFlags = flags;
+    r.relNs = timeNs;
+    r.dupAckNum = 0;
+    r.dupAckFrame = 0;
+    r.analysed = true;
+    r.len = len;
+    const relSeq = (seq - fwd.baseSeq) >>> 0;
+    r.seq = relSeq;
+    r.ack = (ack - rev.baseSeq) >>> 0;
+    r.nxtSeq = (relSeq + len) >>> 0;
+    const winScale = fwd.winScale;
+    if (winScale >= 0) {
+      r.window = window << winScale;
+      r.windowScaleFactor = 1 << winScale;
+    } else {
+      r.window = window;
+      r.windowScaleFactor = winScale;
+    }
+
+    // afterAnalysis for an ACK without SYN.
+    const rows = this.rows;
+    const n = idx * ROW_NUMS;
+    let nums = rows.nums;
+    const mruSyn = nums[n + N_MRU_SYN]!;
+    if (!Number.isNaN(mruSyn) && nums[n + N_FIRST_RTT] === 0) {
+      const rtt = timeNs - mruSyn;
+      nums[n + N_FIRST_RTT] = rtt < 0 ? Number.POSITIVE_INFINITY : rtt;
+    }
+    fwd.isFirstAck = false;
+    if (v.wscale >= 0) fwd.winScale = Math.min(v.wscale, 14);
+
+    const w = idx * ROW_WORDS;
+    if (rows.ints[w + S_ESTABLISHED] === 0)
+      found |= checkHandshake(session, v, dir, timeNs, this.maxFindings);
+    r.analysis = found;
+    if (found !== 0) {
+      if (session.flagCounts === null) session.flagCounts = new Uint32Array(24);
+      const counts = session.flagCounts;
+      for (let bits = found; bits !== 0; bits &= bits - 1) counts[31 - Math.clz32(bits & -bits)]!++;
+    }
+
+    // updateSession for an ACK without SYN, FIN or RST.
+    let ints = rows.ints;
+    nums = rows.nums;
+    ints[w + S_PACKETS]!++;
+    ints[w + S_LAST_PACKET] = frame;
+    ints[w + S_END_NSEC] = v.tsNsec;
+    nums[n + N_END_SEC] = v.tsSec;
+    nums[n + N_END_REL] = timeNs;
+    const d = w + dir * DIR_WORDS;
+    ints[d + D_PACKETS]!++;
+    if (len > 0) nums[n + dir * DIR_NUMS + D_PAYLOAD_BYTES]! += len;
+    if (v.sackCount > 0) ints[d + D_SACK_PACKETS]!++;
+    if (v.hasTimestamps) ints[d + D_TIMESTAMP_PACKETS]!++;
+    if ((ints[d + D_BITS]! & D_FIRST_SEQ_SET) === 0) {
+      ints[d + D_BITS] = ints[d + D_BITS]! | D_FIRST_SEQ_SET;
+      ints[d + D_ISN] = seq;
+    }
+    const h = w + S_HISTORY;
+    const letter = len > 0 ? H_DATA : H_ACK;
+    if ((ints[h + HISTORY_SEEN + dir]! & (1 << letter)) === 0) addHistory(rows, h, dir, letter);
+    this.sinkSession = session;
+    if (len > 0) this.trackData(session, v, dir, timeNs, len);
+    ints = rows.ints;
+    const other = dir === 0 ? 1 : 0;
+    const sw = w + S_STREAM + other * STREAM_WORDS;
+    if (ints[sw + R_PENDING] !== 0) {
+      streamAcked(rows, sw, n + N_STREAM + other * STREAM_NUMS, other, ack, frame, this);
+    }
+    this.options.onPacket?.(r, session);
+    return true;
   }
 
   /** Wireshark's bookkeeping after the analysis: SYN timing, first RTT, window scale negotiation. */

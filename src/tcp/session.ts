@@ -295,6 +295,16 @@ export class DirectionStats {
   }
 }
 
+/** Messages as rows of a store (see `Session.messageRows`): direction, stream range and the next row. */
+export interface MessageRows {
+  dir(row: number): 0 | 1;
+  /** Stream offsets [start, end) of the message in its direction. */
+  start(row: number): number;
+  end(row: number): number;
+  /** The session's next message (-1: the last). */
+  next(row: number): number;
+}
+
 /** The per-table stores a session's handshake packets and messages live in. */
 export interface SessionStores {
   readonly handshakes: HandshakeStore;
@@ -594,7 +604,16 @@ export class Session {
   set currentMessage(n: number) {
     this.rows.ints[this.w + S_CURRENT_MESSAGE] = n;
   }
-  /** @internal rows of the first and last message (-1: none), and how many the table recorded. */
+  /**
+   * The session's messages as rows, for readers that walk many sessions' messages without making a view
+   * per message (`messages` makes one object per message, kept to the end): rows from `firstMessage`
+   * through `messageRows.next(row)` until -1 are the messages of `messages`, in its order, and
+   * `messageCount` is their number. A message pushed onto the `messages` list by hand has no row.
+   */
+  get messageRows(): MessageRows {
+    return this.ownStores().messages;
+  }
+  /** Rows of the first and last message (-1: none), and how many the table recorded. */
   get firstMessage(): number {
     return this.rows.ints[this.w + S_FIRST_MESSAGE]!;
   }
