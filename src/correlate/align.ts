@@ -42,7 +42,14 @@ export function pairConstraints(
   tc: HandshakeTable = new HandshakeTable(client),
   ts: HandshakeTable = new HandshakeTable(server),
 ): ClockConstraints {
-  const k = new ClockConstraints();
+  // At most three handshake constraints a pair and one per client message with a same-start partner:
+  // arrays of the right size at once, not doubled (and copied) a dozen times.
+  let capacity = links.length;
+  for (const p of passThrough) {
+    const cm = client.sessions[p.client]!.messages.length;
+    capacity += 3 + Math.min(cm, server.sessions[p.server]!.messages.length);
+  }
+  const k = new ClockConstraints(capacity);
   const cs = client.shiftNs;
   const ss = server.shiftNs;
   for (const p of passThrough) {

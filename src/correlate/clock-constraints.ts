@@ -3,6 +3,17 @@
  * server-side time, and conversion to fit coordinates. docs/alignment.md §1 defines them.
  */
 import type { FitPoints } from './clock-fit.js';
+import {
+  F_FWD_W,
+  F_FWD_X,
+  F_FWD_Y,
+  F_REV_W,
+  F_REV_X,
+  F_REV_Y,
+  I_VALID,
+  scratchFloats,
+  scratchInts,
+} from './clock-scratch.js';
 import { stableOrder } from './sorted.js';
 
 /**
@@ -11,13 +22,23 @@ import { stableOrder } from './sorted.js';
  * Grows like a vector of typed arrays, so millions of constraints cost 33 bytes each.
  */
 export class ClockConstraints {
-  clientNs = new Float64Array(1024);
-  serverNs = new Float64Array(1024);
-  weight = new Float64Array(1024);
-  id = new Float64Array(1024);
+  clientNs: Float64Array;
+  serverNs: Float64Array;
+  weight: Float64Array;
+  id: Float64Array;
   /** 1 = forward (client side first), 0 = reverse. */
-  forward = new Uint8Array(1024);
+  forward: Uint8Array;
   size = 0;
+
+  /** Room for `capacity` constraints before the arrays grow (a caller that knows how many sets it). */
+  constructor(capacity = 1024) {
+    const n = Math.max(16, capacity);
+    this.clientNs = new Float64Array(n);
+    this.serverNs = new Float64Array(n);
+    this.weight = new Float64Array(n);
+    this.id = new Float64Array(n);
+    this.forward = new Uint8Array(n);
+  }
 
   /** Client side saw it first. Returns the constraint's id (its position unless `id` is given). */
   addForward(clientNs: number, serverNs: number, weight = 1, id?: number): number {
@@ -55,8 +76,9 @@ export class ClockConstraints {
   }
 }
 
+/** Positions of the constraints with finite times and a positive weight (valid until the next call). */
 export function validIndices(c: ClockConstraints): Int32Array {
-  const out = new Int32Array(c.size);
+  const out = scratchInts(I_VALID, c.size);
   let n = 0;
   for (let i = 0; i < c.size; i++) {
     const w = c.weight[i]!;
@@ -64,7 +86,7 @@ export function validIndices(c: ClockConstraints): Int32Array {
       out[n++] = i;
     }
   }
-  return n === c.size ? out : out.slice(0, n);
+  return out.subarray(0, n);
 }
 
 /**
@@ -78,7 +100,8 @@ export function byServerTime(c: ClockConstraints, valid: Int32Array): Int32Array
 
 /**
  * The constraints at positions order[from..to) in fit coordinates: x = server - ref, y = client - server
- * - d0, split by direction (each stays sorted by x).
+ * - d0, split by direction (each stays sorted by x). Times and weights are valid until the next call (they
+ * are working arrays, clock-scratch.ts); the positions are the caller's to keep.
  */
 export function pointsOf(
   c: ClockConstraints,
@@ -87,27 +110,42 @@ export function pointsOf(
   ref: number,
   from: number,
   to: number,
-) {
+): FitPoints {
   let nF = 0;
   for (let k = from; k < to; k++) nF += c.forward[order[k]!]!;
   const nR = to - from - nF;
-  const side = (m: number) => ({
-    x: new Float64Array(m),
-    y: new Float64Array(m),
-    w: new Float64Array(m),
-    idx: new Int32Array(m),
-  });
-  const pts: FitPoints = { fwd: side(nF), rev: side(nR) };
+  const pts: FitPoints = {
+    fwd: {
+      x: scratchFloats(F_FWD_X, nF),
+      y: scratchFloats(F_FWD_Y, nF),
+      w: scratchFloats(F_FWD_W, nF),
+      idx: new Int32Array(nF),
+    },
+    rev: {
+      x: scratchFloats(F_REV_X, nR),
+      y: scratchFloats(F_REV_Y, nR),
+      w: scratchFloats(F_REV_W, nR),
+      idx: new Int32Array(nR),
+    },
+  };
+  const { fwd, rev } = pts;
   let f = 0;
   let r = 0;
   for (let k = from; k < to; k++) {
     const i = order[k]!;
-    const s = c.forward[i] === 1 ? pts.fwd : pts.rev;
-    const j = c.forward[i] === 1 ? f++ : r++;
-    s.x[j] = c.serverNs[i]! - ref;
-    s.y[j] = c.clientNs[i]! - c.serverNs[i]! - d0;
-    s.w[j] = c.weight[i]!;
-    s.idx[j] = i;
+    const x = c.serverNs[i]! - ref;
+    const y = c.clientNs[i]! - c.serverNs[i]! - d0;
+    if (c.forward[i] === 1) {
+      fwd.x[f] = x;
+      fwd.y[f] = y;
+      fwd.w[f] = c.weight[i]!;
+      fwd.idx[f++] = i;
+    } else {
+      rev.x[r] = x;
+      rev.y[r] = y;
+      rev.w[r] = c.weight[i]!;
+      rev.idx[r++] = i;
+    }
   }
   return pts;
 }

@@ -7,6 +7,7 @@
  * placed between two constraints, where the fewest constraints sit on the wrong side of it.
  */
 import { medianList, medianOf, scaledMad } from './clock-robust.js';
+import { F_STEPS, scratchFloats } from './clock-scratch.js';
 
 export interface StepOptions {
   /** Jumps smaller than this are never steps (they are within the device's round trip anyway). */
@@ -101,7 +102,7 @@ function centred(y: Float64Array, forward: Uint8Array, binSize: number, bins: nu
     if (nf > 0 && nr > 0) gaps.push(medianOf(r, 0, nr) - medianOf(f, 0, nf));
   }
   const half = gaps.length > 0 ? medianList(gaps) / 2 : 0;
-  const v = new Float64Array(n);
+  const v = scratchFloats(F_STEPS, n);
   for (let i = 0; i < n; i++) v[i] = forward[i] === 1 ? y[i]! + half : y[i]! - half;
   return v;
 }

@@ -12,6 +12,7 @@ import { type FitOptions, fitSegment, type SegmentFit } from './clock-fit.js';
 import { ALIGN_DEFAULTS, type AlignOptions, type ResolvedOptions } from './clock-options.js';
 import type { AlignSegment, AlignWarning, ClockAlignment } from './clock-result.js';
 import { medianOf } from './clock-robust.js';
+import { B_FORWARD, F_DIFF, F_X, F_Y, scratchBytes, scratchFloats } from './clock-scratch.js';
 import { findSteps } from './clock-steps.js';
 import { userAlignment } from './clock-user.js';
 import { describeFits } from './clock-warnings.js';
@@ -49,15 +50,15 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   // Sort by server-side time; the offset d0 keeps fit coordinates small.
   const order = byServerTime(c, valid);
   const n = order.length;
-  const diff = new Float64Array(n);
+  const diff = scratchFloats(F_DIFF, n);
   for (let k = 0; k < n; k++) diff[k] = c.clientNs[order[k]!]! - c.serverNs[order[k]!]!;
   const d0 = Math.round(medianOf(diff));
 
   if (o.offsetNs !== undefined) return userAlignment(c, order, d0, o.offsetNs, o, fitOpt, warnings, invalid);
 
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  const fwd = new Uint8Array(n);
+  const x = scratchFloats(F_X, n);
+  const y = scratchFloats(F_Y, n);
+  const fwd = scratchBytes(B_FORWARD, n);
   for (let k = 0; k < n; k++) {
     x[k] = c.serverNs[order[k]!]!;
     y[k] = diff[k]! - d0;

@@ -46,12 +46,13 @@ export class HandshakePair implements SessionPair {
     private readonly sides: PairSides,
     m: HandshakeMatch,
     kind: PairKind,
+    seqOffsets: SeqOffsets = seqOffsetsOf(sides.client.sessions[m.client]!, sides.server.sessions[m.server]!),
   ) {
     this.client = m.client;
     this.server = [m.server];
     this.kind = kind;
     this.score = m.score;
-    this.seqOffsets = seqOffsetsOf(sides.client.sessions[m.client]!, sides.server.sessions[m.server]!);
+    this.seqOffsets = seqOffsets;
   }
 
   get evidence(): Evidence[] {

@@ -84,6 +84,21 @@ export function seqOffsetsOf(c: Session, s: Session): SeqOffsets {
   return { c2s, s2c };
 }
 
+/**
+ * `seqOffsetsOf` with the responders' ISNs from the handshake tables when both sides have a SYN-ACK (rows
+ * c and s): each direction's numbers read once, without the pair of direction views `dirs` makes.
+ */
+export function seqOffsetsAt(tc: HandshakeTable, ts: HandshakeTable, c: Session, s: Session): SeqOffsets {
+  const i = c.index;
+  const j = s.index;
+  const c2s = (s.dir0.isn - c.dir0.isn) >>> 0;
+  const s2c =
+    (tc.has[i]! & H_SYN_ACK) !== 0 && (ts.has[j]! & H_SYN_ACK) !== 0
+      ? (ts.synAckSeq[j]! - tc.synAckSeq[i]!) >>> 0
+      : (s.dir1.isn - c.dir1.isn) >>> 0;
+  return { c2s, s2c };
+}
+
 /** Raw sequence number of stream offset 0 of a direction, or null when no byte of it was delivered. */
 export function streamStartSeq(s: Session, dir: 0 | 1): number | null {
   const st = s.streams[dir];

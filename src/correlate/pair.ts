@@ -35,7 +35,7 @@ import {
 import { type Link, linkMessages } from './pair-content.js';
 import { type HandshakeMatch, matchHandshakes } from './pair-handshake.js';
 import { type PairHints, parsePrefix } from './pair-hints.js';
-import { passThroughKindAt } from './pair-kind.js';
+import { passThroughKindAt, seqOffsetsAt } from './pair-kind.js';
 import { Rarity } from './pair-rarity.js';
 import { HandshakeTable } from './pair-syns.js';
 import { coarseByTiming, timingLinks, tlsLooksSwapped } from './pair-timing.js';
@@ -199,10 +199,10 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     const known = kinds !== null && kinds.clock === clock ? kinds.passThrough : null;
     for (let i = 0; i < round.matches.length; i++) {
       const m = round.matches[i]!;
-      const kind =
-        known?.[i]?.kind ??
-        passThroughKindAt(hc.table, hs.table, client.sessions[m.client]!, server.sessions[m.server]!, clock);
-      pairs.push(new HandshakePair(sides, m, kind));
+      const c = client.sessions[m.client]!;
+      const s = server.sessions[m.server]!;
+      const kind = known?.[i]?.kind ?? passThroughKindAt(hc.table, hs.table, c, s, clock);
+      pairs.push(new HandshakePair(sides, m, kind, seqOffsetsAt(hc.table, hs.table, c, s)));
     }
     for (const p of contentPairs(client, server, round.links, clock)) pairs.push({ id: 0, ...p });
     pairs.sort((a, b) => a.client - b.client);
