@@ -48,21 +48,11 @@ const radixCounts = new Int32Array(DIGIT_MASK + 2);
 export function stableOrder(keys: Float64Array, positions: Int32Array): Int32Array {
   const order = positions.slice();
   const n = order.length;
-  let sorted = true;
-  let integral = true;
-  let min = Infinity;
-  let max = -Infinity;
-  let previous = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const t = keys[order[k]!]!;
-    if (t < previous) sorted = false;
-    previous = t;
-    if (!Number.isInteger(t)) integral = false;
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  if (sorted) return order;
-  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
+  const scan = scanKeys(keys, order);
+  if (scan === SORTED) return order;
+  const min = scanMin;
+  const span = scanMax - scanMin;
+  if (scan === NOT_INTEGRAL || span > Number.MAX_SAFE_INTEGER) {
     return order.sort((p, q) => keys[p]! - keys[q]! || p - q);
   }
   // Keys split into two 32-bit halves so digits come from bit operations; keys and positions move together
@@ -77,31 +67,89 @@ export function stableOrder(keys: Float64Array, positions: Int32Array): Int32Arr
   let loDst = radixWords.subarray(3 * n, 4 * n);
   let dst = radixPositions.subarray(0, n);
   let src = order;
-  for (let k = 0; k < n; k++) {
-    const key = keys[src[k]!]! - min;
-    const hi = Math.floor(key / 4294967296);
-    hiKey[k] = hi;
-    loKey[k] = key - hi * 4294967296;
-  }
-  const counts = radixCounts;
-  const span = max - min;
+  splitKeys(keys, src, min, hiKey, loKey);
   for (const start of DIGIT_STARTS) {
     if (span < 2 ** start) break;
     const word = start < 32 ? loKey : hiKey;
     const shift = start < 32 ? start : start - 32;
-    counts.fill(0);
-    for (let k = 0; k < n; k++) counts[((word[k]! >>> shift) & DIGIT_MASK) + 1]!++;
-    for (let d = 0; d <= DIGIT_MASK; d++) counts[d + 1]! += counts[d]!;
-    for (let k = 0; k < n; k++) {
-      const at = counts[(word[k]! >>> shift) & DIGIT_MASK]!++;
-      dst[at] = src[k]!;
-      hiDst[at] = hiKey[k]!;
-      loDst[at] = loKey[k]!;
-    }
+    countDigits(word, shift, radixCounts);
+    scatter(word, shift, radixCounts, src, hiKey, loKey, dst, hiDst, loDst);
     [src, dst] = [dst, src];
     [hiKey, hiDst] = [hiDst, hiKey];
     [loKey, loDst] = [loDst, loKey];
   }
   if (src !== order) order.set(src);
   return order;
+}
+
+// Each long loop of the sort is a function of its own: a loop first runs in the interpreter until the
+// engine compiles the function around it, and code after a loop compiled that way runs without type
+// feedback, so the engine abandons it and interprets again. As small functions called once per pass, the
+// second pass on already runs compiled.
+
+const SORTED = 0;
+const INTEGRAL = 1;
+const NOT_INTEGRAL = 2;
+/** The last `scanKeys` call's smallest and largest key. */
+let scanMin = 0;
+let scanMax = 0;
+
+function scanKeys(keys: Float64Array, order: Int32Array): number {
+  let sorted = true;
+  let integral = true;
+  let min = Infinity;
+  let max = -Infinity;
+  let previous = -Infinity;
+  for (let k = 0; k < order.length; k++) {
+    const t = keys[order[k]!]!;
+    if (t < previous) sorted = false;
+    previous = t;
+    if (!Number.isInteger(t)) integral = false;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  scanMin = min;
+  scanMax = max;
+  return sorted ? SORTED : integral ? INTEGRAL : NOT_INTEGRAL;
+}
+
+function splitKeys(
+  keys: Float64Array,
+  order: Int32Array,
+  min: number,
+  hiKey: Uint32Array,
+  loKey: Uint32Array,
+) {
+  for (let k = 0; k < order.length; k++) {
+    const key = keys[order[k]!]! - min;
+    const hi = Math.floor(key / 4294967296);
+    hiKey[k] = hi;
+    loKey[k] = key - hi * 4294967296;
+  }
+}
+
+/** counts[d + 1] = how many words have digit d; then prefix sums: counts[d] = first slot of digit d. */
+function countDigits(word: Uint32Array, shift: number, counts: Int32Array): void {
+  counts.fill(0);
+  for (let k = 0; k < word.length; k++) counts[((word[k]! >>> shift) & DIGIT_MASK) + 1]!++;
+  for (let d = 0; d <= DIGIT_MASK; d++) counts[d + 1]! += counts[d]!;
+}
+
+function scatter(
+  word: Uint32Array,
+  shift: number,
+  counts: Int32Array,
+  src: Int32Array,
+  hiKey: Uint32Array,
+  loKey: Uint32Array,
+  dst: Int32Array,
+  hiDst: Uint32Array,
+  loDst: Uint32Array,
+): void {
+  for (let k = 0; k < word.length; k++) {
+    const at = counts[(word[k]! >>> shift) & DIGIT_MASK]!++;
+    dst[at] = src[k]!;
+    hiDst[at] = hiKey[k]!;
+    loDst[at] = loKey[k]!;
+  }
 }
