@@ -5,7 +5,15 @@
  */
 import { tcpFlagsString } from '../decode/index.js';
 import { TCP_ACK } from '../decode/types.js';
-import { KEY_FLAGS, MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
+import { FNV_OFFSET } from '../tcp/index.js';
+import {
+  KEY_FLAGS,
+  MAX_SACK_BLOCKS,
+  type PacketWindow,
+  SAMPLE_HEAD,
+  SAMPLE_TAIL,
+  SAMPLE_WORDS,
+} from './match-window.js';
 
 export const FIELD_NAMES = [
   'ttl',
@@ -69,7 +77,8 @@ export const F_SEGMENTS = 1 << 19;
  * - SACK-BLOCKS: a block edge does NOT follow the sequence offset of the space it refers to, e.g. blocks
  *   left untranslated by a sequence randomiser (the receiver then ignores them or worse). Consistently
  *   translated blocks are not a change of their own: they follow `seq`/`ack`.
- * - PAYLOAD: both copies captured the same number of payload bytes and the sampled bytes differ.
+ * - PAYLOAD: both copies captured the same number of payload bytes and the hashes of the sampled bytes
+ *   differ (the hash is made only when the bytes do).
  * - FLAGS: the flags outside the match key (PSH, URG, ECE, CWR, AE, reserved) differ.
  */
 export function changedFields(w: PacketWindow, up: number, down: number, sackOffset: number): number {
@@ -95,10 +104,38 @@ export function changedFields(w: PacketWindow, up: number, down: number, sackOff
     bits |= F_SACK_BLOCKS;
   }
   if (w.payloadHashed[up]! > 0 && w.payloadHashed[up] === w.payloadHashed[down]) {
-    if (w.payloadHash[up] !== w.payloadHash[down]) bits |= F_PAYLOAD;
+    if (!sameSample(w, up, down) && sampleHash(w, up) !== sampleHash(w, down)) bits |= F_PAYLOAD;
   }
   if ((w.flags[up]! & ~KEY_FLAGS) !== (w.flags[down]! & ~KEY_FLAGS)) bits |= F_FLAGS;
   return bits;
+}
+
+/** The same sampled payload words (both slots sampled the same number of captured bytes). */
+function sameSample(w: PacketWindow, a: number, b: number): boolean {
+  const x = w.sample;
+  const p = a * SAMPLE_WORDS;
+  const q = b * SAMPLE_WORDS;
+  for (let i = 0; i < SAMPLE_WORDS; i++) if (x[p + i] !== x[q + i]) return false;
+  return true;
+}
+
+/**
+ * FNV-1a of slot s's sampled bytes, head then tail (the TCP stage's `fnv1a` over the same bytes): what
+ * the results show of a changed payload; 0 when no payload byte was captured.
+ */
+export function sampleHash(w: PacketWindow, s: number): number {
+  const captured = w.payloadHashed[s]!;
+  if (captured <= 0) return 0;
+  const head = Math.min(captured, SAMPLE_HEAD);
+  const tail = Math.min(SAMPLE_TAIL, captured - head);
+  const at = s * SAMPLE_WORDS;
+  let x = FNV_OFFSET | 0;
+  for (let j = 0; j < head; j++)
+    x = Math.imul(x ^ ((w.sample[at + (j >> 2)]! >>> ((j & 3) * 8)) & 0xff), 16777619);
+  const t = at + SAMPLE_HEAD / 4;
+  for (let j = 0; j < tail; j++)
+    x = Math.imul(x ^ ((w.sample[t + (j >> 2)]! >>> ((j & 3) * 8)) & 0xff), 16777619);
+  return x >>> 0;
 }
 
 /** Every SACK edge of the server-side copy equals the client-side edge plus the offset. */
@@ -202,7 +239,7 @@ export function fieldRaw(w: PacketWindow, field: number, s: number, out: Float64
       break;
     case 17: // payload
       a = w.payloadHashed[s]!;
-      b = w.payloadHash[s]!;
+      b = sampleHash(w, s);
       break;
     case 18: // flags
       a = w.flags[s]!;

@@ -8,16 +8,15 @@ import { openCapture } from '../capture/index.js';
 import type { CaptureReader } from '../capture/types.js';
 import { Decoder } from '../decode/index.js';
 import type { PacketView } from '../decode/types.js';
-import { FNV_OFFSET, type Session } from '../tcp/index.js';
+import type { Session } from '../tcp/index.js';
 import { SessionLocator } from './match-locate.js';
-import { MAX_SACK_BLOCKS, type PacketWindow } from './match-window.js';
-
-/**
- * PAYLOAD SAMPLE: the first 48 and the last 16 captured payload bytes are hashed, enough to see an
- * application-level gateway rewrite a header or an address without reading every byte of every packet.
- */
-const PAYLOAD_HEAD = 48;
-const PAYLOAD_TAIL = 16;
+import {
+  MAX_SACK_BLOCKS,
+  type PacketWindow,
+  SAMPLE_HEAD,
+  SAMPLE_TAIL,
+  SAMPLE_WORDS,
+} from './match-window.js';
 
 export class SideStream {
   private readonly reader: CaptureReader;
@@ -27,6 +26,9 @@ export class SideStream {
   private readonly baseSec: number;
   private readonly shiftNs: number;
   done = false;
+  /** Word reads of the reader's current buffer (it hands over the same one packet after packet). */
+  private bytes: Uint8Array = new Uint8Array(0);
+  private words: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(
     path: string,
@@ -92,7 +94,15 @@ export class SideStream {
   /** Copy what matching needs out of the reused view into slot s. */
   private fill(v: PacketView, s: number, session: number, dir: 0 | 1): void {
     this.fillIdentity(v, s, session, dir);
-    copyFields(this.window, v, s);
+    copyFields(this.window, v, s, this.wordsOf(v.buf));
+  }
+
+  private wordsOf(buf: Uint8Array): DataView {
+    if (buf !== this.bytes) {
+      this.bytes = buf;
+      this.words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.words;
   }
 }
 
@@ -104,7 +114,7 @@ export class SideStream {
  * 0), so every such read of the view checked for the window's shape too and boxed its number (a heap
  * number per packet, and about twice the instructions).
  */
-function copyFields(w: PacketWindow, v: PacketView, s: number): void {
+function copyFields(w: PacketWindow, v: PacketView, s: number, words: DataView): void {
   w.seq[s] = v.seq;
   w.ack[s] = v.ack;
   w.flags[s] = v.flags;
@@ -128,38 +138,31 @@ function copyFields(w: PacketWindow, v: PacketView, s: number): void {
   w.sackCount[s] = blocks;
   for (let i = 0; i < blocks * 2; i++) w.sack[s * MAX_SACK_BLOCKS * 2 + i] = v.sack[i]!;
   const captured = Math.min(v.payloadCaptured, v.payloadLength);
-  if (captured > 0) {
-    const start = v.payloadOffset;
-    const end = start + captured;
-    payloadSample(v.buf, start, end, w.payloadHash, s);
-    w.payloadHashed[s] = captured;
-  } else {
-    w.payloadHash[s] = 0;
-    w.payloadHashed[s] = 0;
-  }
+  w.payloadHashed[s] = captured > 0 ? captured : 0;
+  if (captured > 0) copySample(words, v.payloadOffset, captured, w.sample, s * SAMPLE_WORDS);
 }
 
-const FNV_OFFSET_I32 = FNV_OFFSET | 0;
-
 /**
- * PAYLOAD SAMPLE of `bytes[start..end)` into `out[at]`: FNV-1a of the first PAYLOAD_HEAD bytes and then
- * of the last PAYLOAD_TAIL bytes not already hashed, a byte at a time (the same hash as the TCP stage's
- * `fnv1a`, whose word reads keep a view of the last buffer they read: pass 2 alternates between the two
- * files' buffers, so that view was made again for nearly every packet). The hash is stored, not
- * returned: a 32-bit result returned from a call that is not inlined is a heap number (a garbage object
- * per packet with payload).
+ * PAYLOAD SAMPLE of the `captured` bytes at `start` into out[at..at + SAMPLE_WORDS): the first SAMPLE_HEAD
+ * bytes, then the last SAMPLE_TAIL not already among them, as words. Copied, not hashed: a byte-serial
+ * hash of 64 bytes is a chain of 64 dependent multiplications per packet, while the copies of two packets
+ * compare word by word, and the hash is made from the words only for a changed payload (match-fields.ts).
  */
-function payloadSample(bytes: Uint8Array, start: number, end: number, out: Uint32Array, at: number): void {
-  const headEnd = Math.min(end, start + PAYLOAD_HEAD);
-  let x = FNV_OFFSET_I32;
-  let i = start | 0;
-  for (; i + 4 <= headEnd; i = (i + 4) | 0) {
-    x = Math.imul(x ^ bytes[i]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 1]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 2]!, 16777619);
-    x = Math.imul(x ^ bytes[i + 3]!, 16777619);
+function copySample(d: DataView, start: number, captured: number, out: Uint32Array, at: number): void {
+  const head = Math.min(captured, SAMPLE_HEAD);
+  copyWords(d, start, head, out, at, SAMPLE_HEAD / 4);
+  const tailStart = Math.max(head, captured - SAMPLE_TAIL);
+  copyWords(d, start + tailStart, captured - tailStart, out, at + SAMPLE_HEAD / 4, SAMPLE_TAIL / 4);
+}
+
+/** `n` bytes at `from` into `count` words at out[at], little-endian, zero past the bytes. */
+function copyWords(d: DataView, from: number, n: number, out: Uint32Array, at: number, count: number): void {
+  let k = 0;
+  for (; k * 4 + 4 <= n; k++) out[at + k] = d.getUint32(from + k * 4, true);
+  if (k * 4 < n) {
+    let x = 0;
+    for (let j = k * 4; j < n; j++) x |= d.getUint8(from + j) << ((j & 3) * 8);
+    out[at + k++] = x;
   }
-  for (; i < headEnd; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
-  for (i = Math.max(headEnd, end - PAYLOAD_TAIL); i < end; i++) x = Math.imul(x ^ bytes[i]!, 16777619);
-  out[at] = x >>> 0;
+  for (; k < count; k++) out[at + k] = 0;
 }

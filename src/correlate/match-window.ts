@@ -26,6 +26,15 @@ export const KEY_FLAGS = 0x017;
 
 export const MAX_SACK_BLOCKS = 4;
 
+/**
+ * PAYLOAD SAMPLE: the first SAMPLE_HEAD and the last SAMPLE_TAIL captured payload bytes (the tail without
+ * the bytes already in the head), kept in SAMPLE_WORDS words per slot, little-endian, zero past the
+ * captured bytes: head in the first SAMPLE_HEAD / 4 words, tail in the rest.
+ */
+export const SAMPLE_HEAD = 48;
+export const SAMPLE_TAIL = 16;
+export const SAMPLE_WORDS = (SAMPLE_HEAD + SAMPLE_TAIL) / 4;
+
 const NONE = -1;
 
 export class PacketWindow {
@@ -64,8 +73,9 @@ export class PacketWindow {
   sackCount!: Uint8Array;
   /** Raw SACK edges, MAX_SACK_BLOCKS pairs per slot. */
   sack!: Uint32Array;
-  /** Hash of sampled payload bytes and how many bytes it covers (see match-side.ts). */
-  payloadHash!: Uint32Array;
+  /** Sampled payload bytes (PAYLOAD SAMPLE, SAMPLE_WORDS per slot) and how many captured bytes they
+   * were taken from (0: none). */
+  sample!: Uint32Array;
   payloadHashed!: Int32Array;
   keyHash!: Uint32Array;
   /** Payload bytes of a pending upstream packet already matched by pieces (a device that resegments). */
@@ -235,7 +245,7 @@ export class PacketWindow {
     this.optionsSig = copy((n) => new Uint32Array(n), this.optionsSig);
     this.sackCount = copy((n) => new Uint8Array(n), this.sackCount);
     this.sack = copy((n) => new Uint32Array(n), this.sack, MAX_SACK_BLOCKS * 2);
-    this.payloadHash = copy((n) => new Uint32Array(n), this.payloadHash);
+    this.sample = copy((n) => new Uint32Array(n), this.sample, SAMPLE_WORDS);
     this.payloadHashed = copy((n) => new Int32Array(n), this.payloadHashed);
     this.keyHash = copy((n) => new Uint32Array(n), this.keyHash);
     this.covered = copy((n) => new Int32Array(n), this.covered);

@@ -8,6 +8,7 @@ import { describe, expect, test } from '@jest/globals';
 import { type RecordSpec, type TcpOption, tcpPacket, writePcap } from '../../test/helpers/packets.js';
 import { scratchDir } from '../../test/helpers/scratch.js';
 import { SAME_CLOCK } from '../../test/helpers/side-data.js';
+import { fnv1a } from '../tcp/index.js';
 import type { ClockAlignment } from './clock.js';
 import { FIELD_NAMES, type MatchEvent, type MatchOptions, type MatchStats, matchPackets } from './match.js';
 import { loadSide } from './side.js';
@@ -25,6 +26,8 @@ interface Pkt {
   ipId?: number;
   tsval?: number;
   sack?: [number, number][];
+  /** Payload bytes (instead of `len` counted bytes). */
+  bytes?: Uint8Array;
 }
 
 interface Fate {
@@ -52,6 +55,8 @@ class Device {
   sackBug = false;
   /** IP ID rewritten downstream (a device that does not preserve it). */
   newIpId: ((id: number) => number) | null = null;
+  /** Payload bytes rewritten downstream (an application-level gateway). */
+  editPayload: ((bytes: Uint8Array) => Uint8Array) | null = null;
 
   send(atNs: number, p: Pkt, fate: Fate = {}): this {
     const upstream: From = p.from;
@@ -116,7 +121,11 @@ class Device {
       ack,
       flags: p.flags,
       options,
-      payload: p.len ?? 0,
+      payload: p.bytes
+        ? downstream && this.editPayload
+          ? this.editPayload(p.bytes)
+          : p.bytes
+        : (p.len ?? 0),
       ip: { ttl: downstream ? 63 : 64, id: ipId },
     });
     const t = BigInt(START_SEC) * 1_000_000_000n + BigInt(atNs);
@@ -216,6 +225,45 @@ describe('matchPackets on synthetic pairs', () => {
     expect(events).toHaveLength(10);
     const ttlBit = 1 << FIELD_NAMES.indexOf('ttl');
     expect(events.every((e) => e.event === 'matched' && e.changes === ttlBit && e.pair === 7)).toBe(true);
+  });
+
+  test('payload rewritten: a change in the first 48 or last 16 bytes counts, one elsewhere does not', () => {
+    const dev = new Device().handshake(0);
+    const at = [10, 90, 60, 19];
+    const lengths = [100, 100, 100, 20];
+    dev.editPayload = (b) => {
+      const out = b.slice();
+      const i = at[lengths.indexOf(b.length) === 3 ? 3 : b[0]!]!;
+      out[i] = out[i]! ^ 0xff;
+      return out;
+    };
+    let seq = CLIENT_ISN + 1;
+    const sent: Uint8Array[] = [];
+    for (let k = 0; k < 4; k++) {
+      const bytes = new Uint8Array(lengths[k]!).map((_, i) => (i === 0 ? k : (i * 7 + k) & 0xff));
+      sent.push(bytes);
+      dev.send((k + 1) * MS, { ...data(seq, bytes.length, 10 + k), bytes });
+      seq += bytes.length;
+    }
+    const { match, events } = run(dev);
+    expect(match.dropped).toEqual([0, 0]);
+    expect(match.injected).toEqual([0, 0]);
+    const payload = match.changes.find((c) => c.field === 'payload');
+    expect(payload?.count).toBe(3);
+    // The example shows both copies' sample hashes: FNV-1a of the first 48 bytes, then of the last 16.
+    const sampleHash = (b: Uint8Array) =>
+      fnv1a(b, Math.max(48, b.length - 16), b.length, fnv1a(b, 0, 48)) >>> 0;
+    const edited = sent[0]!.slice();
+    edited[10] = edited[10]! ^ 0xff;
+    const hex = (b: Uint8Array) => `0x${sampleHash(b).toString(16)}`;
+    expect(payload?.detail).toBe(
+      `payload 100 bytes hash ${hex(sent[0]!)} (client side #4) -> 100 bytes hash ${hex(edited)} (server side #4)`,
+    );
+    const payloadBit = 1 << FIELD_NAMES.indexOf('payload');
+    const changed = events
+      .filter((e) => e.side === 'client' && (e.changes & payloadBit) !== 0)
+      .map((e) => e.packet);
+    expect(changed).toEqual([4, 5, 7]);
   });
 
   test('a retransmission whose original was dropped matches the downstream copy, the original is the drop', () => {

@@ -120,7 +120,7 @@ export interface MatchOptions {
   /** Examples of dropped and injected packets kept per pair. Default 8. */
   maxExamples?: number;
   /**
-   * Most packets held in the window (about 190 bytes each). Beyond it the oldest packet is decided at once,
+   * Most packets held in the window (about 250 bytes each). Beyond it the oldest packet is decided at once,
    * as if aged: memory stays bounded even when timestamps run backwards for a long stretch. Default 1,000,000.
    */
   maxWindowPackets?: number;
