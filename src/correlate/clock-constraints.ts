@@ -111,8 +111,7 @@ export function pointsOf(
   from: number,
   to: number,
 ): FitPoints {
-  let nF = 0;
-  for (let k = from; k < to; k++) nF += c.forward[order[k]!]!;
+  const nF = countForward(c.forward, order, from, to);
   const nR = to - from - nF;
   const pts: FitPoints = {
     fwd: {
@@ -128,24 +127,46 @@ export function pointsOf(
       idx: new Int32Array(nR),
     },
   };
+  splitByDirection(c, order, d0, ref, from, to, pts);
+  return pts;
+}
+
+// The passes over every constraint are functions of their own, so that the engine compiles each whole
+// once its loop is hot (see sorted.ts).
+
+function countForward(forward: Uint8Array, order: Int32Array, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) n += forward[order[k]!]!;
+  return n;
+}
+
+function splitByDirection(
+  c: ClockConstraints,
+  order: Int32Array,
+  d0: number,
+  ref: number,
+  from: number,
+  to: number,
+  pts: FitPoints,
+): void {
   const { fwd, rev } = pts;
+  const { clientNs, serverNs, weight, forward } = c;
   let f = 0;
   let r = 0;
   for (let k = from; k < to; k++) {
     const i = order[k]!;
-    const x = c.serverNs[i]! - ref;
-    const y = c.clientNs[i]! - c.serverNs[i]! - d0;
-    if (c.forward[i] === 1) {
+    const x = serverNs[i]! - ref;
+    const y = clientNs[i]! - serverNs[i]! - d0;
+    if (forward[i] === 1) {
       fwd.x[f] = x;
       fwd.y[f] = y;
-      fwd.w[f] = c.weight[i]!;
+      fwd.w[f] = weight[i]!;
       fwd.idx[f++] = i;
     } else {
       rev.x[r] = x;
       rev.y[r] = y;
-      rev.w[r] = c.weight[i]!;
+      rev.w[r] = weight[i]!;
       rev.idx[r++] = i;
     }
   }
-  return pts;
 }

@@ -20,9 +20,14 @@ export function medianOf(values: Float64Array, from = 0, to = values.length): nu
   select(s, 0, n - 1, h);
   if (n % 2 === 1) return s[h]!;
   // After selection every value before h is at most s[h]: the lower middle is their largest.
-  let below = s[0]!;
-  for (let i = 1; i < h; i++) if (s[i]! > below) below = s[i]!;
-  return (below + s[h]!) / 2;
+  return (largestBefore(s, h) + s[h]!) / 2;
+}
+
+/** Largest of a[0..end), end >= 1 (its own function: see sorted.ts on long loops). */
+function largestBefore(a: Float64Array, end: number): number {
+  let most = a[0]!;
+  for (let i = 1; i < end; i++) if (a[i]! > most) most = a[i]!;
+  return most;
 }
 
 /**

@@ -102,9 +102,13 @@ function centred(y: Float64Array, forward: Uint8Array, binSize: number, bins: nu
     if (nf > 0 && nr > 0) gaps.push(medianOf(r, 0, nr) - medianOf(f, 0, nf));
   }
   const half = gaps.length > 0 ? medianList(gaps) / 2 : 0;
-  const v = scratchFloats(F_STEPS, n);
-  for (let i = 0; i < n; i++) v[i] = forward[i] === 1 ? y[i]! + half : y[i]! - half;
-  return v;
+  return shifted(y, forward, half, scratchFloats(F_STEPS, n));
+}
+
+/** Forward differences raised by `half`, reverse ones lowered, into `out` (its own function: see sorted.ts). */
+function shifted(y: Float64Array, forward: Uint8Array, half: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < y.length; i++) out[i] = forward[i] === 1 ? y[i]! + half : y[i]! - half;
+  return out;
 }
 
 /**

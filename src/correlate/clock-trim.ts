@@ -59,25 +59,15 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   if (scratchR.length < nR) scratchR = new Float64Array(Math.max(nR, scratchR.length * 2));
   const uF = scratchF.subarray(0, nF);
   const uR = scratchR.subarray(0, nR);
-  let maxF = -Infinity;
-  let minR = Infinity;
-  let totF = 0;
-  let totR = 0;
-  for (let i = 0; i < nF; i++) {
-    uF[i] = fwd.y[i]! - alpha * fwd.x[i]!;
-    maxF = Math.max(maxF, uF[i]!);
-    totF += fwd.w[i]!;
-  }
-  for (let j = 0; j < nR; j++) {
-    uR[j] = rev.y[j]! - alpha * rev.x[j]!;
-    minR = Math.min(minR, uR[j]!);
-    totR += rev.w[j]!;
-  }
+  const totF = project(fwd, alpha, uF);
+  const maxF = projectedMax;
+  const totR = project(rev, alpha, uR);
+  const minR = projectedMin;
   if (maxF <= minR + toleranceNs) return { keptFwd, keptRev, rejectedFwd: 0, rejectedRev: 0, cost: 0 };
   // Only constraints in conflict with at least one of the other direction can be worth removing: forward
   // values descending, reverse ascending, each with the cumulative weight removed so far.
-  const candF = ranked(uF, fwd.w, -1, (u) => u > minR + toleranceNs, 0);
-  const candR = ranked(uR, rev.w, 1, (u) => u < maxF - toleranceNs, 1);
+  const candF = ranked(uF, fwd.w, -1, minR + toleranceNs, 0);
+  const candR = ranked(uR, rev.w, 1, maxF - toleranceNs, 1);
   const cF = candF.values.length;
   const cR = candR.values.length;
   const sortedF = candF.values;
@@ -112,51 +102,68 @@ export function trimAtSlope(pts: FitPoints, alpha: number, toleranceNs: number):
   // Thresholds, not positions: equal values are kept or removed together.
   const cutF = bestA > 0 ? sortedF[bestA - 1]! : Infinity;
   const cutR = bestB > 0 ? sortedR[bestB - 1]! : -Infinity;
-  let rejectedFwd = 0;
-  let rejectedRev = 0;
-  for (let i = 0; i < nF; i++) {
-    if (uF[i]! >= cutF) {
-      keptFwd[i] = 0;
-      rejectedFwd++;
-    }
-  }
-  for (let j = 0; j < nR; j++) {
-    if (uR[j]! <= cutR) {
-      keptRev[j] = 0;
-      rejectedRev++;
-    }
-  }
+  const rejectedFwd = clearBeyond(uF, keptFwd, -1, cutF);
+  const rejectedRev = clearBeyond(uR, keptRev, 1, cutR);
   return { keptFwd, keptRev, rejectedFwd, rejectedRev, cost: bestCost };
 }
 
+// The passes over every constraint are functions of their own, so that the engine compiles each whole
+// once its loop is hot (see sorted.ts); `project` leaves its extremes in these two.
+let projectedMax = -Infinity;
+let projectedMin = Infinity;
+
+/** u = y - alpha * x of each point into `u`; returns the total weight (extremes of u in projectedMax/Min). */
+function project(side: SidePoints, alpha: number, u: Float64Array): number {
+  const { x, y, w } = side;
+  let max = -Infinity;
+  let min = Infinity;
+  let total = 0;
+  for (let i = 0; i < u.length; i++) {
+    const v = y[i]! - alpha * x[i]!;
+    u[i] = v;
+    max = Math.max(max, v);
+    min = Math.min(min, v);
+    total += w[i]!;
+  }
+  projectedMax = max;
+  projectedMin = min;
+  return total;
+}
+
+/** Clears kept[i] where u[i] >= cut (dir -1) or u[i] <= cut (dir 1); returns how many. */
+function clearBeyond(u: Float64Array, kept: Uint8Array, dir: 1 | -1, cut: number): number {
+  let cleared = 0;
+  for (let i = 0; i < u.length; i++) {
+    if (dir === -1 ? u[i]! >= cut : u[i]! <= cut) {
+      kept[i] = 0;
+      cleared++;
+    }
+  }
+  return cleared;
+}
+
 /**
- * The values of `u` passing `take`, ascending (dir 1) or descending (dir -1), with cumulative weights in
- * that order, and `rest`: the first value in that order among those not taken. Unit weights (the common case) need only a numeric sort of the values; other weights an
+ * The values of `u` below `limit` ascending (dir 1), or above it descending (dir -1), with cumulative
+ * weights in that order, and `rest`: the first value in that order among those not taken. Unit weights (the common case) need only a numeric sort of the values; other weights an
  * index sort, ties broken by position for determinism.
  */
 function ranked(
   u: Float64Array,
   w: Float64Array,
   dir: 1 | -1,
-  take: (u: number) => boolean,
+  limit: number,
   scratch: number,
 ): { values: Float64Array; cumulative: Float64Array; rest: number } {
-  let n = 0;
-  let unit = true;
-  let rest = dir === 1 ? Infinity : -Infinity;
-  for (let i = 0; i < u.length; i++) {
-    if (take(u[i]!)) {
-      n++;
-      if (w[i] !== 1) unit = false;
-    } else rest = dir === 1 ? Math.min(rest, u[i]!) : Math.max(rest, u[i]!);
-  }
+  let n = countTaken(u, w, dir, limit);
+  const unit = takenUnit;
+  const rest = takenRest;
   const buffers = rankedBuffers(scratch, n);
   const values = buffers[0].subarray(0, n);
   const cumulative = buffers[1].subarray(0, n + 1);
   cumulative[0] = 0;
   if (unit) {
     n = 0;
-    for (let i = 0; i < u.length; i++) if (take(u[i]!)) values[n++] = u[i]!;
+    for (let i = 0; i < u.length; i++) if (dir === 1 ? u[i]! < limit : u[i]! > limit) values[n++] = u[i]!;
     values.sort();
     if (dir === -1) values.reverse();
     for (let k = 0; k < n; k++) cumulative[k + 1] = k + 1;
@@ -164,13 +171,36 @@ function ranked(
   }
   const o = new Int32Array(n);
   n = 0;
-  for (let i = 0; i < u.length; i++) if (take(u[i]!)) o[n++] = i;
+  for (let i = 0; i < u.length; i++) if (dir === 1 ? u[i]! < limit : u[i]! > limit) o[n++] = i;
   o.sort((p, q) => dir * (u[p]! - u[q]!) || p - q);
   for (let k = 0; k < n; k++) {
     values[k] = u[o[k]!]!;
     cumulative[k + 1] = cumulative[k]! + w[o[k]!]!;
   }
   return { values, cumulative, rest };
+}
+
+/** `countTaken`'s other results: all taken weights are 1, and the first value in order not taken. */
+let takenUnit = true;
+let takenRest = 0;
+
+/**
+ * How many values are taken: below `limit` ascending (dir 1), above it descending (dir -1); the rest in
+ * takenUnit and takenRest.
+ */
+function countTaken(u: Float64Array, w: Float64Array, dir: 1 | -1, limit: number): number {
+  let n = 0;
+  let unit = true;
+  let rest = dir === 1 ? Infinity : -Infinity;
+  for (let i = 0; i < u.length; i++) {
+    if (dir === 1 ? u[i]! < limit : u[i]! > limit) {
+      n++;
+      if (w[i] !== 1) unit = false;
+    } else rest = dir === 1 ? Math.min(rest, u[i]!) : Math.max(rest, u[i]!);
+  }
+  takenUnit = unit;
+  takenRest = rest;
+  return n;
 }
 
 /** The pile's density is measured over this many delays above a candidate start. */
@@ -199,8 +229,7 @@ export function dropIsolated(
   noiseNs: number,
 ): number {
   const n = side.x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += kept[i]!;
+  const m = countKept(kept);
   const chunks = Math.max(1, Math.floor(m / PILE_CHUNK));
   // The delay of constraint i is sign * (theta + alpha * x[i] - y[i]), written out twice below: a function
   // for it returned each value as a new heap number.
@@ -229,6 +258,12 @@ export function dropIsolated(
     }
   }
   return dropped;
+}
+
+function countKept(kept: Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < kept.length; i++) m += kept[i]!;
+  return m;
 }
 
 /**

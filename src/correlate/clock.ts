@@ -50,8 +50,7 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   // Sort by server-side time; the offset d0 keeps fit coordinates small.
   const order = byServerTime(c, valid);
   const n = order.length;
-  const diff = scratchFloats(F_DIFF, n);
-  for (let k = 0; k < n; k++) diff[k] = c.clientNs[order[k]!]! - c.serverNs[order[k]!]!;
+  const diff = differences(c, order, scratchFloats(F_DIFF, n));
   const d0 = Math.round(medianOf(diff));
 
   if (o.offsetNs !== undefined) return userAlignment(c, order, d0, o.offsetNs, o, fitOpt, warnings, invalid);
@@ -59,11 +58,7 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   const x = scratchFloats(F_X, n);
   const y = scratchFloats(F_Y, n);
   const fwd = scratchBytes(B_FORWARD, n);
-  for (let k = 0; k < n; k++) {
-    x[k] = c.serverNs[order[k]!]!;
-    y[k] = diff[k]! - d0;
-    fwd[k] = c.forward[order[k]!]!;
-  }
+  stepInputs(c, order, diff, d0, x, y, fwd);
   const cuts = findSteps(x, y, fwd, { minStepNs: o.minStepNs, minSegment: o.minSegment });
   const bounds = [0, ...cuts, n];
   let parts: Part[] = [];
@@ -73,6 +68,34 @@ export function alignClocks(c: ClockConstraints, options: AlignOptions = {}): Cl
   parts = mergeConsistent(parts, c, order, d0, fitOpt);
 
   return assemble(c, parts, d0, o, fitOpt, warnings, invalid);
+}
+
+// The passes over every constraint are functions of their own, so that the engine compiles each whole
+// once its loop is hot (see sorted.ts).
+
+/** client - server of each constraint in `order`, into `out`. */
+function differences(c: ClockConstraints, order: Int32Array, out: Float64Array): Float64Array {
+  const { clientNs, serverNs } = c;
+  for (let k = 0; k < order.length; k++) out[k] = clientNs[order[k]!]! - serverNs[order[k]!]!;
+  return out;
+}
+
+/** Step detection's input: server time, difference less d0, direction, in `order`. */
+function stepInputs(
+  c: ClockConstraints,
+  order: Int32Array,
+  diff: Float64Array,
+  d0: number,
+  x: Float64Array,
+  y: Float64Array,
+  fwd: Uint8Array,
+): void {
+  const { serverNs, forward } = c;
+  for (let k = 0; k < order.length; k++) {
+    x[k] = serverNs[order[k]!]!;
+    y[k] = diff[k]! - d0;
+    fwd[k] = forward[order[k]!]!;
+  }
 }
 
 /** A contiguous run [from, to) of the server-time order, with its fit. */

@@ -58,15 +58,7 @@ export function findCoarseOffset(
   // Finite pairs only: their differences, and their server-side times.
   const diff = new Float64Array(n0);
   const time = new Float64Array(n0);
-  let n = 0;
-  for (let i = 0; i < n0; i++) {
-    const c = clientNs[i]!;
-    const s = serverNs[i]!;
-    if (!Number.isFinite(c) || !Number.isFinite(s)) continue;
-    diff[n] = c - s;
-    time[n] = s;
-    n++;
-  }
+  const n = finitePairs(clientNs, serverNs, diff, time);
   const none: CoarseOffset = {
     found: false,
     offsetNs: Number.NaN,
@@ -82,35 +74,20 @@ export function findCoarseOffset(
 
   const sorted = diff.slice(0, n).sort();
   // ends[i]: one past the last difference within `width` of sorted[i].
-  const ends = new Int32Array(n);
-  let j = 0;
-  for (let i = 0; i < n; i++) {
-    while (j < n && sorted[j]! - sorted[i]! <= width) j++;
-    ends[i] = j;
-  }
-  let best = 0;
-  for (let i = 1; i < n; i++) if (ends[i]! - i > ends[best]! - best) best = i;
+  const ends = windowEnds(sorted, width);
+  const best = fullestWindow(ends);
   const lo = sorted[best]!;
   const hi = sorted[ends[best]! - 1]!;
-  let runnerUp = 0;
-  for (let i = 0; i < n; i++) {
-    const end = sorted[ends[i]! - 1]!;
-    if (end < lo - width || sorted[i]! > hi + width) runnerUp = Math.max(runnerUp, ends[i]! - i);
-  }
+  const runnerUp = fullestElsewhere(sorted, ends, lo - width, hi + width);
   const support = ends[best]! - best;
   if (support < minSupport) return { ...none, support, runnerUp };
 
   // The agreeing pairs, by server-side time (equal times in input order).
   const agreeing = new Int32Array(n);
-  let m = 0;
-  for (let k = 0; k < n; k++) if (diff[k]! >= lo && diff[k]! <= hi) agreeing[m++] = k;
+  const m = within(diff.subarray(0, n), lo, hi, agreeing);
   const members = stableOrder(time, agreeing.subarray(0, m));
-  const times = new Float64Array(m);
-  const values = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    times[k] = time[members[k]!]!;
-    values[k] = diff[members[k]!]!;
-  }
+  const times = gather(time, members);
+  const values = gather(diff, members);
   const referenceNs = times[m >> 1]!;
   const span = times[m - 1]! - times[0]!;
   let slope = 0;
@@ -129,8 +106,7 @@ export function findCoarseOffset(
     slope = ts.slope;
     level = ts.intercept;
   }
-  const dist = new Float64Array(m);
-  for (let k = 0; k < m; k++) dist[k] = Math.abs(values[k]! - level - slope * (times[k]! - referenceNs));
+  const dist = distances(values, times, level, slope, referenceNs);
   dist.sort();
   const p99 = dist[Math.min(dist.length - 1, Math.floor(0.99 * dist.length))]!;
   return {
@@ -144,6 +120,84 @@ export function findCoarseOffset(
     runnerUp,
     ambiguous: runnerUp >= support / 2,
   };
+}
+
+// The passes over every pair are functions of their own, so that the engine compiles each whole once its
+// loop is hot (see sorted.ts).
+
+/** The differences and server-side times of the pairs with both times finite; returns how many. */
+function finitePairs(
+  clientNs: ArrayLike<number>,
+  serverNs: ArrayLike<number>,
+  diff: Float64Array,
+  time: Float64Array,
+): number {
+  let n = 0;
+  for (let i = 0; i < diff.length; i++) {
+    const c = clientNs[i]!;
+    const s = serverNs[i]!;
+    if (!Number.isFinite(c) || !Number.isFinite(s)) continue;
+    diff[n] = c - s;
+    time[n] = s;
+    n++;
+  }
+  return n;
+}
+
+/** ends[i]: one past the last sorted value within `width` of sorted[i]. */
+function windowEnds(sorted: Float64Array, width: number): Int32Array {
+  const n = sorted.length;
+  const ends = new Int32Array(n);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    while (j < n && sorted[j]! - sorted[i]! <= width) j++;
+    ends[i] = j;
+  }
+  return ends;
+}
+
+/** The first window holding the most values. */
+function fullestWindow(ends: Int32Array): number {
+  let best = 0;
+  for (let i = 1; i < ends.length; i++) if (ends[i]! - i > ends[best]! - best) best = i;
+  return best;
+}
+
+/** Most values in a window wholly below `below` or above `above`. */
+function fullestElsewhere(sorted: Float64Array, ends: Int32Array, below: number, above: number): number {
+  let most = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const end = sorted[ends[i]! - 1]!;
+    if (end < below || sorted[i]! > above) most = Math.max(most, ends[i]! - i);
+  }
+  return most;
+}
+
+/** Positions of the values in [lo, hi], into `out`; returns how many. */
+function within(values: Float64Array, lo: number, hi: number, out: Int32Array): number {
+  let m = 0;
+  for (let k = 0; k < values.length; k++) if (values[k]! >= lo && values[k]! <= hi) out[m++] = k;
+  return m;
+}
+
+function gather(values: Float64Array, at: Int32Array): Float64Array {
+  const out = new Float64Array(at.length);
+  for (let k = 0; k < at.length; k++) out[k] = values[at[k]!]!;
+  return out;
+}
+
+/** Distance of each (time, value) to the line level + slope * (time - reference). */
+function distances(
+  values: Float64Array,
+  times: Float64Array,
+  level: number,
+  slope: number,
+  referenceNs: number,
+): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let k = 0; k < values.length; k++)
+    out[k] = Math.abs(values[k]! - level - slope * (times[k]! - referenceNs));
+  return out;
 }
 
 export interface TimeOverlap {

@@ -53,13 +53,38 @@ export function hullOfPoints(
   py: Float64Array,
   kept: Uint8Array | null,
 ): Hull {
-  // sign = +1 keeps right turns (upper hull), -1 left turns (lower hull).
-  const sign = side === 'upper' ? 1 : -1;
   const n = px.length;
-  let hx = new Float64Array(16);
-  let hy = new Float64Array(16);
+  if (chainX.length < n) {
+    chainX = new Float64Array(Math.max(n, 2 * chainX.length));
+    chainY = new Float64Array(chainX.length);
+  }
+  const top = chain(side === 'upper' ? 1 : -1, px, py, kept, chainX, chainY);
+  const xs = chainX.slice(0, top);
+  const ys = chainY.slice(0, top);
+  const slopes = new Float64Array(Math.max(0, top - 1));
+  for (let e = 0; e + 1 < top; e++) slopes[e] = (ys[e + 1]! - ys[e]!) / (xs[e + 1]! - xs[e]!);
+  return { side, xs, ys, slopes };
+}
+
+/** The monotone chain's stack, kept between calls (room for every point: no check per point). */
+let chainX = new Float64Array(1024);
+let chainY = new Float64Array(1024);
+
+/**
+ * The monotone chain over the points (those kept), into hx/hy; returns the number of vertices. A function
+ * of its own, so that the engine compiles the whole of it once the loop is hot (see sorted.ts).
+ * sign = +1 keeps right turns (upper hull), -1 left turns (lower hull).
+ */
+function chain(
+  sign: number,
+  px: Float64Array,
+  py: Float64Array,
+  kept: Uint8Array | null,
+  hx: Float64Array,
+  hy: Float64Array,
+): number {
   let top = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < px.length; i++) {
     if (kept !== null && kept[i] !== 1) continue;
     const x = px[i]!;
     const y = py[i]!;
@@ -78,23 +103,11 @@ export function hullOfPoints(
       if (sign * cross >= 0) top--;
       else break;
     }
-    if (top === hx.length) {
-      const nx = new Float64Array(hx.length * 2);
-      const ny = new Float64Array(hy.length * 2);
-      nx.set(hx);
-      ny.set(hy);
-      hx = nx;
-      hy = ny;
-    }
     hx[top] = x;
     hy[top] = y;
     top++;
   }
-  const xs = hx.slice(0, top);
-  const ys = hy.slice(0, top);
-  const slopes = new Float64Array(Math.max(0, top - 1));
-  for (let e = 0; e + 1 < top; e++) slopes[e] = (ys[e + 1]! - ys[e]!) / (xs[e + 1]! - xs[e]!);
-  return { side, xs, ys, slopes };
+  return top;
 }
 
 /**

@@ -51,6 +51,28 @@ export function matchHandshakes(
   const tc = hc.table;
   const ts = hs.table;
   const cands = new Candidates();
+  collectCandidates(hc, hs, clock, maxLatencyNs, cands);
+  // One candidate per client and server: nothing to choose between (the common case of pass-through
+  // devices), so the preference order needs no sort.
+  const order = oneToOne(cands, tc.size, ts.size) ? null : cands.preferenceOrder();
+  const out = assign(cands, order, tc.size, ts.size);
+  // Client sessions are visited in order: without a preference sort the matches are in client order.
+  return order === null ? out : out.sort((x, y) => x.client - y.client);
+}
+
+// The loops over every session and candidate are functions of their own, so that the engine compiles each
+// whole once its loop is hot (see sorted.ts).
+
+/** Every server session sharing a client SYN's ISN or TSval, weighed (`evaluate`) into `cands`. */
+function collectCandidates(
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+  clock: PairClock,
+  maxLatencyNs: number,
+  cands: Candidates,
+): void {
+  const tc = hc.table;
+  const ts = hs.table;
   // Server sessions already weighed for the current client session (found by both its ISN and TSval).
   const seenBy = new Int32Array(ts.size).fill(-1);
   const window = clock.windowNs;
@@ -76,11 +98,17 @@ export function matchHandshakes(
       }
     }
   }
-  // One candidate per client and server: nothing to choose between (the common case of pass-through
-  // devices), so the preference order needs no sort.
-  const order = oneToOne(cands, tc.size, ts.size) ? null : cands.preferenceOrder();
-  const usedC = new Uint8Array(tc.size);
-  const usedS = new Uint8Array(ts.size);
+}
+
+/** Candidates in preference order (`order`, or as found when null), each kept unless a side is taken. */
+function assign(
+  cands: Candidates,
+  order: Int32Array | null,
+  clients: number,
+  servers: number,
+): HandshakeMatch[] {
+  const usedC = new Uint8Array(clients);
+  const usedS = new Uint8Array(servers);
   const out: HandshakeMatch[] = [];
   for (let i = 0; i < cands.size; i++) {
     const k = order === null ? i : order[i]!;
@@ -99,8 +127,7 @@ export function matchHandshakes(
       tsvalEqual: (f & TSVAL_EQUAL) !== 0,
     });
   }
-  // Client sessions are visited in order: without a preference sort the matches are in client order.
-  return order === null ? out : out.sort((x, y) => x.client - y.client);
+  return out;
 }
 
 const ISN_EQUAL = 1;

@@ -197,13 +197,7 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
   if (clock !== null) {
     const sides: PairSides = { client, server, clock };
     const known = kinds !== null && kinds.clock === clock ? kinds.passThrough : null;
-    for (let i = 0; i < round.matches.length; i++) {
-      const m = round.matches[i]!;
-      const c = client.sessions[m.client]!;
-      const s = server.sessions[m.server]!;
-      const kind = known?.[i]?.kind ?? passThroughKindAt(hc.table, hs.table, c, s, clock);
-      pairs.push(new HandshakePair(sides, m, kind, seqOffsetsAt(hc.table, hs.table, c, s)));
-    }
+    handshakePairs(sides, hc, hs, round.matches, known, pairs);
     for (const p of contentPairs(client, server, round.links, clock)) pairs.push({ id: 0, ...p });
     pairs.sort((a, b) => a.client - b.client);
     pairs.forEach((p, i) => {
@@ -255,6 +249,28 @@ export function pairSessions(client: SideData, server: SideData, opts: PairOptio
     warnings,
     baseSec,
   };
+}
+
+/**
+ * A pair per handshake match, into `out`, of the kind judged on the same clock (`known`, same order) or
+ * judged now. Its own function, so that the engine compiles the whole loop once it is hot (see sorted.ts).
+ */
+function handshakePairs(
+  sides: PairSides,
+  hc: HandshakeIndex,
+  hs: HandshakeIndex,
+  matches: readonly HandshakeMatch[],
+  known: readonly PassThroughPair[] | null,
+  out: SessionPair[],
+): void {
+  const { client, server, clock } = sides;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i]!;
+    const c = client.sessions[m.client]!;
+    const s = server.sessions[m.server]!;
+    const kind = known?.[i]?.kind ?? passThroughKindAt(hc.table, hs.table, c, s, clock);
+    out.push(new HandshakePair(sides, m, kind, seqOffsetsAt(hc.table, hs.table, c, s)));
+  }
 }
 
 function allSet(flags: Uint8Array): boolean {
