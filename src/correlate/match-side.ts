@@ -37,17 +37,20 @@ export class SideStream {
     baseSec: number,
     shiftNs: number,
     sessions: readonly Session[],
+    /** Per session: its pair (index into the pairs), or -1. */
+    pairOf: Int32Array,
     /**
      * Per session: 1 when its packets are not matched one to one (no pair, or a terminated pair). Such a
-     * packet gets only its identity and time (side, direction, session, number): nothing else of it is read.
+     * packet gets only its identity and time (side, direction, session, number, pair): nothing else of it
+     * is read.
      */
-    private readonly identityOnly: Uint8Array,
+    identityOnly: Uint8Array,
   ) {
     this.reader = openCapture(path);
     this.decoder = new Decoder(this.reader.anomalies);
     this.baseSec = baseSec;
     this.shiftNs = shiftNs;
-    this.locator = new SessionLocator(sessions);
+    this.locator = new SessionLocator(sessions, pairOf, identityOnly);
   }
 
   /** Bytes of the file read so far. */
@@ -63,12 +66,8 @@ export class SideStream {
       const v = this.decoder.decode(rec);
       if (!v.isTcp || !locator.locate(v)) continue;
       const s = this.window.alloc();
-      const session = locator.session;
-      if (session < this.identityOnly.length && this.identityOnly[session] === 1) {
-        this.fillIdentity(v, s, session, locator.dir);
-      } else {
-        this.fill(v, s, session, locator.dir);
-      }
+      if (locator.identity === 1) this.fillIdentity(v, s, locator.session, locator.dir, locator.pair);
+      else this.fill(v, s, locator.session, locator.dir, locator.pair);
       return s;
     }
     this.finish();
@@ -81,19 +80,20 @@ export class SideStream {
     this.reader.close();
   }
 
-  /** Time, side, direction, session and packet number: all that a packet of an unmatched session needs. */
-  private fillIdentity(v: PacketView, s: number, session: number, dir: 0 | 1): void {
+  /** Time, side, direction, session, pair and packet number: all that a packet of an unmatched session needs. */
+  private fillIdentity(v: PacketView, s: number, session: number, dir: 0 | 1, pair: number): void {
     const w = this.window;
     w.ownNs[s] = (v.tsSec - this.baseSec) * 1e9 + v.tsNsec + this.shiftNs;
     w.side[s] = this.sideId;
     w.dir[s] = dir;
     w.session[s] = session;
+    w.pair[s] = pair;
     w.packet[s] = v.index;
   }
 
   /** Copy what matching needs out of the reused view into slot s. */
-  private fill(v: PacketView, s: number, session: number, dir: 0 | 1): void {
-    this.fillIdentity(v, s, session, dir);
+  private fill(v: PacketView, s: number, session: number, dir: 0 | 1, pair: number): void {
+    this.fillIdentity(v, s, session, dir, pair);
     copyFields(this.window, v, s, this.wordsOf(v.buf));
   }
 

@@ -209,6 +209,7 @@ export function matchPackets(
     client.baseSec,
     client.shiftNs,
     client.sessions,
+    matcher.pairOfSession[0],
     matcher.identityOnly[0],
   );
   let serverStream: SideStream | null = null;
@@ -220,6 +221,7 @@ export function matchPackets(
       server.baseSec,
       server.shiftNs,
       server.sessions,
+      matcher.pairOfSession[1],
       matcher.identityOnly[1],
     );
     let c = clientStream.advance();
@@ -256,7 +258,7 @@ class Matcher {
   readonly toClient: ServerToClient;
   private readonly table: PairTable;
   /** Per side: session index -> pair number (index into `pairs`), or -1. */
-  private readonly pairOfSession: [Int32Array, Int32Array];
+  readonly pairOfSession: [Int32Array, Int32Array];
   /** Per side: 1 for sessions whose packets are not matched one to one (no pair, or terminated). */
   readonly identityOnly: [Uint8Array, Uint8Array];
   private readonly maxDelayNs: number;
@@ -362,10 +364,8 @@ class Matcher {
     w.covered[s] = 0;
     w.inData[s] = 0;
     const side = w.side[s]!;
-    const session = w.session[s]!;
-    const map = this.pairOfSession[side]!;
-    const pi = session < map.length ? map[session]! : -1;
-    w.pair[s] = pi;
+    // The pair came with the session from the locator (SideStream).
+    const pi = w.pair[s]!;
     if (pi < 0) {
       w.state[s] = UNPAIRED;
     } else {
