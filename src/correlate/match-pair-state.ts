@@ -63,20 +63,17 @@ export const K_TERMINATED = 2;
 export class PairTable {
   readonly size: number;
   readonly kind: Uint8Array;
-  /** Sequence offsets, server side = client side + offset: [pair * 2 + dir]. */
-  readonly offset: Uint32Array;
-  /** Counters: [(pair * COUNTERS + counter) * 2 + dir]. */
-  private readonly counters: Uint32Array;
-  /** Preservation: [((pair * 2 + field) * 2 + dir) * 2 + (0 same | 1 changed)]; pair = size is the global row. */
-  private readonly preservation: Uint32Array;
-  /** Address/port change bits of the pair's first server-side session: [pair * 2 + dir]. */
   /**
-   * Per pair and direction, one row ([pd * DIR_ROW + D_...]): the address/port change bits of the pair's
-   * first server-side session, the state and count of the ENDPOINT RECORD, and the head of the changed-field
-   * chain. One row, not an array each: every matched packet reads them for its pair, and the pairs of a
-   * capture of many short connections interleave (each array read was a cache line of its own).
+   * PAIR ROW: per pair and direction, one row of PAIR_ROW words ([(pair * 2 + dir) * PAIR_ROW + R_...]):
+   * the counters, the preservation counts, the address/port change bits of the pair's first server-side
+   * session with the state and count of the ENDPOINT RECORD, the head of the changed-field chain, and the
+   * sequence offsets of both directions. One row, not an array each: every matched packet reads and
+   * writes them for its pair, and the pairs of a capture of many short connections interleave (each array
+   * read was a cache line of its own).
    */
-  private readonly dirRow: Int32Array;
+  readonly row: Int32Array;
+  /** Preservation counts across pairs: [(field * 2 + dir) * 2 + (0 same | 1 changed)]. */
+  private readonly globalPreservation = new Uint32Array(8);
   private readonly firstServer: Int32Array;
   /** Per pair and direction: the example packets (client side, server side) of the compact record. */
   private readonly endpointExample: Float64Array;
@@ -102,10 +99,7 @@ export class PairTable {
     const n = pairs.length;
     this.size = n;
     this.kind = new Uint8Array(n);
-    this.offset = new Uint32Array(n * 2);
-    this.counters = new Uint32Array(n * COUNTERS * 2);
-    this.preservation = new Uint32Array((n + 1) * 8);
-    this.dirRow = new Int32Array(n * 2 * DIR_ROW);
+    this.row = new Int32Array(n * 2 * PAIR_ROW);
     this.firstServer = new Int32Array(n).fill(-1);
     this.endpointExample = new Float64Array(n * 4);
     // Rows grow by doubling; one per pair and direction is a start that a device changing one field (a
@@ -117,8 +111,13 @@ export class PairTable {
       const pair = pairs[i]!;
       this.kind[i] = pair.kind === 'terminated' ? K_TERMINATED : pair.kind === 'spliced' ? K_SPLICED : K_PASS;
       if (pair.seqOffsets !== null) {
-        this.offset[i * 2] = pair.seqOffsets.c2s >>> 0;
-        this.offset[i * 2 + 1] = pair.seqOffsets.s2c >>> 0;
+        // Sequence offsets (server side = client side + offset) as int32 bits: sums stay right mod 2^32.
+        const c2s = pair.seqOffsets.c2s | 0;
+        const s2c = pair.seqOffsets.s2c | 0;
+        this.row[i * 2 * PAIR_ROW + R_OFFSET] = c2s;
+        this.row[i * 2 * PAIR_ROW + R_OTHER_OFFSET] = s2c;
+        this.row[(i * 2 + 1) * PAIR_ROW + R_OFFSET] = s2c;
+        this.row[(i * 2 + 1) * PAIR_ROW + R_OTHER_OFFSET] = c2s;
       }
       const first = pair.server[0];
       const cs = clientSessions[pair.client];
@@ -126,8 +125,8 @@ export class PairTable {
       if (first !== undefined) this.firstServer[i] = first;
       if (cs && ss) {
         const [c2s, s2c] = endpointChanges(cs, ss);
-        this.dirRow[i * 2 * DIR_ROW + D_ENDPOINT_BITS] = c2s;
-        this.dirRow[(i * 2 + 1) * DIR_ROW + D_ENDPOINT_BITS] = s2c;
+        this.row[i * 2 * PAIR_ROW + D_ENDPOINT_BITS] = c2s;
+        this.row[(i * 2 + 1) * PAIR_ROW + D_ENDPOINT_BITS] = s2c;
       }
     }
     // Only pairs whose packets are matched one to one get delays: the pool is sized for them.
@@ -137,17 +136,27 @@ export class PairTable {
   }
 
   count(pair: number, counter: number, dir: number): number {
-    return this.counters[(pair * COUNTERS + counter) * 2 + dir]!;
+    return this.row[(pair * 2 + dir) * PAIR_ROW + counter]! >>> 0;
   }
 
   bump(pair: number, counter: number, dir: number): void {
-    this.counters[(pair * COUNTERS + counter) * 2 + dir]!++;
+    this.row[(pair * 2 + dir) * PAIR_ROW + counter]!++;
+  }
+
+  /** The offset of the direction's sequence space (server side = client side + offset), as int32 bits. */
+  seqOffset(pair: number, dir: number): number {
+    return this.row[(pair * 2 + dir) * PAIR_ROW + R_OFFSET]!;
+  }
+
+  /** The other direction's offset (the space of `dir`'s acknowledgement numbers and SACK blocks). */
+  ackOffset(pair: number, dir: number): number {
+    return this.row[(pair * 2 + dir) * PAIR_ROW + R_OTHER_OFFSET]!;
   }
 
   /** Address and port change bits of a direction for a server-side session of the pair. */
   endpointChangeBits(pair: number, serverSession: number, dir: number): number {
     if (serverSession === this.firstServer[pair])
-      return this.dirRow[(pair * 2 + dir) * DIR_ROW + D_ENDPOINT_BITS]!;
+      return this.row[(pair * 2 + dir) * PAIR_ROW + D_ENDPOINT_BITS]!;
     // Another server-side connection of the same pair (rare): compare its endpoints now.
     const cs = this.clientSessions[this.pairs[pair]!.client];
     const ss = this.serverSessions[serverSession];
@@ -157,19 +166,18 @@ export class PairTable {
   /** Whether `field` (P_IP_ID, P_TS) is preserved in `dir` on the pair, or across pairs while the pair has
    * too few matches to tell. */
   preserved(pair: number, field: number, dir: number): boolean {
-    const p = this.preservation;
-    const at = ((pair * 2 + field) * 2 + dir) * 2;
-    const same = p[at]!;
-    const changed = p[at + 1]!;
+    const at = (pair * 2 + dir) * PAIR_ROW + R_PRESERVATION + field * 2;
+    const same = this.row[at]!;
+    const changed = this.row[at + 1]!;
     if (same + changed >= 2) return isPreserved(same, changed);
-    const g = ((this.size * 2 + field) * 2 + dir) * 2;
-    return isPreserved(p[g]!, p[g + 1]!);
+    const g = (field * 2 + dir) * 2;
+    return isPreserved(this.globalPreservation[g]!, this.globalPreservation[g + 1]!);
   }
 
   learn(pair: number, field: number, dir: number, same: boolean): void {
     const k = same ? 0 : 1;
-    this.preservation[((pair * 2 + field) * 2 + dir) * 2 + k]!++;
-    this.preservation[((this.size * 2 + field) * 2 + dir) * 2 + k]!++;
+    this.row[(pair * 2 + dir) * PAIR_ROW + R_PRESERVATION + field * 2 + k]!++;
+    this.globalPreservation[(field * 2 + dir) * 2 + k]!++;
   }
 
   /**
@@ -185,20 +193,20 @@ export class PairTable {
       // counted per direction, not as a row per field, unless another set of them turns up (a second
       // server-side connection), which turns the record into rows from then on.
       const pd = pair * 2 + dir;
-      const row = pd * DIR_ROW;
-      const state = this.dirRow[row + D_ENDPOINT_STATE]!;
-      if (state !== ENDPOINT_ROWS && moved === this.dirRow[row + D_ENDPOINT_BITS]) {
+      const row = pd * PAIR_ROW;
+      const state = this.row[row + D_ENDPOINT_STATE]!;
+      if (state !== ENDPOINT_ROWS && moved === this.row[row + D_ENDPOINT_BITS]) {
         if (state === ENDPOINT_NONE) {
-          this.dirRow[row + D_ENDPOINT_STATE] = ENDPOINT_COMPACT;
+          this.row[row + D_ENDPOINT_STATE] = ENDPOINT_COMPACT;
           const client = w.side[up] === 0 ? up : down;
           this.endpointExample[pd * 2] = w.packet[client]!;
           this.endpointExample[pd * 2 + 1] = w.packet[client === up ? down : up]!;
         }
-        this.dirRow[row + D_ENDPOINT_COUNT]!++;
+        this.row[row + D_ENDPOINT_COUNT]!++;
         rest &= ~ENDPOINT_FIELDS;
       } else if (state !== ENDPOINT_ROWS) {
         if (state === ENDPOINT_COMPACT) this.endpointRecordToRows(pair, dir);
-        this.dirRow[row + D_ENDPOINT_STATE] = ENDPOINT_ROWS;
+        this.row[row + D_ENDPOINT_STATE] = ENDPOINT_ROWS;
       }
     }
     for (; rest !== 0; rest &= rest - 1) {
@@ -206,7 +214,7 @@ export class PairTable {
       const pd = pair * 2 + dir;
       const key = dir * FIELD_COUNT + f;
       const delta = fieldDelta(w, f, up, down);
-      let e = this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD]! - 1;
+      let e = this.row[pd * PAIR_ROW + D_ENTRY_HEAD]! - 1;
       while (e >= 0 && this.entries[e * ENTRY + E_KEY] !== key) e = this.entryNext[e]! - 1;
       if (e < 0) {
         e = this.newEntry(pd);
@@ -231,14 +239,14 @@ export class PairTable {
   /** The compact endpoint record of a direction as one row per field, as if counted in rows all along. */
   private endpointRecordToRows(pair: number, dir: number): void {
     const pd = pair * 2 + dir;
-    for (let rest = this.dirRow[pd * DIR_ROW + D_ENDPOINT_BITS]!; rest !== 0; rest &= rest - 1) {
+    for (let rest = this.row[pd * PAIR_ROW + D_ENDPOINT_BITS]!; rest !== 0; rest &= rest - 1) {
       const f = 31 - Math.clz32(rest & -rest);
       const at = this.newEntry(pd) * ENTRY;
       endpointRow(
         this.entries,
         at,
         dir * FIELD_COUNT + f,
-        this.dirRow[pd * DIR_ROW + D_ENDPOINT_COUNT]! >>> 0,
+        this.row[pd * PAIR_ROW + D_ENDPOINT_COUNT]! >>> 0,
         this.endpointExample,
         pd * 2,
       );
@@ -256,8 +264,8 @@ export class PairTable {
       next.set(this.entryNext);
       this.entryNext = next;
     }
-    this.entryNext[e] = this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD]!;
-    this.dirRow[pd * DIR_ROW + D_ENTRY_HEAD] = e + 1;
+    this.entryNext[e] = this.row[pd * PAIR_ROW + D_ENTRY_HEAD]!;
+    this.row[pd * PAIR_ROW + D_ENTRY_HEAD] = e + 1;
     return e;
   }
 
@@ -290,7 +298,7 @@ export class PairTable {
     for (let pair = 0; pair < n; pair++) {
       changeStart[pair] = rows;
       for (let dir = 0; dir < 2; dir++) {
-        const first = this.dirRow[(pair * 2 + dir) * DIR_ROW + D_ENTRY_HEAD]! - 1;
+        const first = this.row[(pair * 2 + dir) * PAIR_ROW + D_ENTRY_HEAD]! - 1;
         if (first < 0) continue;
         for (let e = first; e >= 0; e = this.entryNext[e]! - 1) {
           byField[this.entries[e * ENTRY + E_KEY]! - dir * FIELD_COUNT] = e + 1;
@@ -308,25 +316,36 @@ export class PairTable {
     // Compact endpoint records stay compact in the results (ENDPOINT RECORD): bits, count, example packets.
     const endpoint = new Float64Array(n * 2 * ENDPOINT_ENTRY);
     for (let pd = 0; pd < n * 2; pd++) {
-      if (this.dirRow[pd * DIR_ROW + D_ENDPOINT_STATE] !== ENDPOINT_COMPACT) continue;
+      if (this.row[pd * PAIR_ROW + D_ENDPOINT_STATE] !== ENDPOINT_COMPACT) continue;
       const at = pd * ENDPOINT_ENTRY;
-      endpoint[at + EP_BITS] = this.dirRow[pd * DIR_ROW + D_ENDPOINT_BITS]!;
-      endpoint[at + EP_COUNT] = this.dirRow[pd * DIR_ROW + D_ENDPOINT_COUNT]! >>> 0;
+      endpoint[at + EP_BITS] = this.row[pd * PAIR_ROW + D_ENDPOINT_BITS]!;
+      endpoint[at + EP_COUNT] = this.row[pd * PAIR_ROW + D_ENDPOINT_COUNT]! >>> 0;
       endpoint[at + EP_CLIENT] = this.endpointExample[pd * 2]!;
       endpoint[at + EP_SERVER] = this.endpointExample[pd * 2 + 1]!;
     }
-    return { counters: this.counters, delays, changeStart, changes, endpoint, examples: this.examples };
+    const counters = new Uint32Array(n * COUNTERS * 2);
+    for (let pair = 0; pair < n; pair++) {
+      for (let c = 0; c < COUNTERS; c++) {
+        counters[(pair * COUNTERS + c) * 2] = this.row[pair * 2 * PAIR_ROW + c]! >>> 0;
+        counters[(pair * COUNTERS + c) * 2 + 1] = this.row[(pair * 2 + 1) * PAIR_ROW + c]! >>> 0;
+      }
+    }
+    return { counters, delays, changeStart, changes, endpoint, examples: this.examples };
   }
 }
 
 const ENDPOINT_FIELDS = F_SRC_ADDRESS | F_DST_ADDRESS | F_SRC_PORT | F_DST_PORT;
 
-/** A pair and direction's row (PairTable.dirRow). */
-const D_ENDPOINT_BITS = 0;
-const D_ENDPOINT_STATE = 1;
-const D_ENDPOINT_COUNT = 2;
-const D_ENTRY_HEAD = 3;
-const DIR_ROW = 4;
+/** A pair and direction's row (PAIR ROW, PairTable.row): counters 0..COUNTERS - 1 (C_...), then these. */
+const R_PRESERVATION = COUNTERS; // same, changed for P_IP_ID, then for P_TS
+const D_ENDPOINT_BITS = R_PRESERVATION + 4;
+const D_ENDPOINT_STATE = D_ENDPOINT_BITS + 1;
+const D_ENDPOINT_COUNT = D_ENDPOINT_BITS + 2;
+const D_ENTRY_HEAD = D_ENDPOINT_BITS + 3;
+const R_OFFSET = D_ENDPOINT_BITS + 4;
+const R_OTHER_OFFSET = R_OFFSET + 1;
+/** 16 words: one cache line. */
+const PAIR_ROW = 16;
 
 /** States of a direction's endpoint record (ENDPOINT RECORD in `recordChanges`). */
 const ENDPOINT_NONE = 0;

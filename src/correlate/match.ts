@@ -414,8 +414,8 @@ class Matcher {
     }
     const hasAck = (w.flags[s]! & TCP_ACK) !== 0;
     if (side === 0) {
-      w.seqKey[s] = (w.seq[s]! + table.offset[pi * 2 + dir]!) >>> 0;
-      w.ackKey[s] = hasAck ? (w.ack[s]! + table.offset[pi * 2 + 1 - dir]!) >>> 0 : 0;
+      w.seqKey[s] = (w.seq[s]! + table.seqOffset(pi, dir)) >>> 0;
+      w.ackKey[s] = hasAck ? (w.ack[s]! + table.ackOffset(pi, dir)) >>> 0 : 0;
     } else {
       w.seqKey[s] = w.seq[s]!;
       w.ackKey[s] = hasAck ? w.ack[s]! : 0;
@@ -533,10 +533,10 @@ class Matcher {
     // Pieces differ in their numbers, IP IDs, payload bytes and PSH by nature; the offset still shows.
     const own = F_SEQ | F_IP_ID | F_PAYLOAD | F_FLAGS;
     let bits =
-      (changedFields(w, up, down, table.offset[pi * 2 + 1 - dir]!) & ~own) |
+      (changedFields(w, up, down, table.ackOffset(pi, dir)) & ~own) |
       table.endpointChangeBits(pi, w.session[serverSlot]!, dir) |
       F_SEGMENTS;
-    if (table.offset[pi * 2 + dir] !== 0) bits |= F_SEQ;
+    if (table.seqOffset(pi, dir) !== 0) bits |= F_SEQ;
     if (w.otherPacket[up]! < 0) {
       w.otherPacket[up] = w.packet[down]!;
       w.delayNs[up] = delay;
@@ -633,7 +633,7 @@ class Matcher {
     const delay = w.timeNs[down]! - w.timeNs[up]!;
     const serverSlot = w.side[up] === 1 ? up : down;
     const bits =
-      changedFields(w, up, down, table.offset[pi * 2 + 1 - dir]!) |
+      changedFields(w, up, down, table.ackOffset(pi, dir)) |
       table.endpointChangeBits(pi, w.session[serverSlot]!, dir);
     w.state[up] = MATCHED;
     w.state[down] = MATCHED;
